@@ -23,6 +23,25 @@ export interface RecentProject {
   openedAt: string;
 }
 
+/** One epoch of a run's training curve. */
+export interface EpochPoint {
+  epoch: number;
+  loss: number;
+  valMacroF1: number;
+}
+
+/** The training run in progress, so a reloaded page can show it again. */
+export interface ActiveRun {
+  runId: number;
+  startedAt: string;
+  /** Latest progress event, null until the worker sent one. */
+  progress: TrainProgress | null;
+  /** Epochs finished so far (loss and validation macro-F1), for the live chart. */
+  history: EpochPoint[];
+  /** OS process id of the training process, when known (lets a user end a stuck run by hand). */
+  workerPid: number | null;
+}
+
 export interface ImportPreview {
   file: string;
   format: 'csv' | 'tsv' | 'jsonl' | 'folder' | 'file';
@@ -60,8 +79,12 @@ export interface RequestChannels {
 
   'train:start': (arg: { settings: Partial<TrainSettings> }) => { runId: number };
   'train:cancel': (arg: { runId: number }) => { cancelled: boolean };
+  /** The run in progress in this project, or null. */
+  'train:active': (arg: void) => ActiveRun | null;
   'runs:list': (arg: void) => RunSummary[];
   'runs:metrics': (arg: { runId: number }) => RunMetrics;
+  /** A finished run's training curve. */
+  'runs:history': (arg: { runId: number }) => EpochPoint[];
   'runs:predictions': (arg: { runId: number; trueLabel?: string; predictedLabel?: string; misclassifiedOnly?: boolean }) => PredictionRow[];
 
   'predict:texts': (arg: { runId: number; texts: string[] }) => PredictionRow[];
@@ -97,7 +120,7 @@ const requestChannelSet: Record<RequestChannel, true> = {
   'labels:describe': true,
   'documents:query': true, 'documents:setLabels': true,
   'review:imbalance': true,
-  'train:start': true, 'train:cancel': true, 'runs:list': true, 'runs:metrics': true, 'runs:predictions': true,
+  'train:start': true, 'train:cancel': true, 'train:active': true, 'runs:list': true, 'runs:history': true, 'runs:metrics': true, 'runs:predictions': true,
   'predict:texts': true, 'predict:file': true, 'export:onnx': true,
 };
 export const REQUEST_CHANNELS = Object.keys(requestChannelSet) as RequestChannel[];
