@@ -162,7 +162,9 @@ export interface BootstrapOptions {
 /**
  * 95% percentile bootstrap interval of each class's F1: each iteration draws as many test rows as there are,
  * uniformly with replacement (rows, not classes, are resampled, so a rare class's support varies between draws),
- * recomputes every class's F1, and the interval is the 2.5th and 97.5th percentile over iterations.
+ * recomputes every class's F1, and the interval is the 2.5th and 97.5th percentile over iterations. A draw in which
+ * a class appears in neither truth nor predictions says nothing about it (F1 0/0) and is left out for that class;
+ * a class never defined in any draw gets [0, 0].
  */
 export function bootstrapF1Intervals(
   yTrue: number[] | number[][],
@@ -172,7 +174,7 @@ export function bootstrapF1Intervals(
 ): Record<string, [number, number]> {
   const n = yTrue.length;
   const k = labels.length;
-  const samples = labels.map(() => new Array<number>(iterations));
+  const samples: number[][] = labels.map(() => []);
   const rng = createRng(seed);
   const pick = <T>(rows: T[], idx: number[]) => idx.map((i) => rows[i]);
   for (let it = 0; it < iterations; it++) {
@@ -180,12 +182,14 @@ export function bootstrapF1Intervals(
     const counts = multiLabel
       ? multiLabelCounts(pick(yTrue as number[][], idx), pick(yPred as number[][], idx), k)
       : singleLabelCounts(pick(yTrue as number[], idx), pick(yPred as number[], idx), k);
-    perClassF1(counts).forEach((f1, c) => (samples[c][it] = f1));
+    perClassF1(counts).forEach((f1, c) => {
+      if (counts.tp[c] + counts.fp[c] + counts.fn[c] > 0) samples[c].push(f1);
+    });
   }
   const out: Record<string, [number, number]> = {};
   labels.forEach((label, c) => {
     const sorted = samples[c].sort((a, b) => a - b);
-    out[label] = n === 0 || iterations === 0 ? [0, 0] : [percentileSorted(sorted, 2.5), percentileSorted(sorted, 97.5)];
+    out[label] = sorted.length === 0 ? [0, 0] : [percentileSorted(sorted, 2.5), percentileSorted(sorted, 97.5)];
   });
   return out;
 }
