@@ -1,0 +1,92 @@
+// Opening a project file: pragmas, the version check and the migrations. Nothing is written to a file that is
+// not a Finetune project or that a newer Finetune wrote.
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations/index.js';
+
+/** Marks a SQLite file as a Finetune project ("FTNE"), so other SQLite files are refused rather than altered. */
+const APPLICATION_ID = 0x46544e45;
+
+export class ProjectVersionError extends Error {
+  constructor(
+    readonly file: string,
+    readonly fileVersion: number,
+    readonly supportedVersion: number,
+  ) {
+    super(
+      `${file}: this project was written by a newer Finetune (schema version ${fileVersion}; this version reads up to ` +
+        `${supportedVersion}). Update Finetune to open it; the file was not changed.`,
+    );
+    this.name = 'ProjectVersionError';
+  }
+}
+
+export class ProjectFileError extends Error {
+  override name = 'ProjectFileError';
+}
+
+function connect(file: string, fileMustExist: boolean): Database.Database {
+  try {
+    return new Database(file, { fileMustExist });
+  } catch (error) {
+    throw new ProjectFileError(`${file}: cannot open the project file: ${(error as Error).message}`);
+  }
+}
+
+function configure(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  // WAL + NORMAL never corrupts the file and keeps every committed transaction across a process crash.
+  db.pragma('synchronous = NORMAL');
+}
+
+/** Applies every migration above `from`, each in its own transaction together with its user_version bump. */
+export function migrate(db: Database.Database, from: number, migrations: readonly Migration[] = MIGRATIONS): void {
+  for (const migration of migrations) {
+    if (migration.version <= from) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+/** A new, empty project file at the latest schema. Refuses to overwrite anything. */
+export function createProjectDatabase(file: string): Database.Database {
+  if (existsSync(file)) throw new ProjectFileError(`${file}: a file already exists there; choose another name or open it.`);
+  const db = connect(file, false);
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  configure(db);
+  migrate(db, 0);
+  return db;
+}
+
+/** Opens an existing project, migrating an older schema forward. A newer schema is refused untouched. */
+export function openProjectDatabase(file: string): Database.Database {
+  if (!existsSync(file)) throw new ProjectFileError(`${file}: no such project file.`);
+  const db = connect(file, true);
+  try {
+    // Read-only checks first: journal_mode=WAL would rewrite the header of a file we must not touch.
+    let applicationId: number;
+    let version: number;
+    try {
+      applicationId = db.pragma('application_id', { simple: true }) as number;
+      version = db.pragma('user_version', { simple: true }) as number;
+    } catch (error) {
+      throw new ProjectFileError(`${file}: not a Finetune project (${(error as Error).message}).`);
+    }
+    if (applicationId !== APPLICATION_ID) throw new ProjectFileError(`${file}: not a Finetune project file.`);
+    if (version > LATEST_SCHEMA_VERSION) throw new ProjectVersionError(file, version, LATEST_SCHEMA_VERSION);
+    configure(db);
+    migrate(db, version);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

@@ -1,0 +1,225 @@
+// Writes what the parsers read into a project: one transaction per import, exact duplicates skipped and remembered,
+// labels created in order of first appearance.
+import type Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import type { ImportIssue, ImportOptions, ImportReport, TaskKind } from '../../../shared/domain.js';
+import { nearDuplicateKey } from '../../../shared/text.js';
+import { readSources, type ImportRecord } from '../import/index.js';
+import { insertLabel } from './taxonomy.js';
+
+export interface ImportProgress {
+  file: string;
+  /** Bytes read of the current file. */
+  done: number;
+  /** Size of the current file in bytes, null while unknown. */
+  total: number | null;
+  /** Documents imported so far in this import, all files together. */
+  imported: number;
+}
+
+export class ImportError extends Error {
+  override name = 'ImportError';
+}
+
+/** How many issues an import keeps in the project's import history; the returned report always has all of them. */
+const STORED_ISSUES = 1000;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The identity of a text for exact-duplicate detection: sha256 of the NFC-normalised, trimmed text. */
+export function contentHash(text: string): string {
+  return sha256(text.normalize('NFC').trim());
+}
+
+/** The parsers word a skipped empty document "empty text ..."; the review counts them. */
+const isEmptyTextIssue = (issue: ImportIssue): boolean => issue.status === 'skipped' && /^empty text/i.test(issue.reason);
+
+const place = (file: string, ref: string): string => (ref ? `${file}:${ref}` : file);
+
+const sameLabels = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
+
+function cleanLabels(labels: string[] | null): string[] {
+  const clean = (labels ?? []).map((l) => l.normalize('NFC').trim()).filter((l) => l.length > 0);
+  return [...new Set(clean)];
+}
+
+/** Prepared once per import: the statements the per-record loop runs. */
+function statements(db: Database.Database) {
+  return {
+    findByHash: db.prepare('SELECT id, source_file AS file, source_ref AS ref FROM documents WHERE content_hash = ?'),
+    labelsOf: db.prepare(
+      `SELECT DISTINCT l.name FROM annotations a JOIN labels l ON l.id = a.label_id
+        WHERE a.document_id = ? AND a.source != 'predicted'`,
+    ),
+    insertDocument: db.prepare(
+      `INSERT INTO documents (text, source_file, source_ref, content_hash, near_dup_key, metadata, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertAnnotation: db.prepare(
+      'INSERT INTO annotations (document_id, label_id, source, author, created_at) VALUES (?, ?, ?, NULL, ?)',
+    ),
+    insertSkipped: db.prepare(
+      'INSERT INTO skipped_duplicates (document_id, source_file, source_ref, labels, conflicting) VALUES (?, ?, ?, ?, ?)',
+    ),
+    insertImport: db.prepare(
+      `INSERT INTO imports (finished_at, files, imported, skipped, failed, empty_skipped, issues)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+  };
+}
+
+/** Adds records to the project inside the caller's transaction, skipping empty texts and exact duplicates. */
+function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' | 'manual' | 'synthetic') {
+  const sql = statements(db);
+  const labelIds = new Map((db.prepare('SELECT name, id FROM labels').all() as Array<{ name: string; id: number }>).map((l) => [l.name, l.id]));
+  const report: ImportReport = { files: [], imported: 0, skipped: 0, failed: 0, issues: [], labelsCreated: [], seconds: 0 };
+  const files = new Set<string>();
+  const now = new Date().toISOString();
+  let emptySkipped = 0;
+
+  const addIssue = (issue: ImportIssue): void => {
+    files.add(issue.file);
+    if (isEmptyTextIssue(issue)) emptySkipped++;
+    report.issues.push(issue);
+    if (issue.status === 'skipped') report.skipped++;
+    else report.failed++;
+  };
+
+  const labelIdFor = (name: string): number => {
+    let id = labelIds.get(name);
+    if (id === undefined) {
+      id = insertLabel(db, name);
+      labelIds.set(name, id);
+      report.labelsCreated.push(name);
+    }
+    return id;
+  };
+
+  const addRecord = (record: ImportRecord): void => {
+    files.add(record.sourceFile);
+    const text = record.text.normalize('NFC').trim();
+    const where = record.sourceRef;
+    if (!text) {
+      addIssue({ status: 'skipped', file: record.sourceFile, where, reason: 'empty text' });
+      return;
+    }
+    const labels = cleanLabels(record.labels);
+    if (task === 'single_label' && labels.length > 1) {
+      addIssue({
+        status: 'failed',
+        file: record.sourceFile,
+        where,
+        reason: `${labels.length} labels (${labels.join(', ')}) but the project is single-label`,
+      });
+      return;
+    }
+    const hash = sha256(text);
+    const existing = sql.findByHash.get(hash) as { id: number; file: string; ref: string } | undefined;
+    if (existing) {
+      const keptLabels = (sql.labelsOf.all(existing.id) as Array<{ name: string }>).map((l) => l.name);
+      // A copy without labels loses nothing; a labeled copy whose labels differ is a conflict the review reports.
+      const conflicting = labels.length > 0 && !sameLabels(labels, keptLabels);
+      const show = (ls: string[]) => (ls.length ? ls.join(', ') : 'no label');
+      const reason =
+        `same text as ${place(existing.file, existing.ref)}` +
+        (conflicting ? ` but with different labels (${show(labels)} here, ${show(keptLabels)} there)` : '');
+      sql.insertSkipped.run(existing.id, record.sourceFile, where, JSON.stringify(labels), conflicting ? 1 : 0);
+      addIssue({ status: 'skipped', file: record.sourceFile, where, reason });
+      return;
+    }
+    const key = sha256(nearDuplicateKey(text)).slice(0, 32);
+    const documentId = Number(
+      sql.insertDocument.run(text, record.sourceFile, where, hash, key, JSON.stringify(record.metadata ?? {}), now).lastInsertRowid,
+    );
+    for (const label of labels) sql.insertAnnotation.run(documentId, labelIdFor(label), source, now);
+    report.imported++;
+  };
+
+  /** Completes the report and records the import in the project's history. */
+  const finish = (started: number): ImportReport => {
+    report.files = [...files];
+    report.seconds = (performance.now() - started) / 1000;
+    sql.insertImport.run(
+      new Date().toISOString(),
+      JSON.stringify(report.files),
+      report.imported,
+      report.skipped,
+      report.failed,
+      emptySkipped,
+      JSON.stringify(report.issues.slice(0, STORED_ISSUES)),
+    );
+    return report;
+  };
+
+  return { addRecord, addIssue, noteFile: (file: string) => files.add(file), imported: () => report.imported, finish };
+}
+
+export async function importSources(
+  db: Database.Database,
+  task: TaskKind,
+  paths: string[],
+  options: ImportOptions,
+  onProgress?: (p: ImportProgress) => void,
+  signal?: AbortSignal,
+): Promise<ImportReport> {
+  if (options.multiLabel && task === 'single_label') {
+    throw new ImportError(
+      'This project is single-label but the data is multi-label (--multi-label). ' +
+        'Switch the project first: finetune project set-task --project <file> multi_label',
+    );
+  }
+  if (paths.length === 0) throw new ImportError('Nothing to import: give at least one file or folder.');
+  const started = performance.now();
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const writer = recordWriter(db, task, 'imported');
+    for await (const event of readSources(paths, options, signal)) {
+      signal?.throwIfAborted();
+      if (event.kind === 'record') writer.addRecord(event.record);
+      else if (event.kind === 'issue') writer.addIssue(event.issue);
+      else if (event.kind === 'progress') {
+        writer.noteFile(event.file);
+        onProgress?.({ file: event.file, done: event.bytesDone, total: event.bytesTotal, imported: writer.imported() });
+      }
+    }
+    signal?.throwIfAborted();
+    const report = writer.finish(started);
+    db.exec('COMMIT');
+    return report;
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+export interface NewDocument {
+  text: string;
+  labels?: string[];
+  /** Where it came from, e.g. 'synthetic' or the name of the person who typed it. */
+  sourceFile: string;
+  sourceRef?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Adds documents typed or generated in the app (not read from files), in one transaction, with the same checks as an import. */
+export function addDocuments(
+  db: Database.Database,
+  task: TaskKind,
+  items: NewDocument[],
+  source: 'manual' | 'synthetic',
+): ImportReport {
+  const started = performance.now();
+  return db.transaction(() => {
+    const writer = recordWriter(db, task, source);
+    items.forEach((item, index) =>
+      writer.addRecord({
+        text: item.text,
+        labels: item.labels ?? null,
+        sourceFile: item.sourceFile,
+        sourceRef: item.sourceRef ?? String(index + 1),
+        metadata: item.metadata ?? {},
+      }),
+    );
+    return writer.finish(started);
+  }).immediate();
+}

@@ -1,0 +1,213 @@
+// A Finetune project: one SQLite file holding documents, taxonomy, annotations and training runs.
+// Owned by one process at a time (the app, the browser host or the CLI); see docs/ARCHITECTURE.md.
+import type Database from 'better-sqlite3';
+import type {
+  AnnotationSource,
+  DocumentInfo,
+  DocumentPage,
+  DocumentQuery,
+  ImbalanceReview,
+  ImportOptions,
+  ImportReport,
+  LabelInfo,
+  PredictionRow,
+  ProjectInfo,
+  RunMetrics,
+  RunSummary,
+  TaskKind,
+  TrainSettings,
+} from '../../../shared/domain.js';
+import { DEFAULT_TEST_FRACTION, reviewProject } from '../review.js';
+import { createProjectDatabase, openProjectDatabase, schemaVersion } from './database.js';
+import * as documents from './documents.js';
+import { addDocuments, importSources, type ImportProgress, type NewDocument } from './importer.js';
+import * as runs from './runs.js';
+import * as taxonomy from './taxonomy.js';
+
+export { ProjectFileError, ProjectVersionError } from './database.js';
+export { ImportError, type ImportProgress, type NewDocument } from './importer.js';
+export { RunError, type EpochRecord, type PredictionFilter, type RunResult, type RunSplit } from './runs.js';
+export { TaxonomyError } from './taxonomy.js';
+
+/** The reason given to runs found still 'running' when a project is opened: their process ended without finishing them. */
+const STALE_RUN_REASON = 'Training stopped unexpectedly (the app or the training process ended before the run finished).';
+
+export class ProjectStore {
+  private importing = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+  ) {}
+
+  /** A new project file. Refuses to overwrite an existing file. */
+  static create(file: string, init: { name: string; task: TaskKind }): ProjectStore {
+    const name = init.name.trim();
+    if (!name) throw new taxonomy.TaxonomyError('A project needs a name.');
+    if (init.task !== 'single_label' && init.task !== 'multi_label') {
+      throw new taxonomy.TaxonomyError(`Unknown task "${String(init.task)}": use single_label or multi_label.`);
+    }
+    const db = createProjectDatabase(file);
+    db.prepare('INSERT INTO projects (name, task, created_at) VALUES (?, ?, ?)').run(name, init.task, new Date().toISOString());
+    return new ProjectStore(file, db);
+  }
+
+  /** Opens a project, migrating an older file; a file from a newer Finetune is refused (ProjectVersionError), untouched. */
+  static open(file: string): ProjectStore {
+    const store = new ProjectStore(file, openProjectDatabase(file));
+    store.failStaleRuns(STALE_RUN_REASON);
+    return store;
+  }
+
+  info(): ProjectInfo {
+    const row = this.db
+      .prepare('SELECT id, name, task, encoder, created_at AS createdAt FROM projects ORDER BY id LIMIT 1')
+      .get() as Omit<ProjectInfo, 'schemaVersion'>;
+    return { ...row, schemaVersion: schemaVersion(this.db) };
+  }
+
+  setTask(task: TaskKind): ProjectInfo {
+    this.assertNotImporting();
+    taxonomy.setTask(this.db, task);
+    return this.info();
+  }
+
+  setEncoder(encoder: string): ProjectInfo {
+    this.assertNotImporting();
+    if (!encoder.trim()) throw new taxonomy.TaxonomyError('An encoder name cannot be empty.');
+    this.db.prepare('UPDATE projects SET encoder = ?').run(encoder.trim());
+    return this.info();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ---------- documents ----------
+
+  /**
+   * Imports files and folders in one transaction: on error, abort or a killed process the project is left as it was.
+   * Progress reports bytes of the current file and the documents imported so far.
+   */
+  async importSources(
+    paths: string[],
+    options: ImportOptions,
+    onEvent?: (e: ImportProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<ImportReport> {
+    this.assertNotImporting();
+    this.importing = true;
+    try {
+      return await importSources(this.db, this.info().task, paths, options, onEvent, signal);
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  /**
+   * Adds documents written in the app rather than read from files ('manual'), or generated minority examples
+   * ('synthetic', which training keeps out of evaluation). Same checks as an import; one transaction.
+   */
+  addDocuments(items: NewDocument[], source: 'manual' | 'synthetic'): ImportReport {
+    this.assertNotImporting();
+    return addDocuments(this.db, this.info().task, items, source);
+  }
+
+  queryDocuments(q: DocumentQuery): DocumentPage {
+    return documents.queryDocuments(this.db, q);
+  }
+
+  getDocument(documentId: number): DocumentInfo {
+    return documents.getDocument(this.db, documentId);
+  }
+
+  /** Sets a document's labels ('manual' annotations for the new ones); single-label projects refuse more than one. */
+  setDocumentLabels(documentId: number, labels: string[], author?: string): DocumentInfo {
+    this.assertNotImporting();
+    return documents.setDocumentLabels(this.db, this.info().task, documentId, labels, author ?? null);
+  }
+
+  /** Labeled documents only; predictions never count as labels. */
+  trainingExamples(): Array<{ documentId: number; text: string; contentHash: string; labels: string[]; source: AnnotationSource }> {
+    return documents.trainingExamples(this.db);
+  }
+
+  // ---------- taxonomy ----------
+
+  labels(): LabelInfo[] {
+    return taxonomy.listLabels(this.db);
+  }
+
+  addLabel(name: string, opts?: { description?: string; colour?: string }): LabelInfo[] {
+    this.assertNotImporting();
+    return taxonomy.addLabel(this.db, name, opts);
+  }
+
+  renameLabel(from: string, to: string): LabelInfo[] {
+    this.assertNotImporting();
+    return taxonomy.renameLabel(this.db, from, to);
+  }
+
+  mergeLabels(from: string, into: string): LabelInfo[] {
+    this.assertNotImporting();
+    return taxonomy.mergeLabels(this.db, from, into);
+  }
+
+  deleteLabel(name: string): { labels: LabelInfo[]; annotationsRemoved: number; documentsLeftUnlabeled: number } {
+    this.assertNotImporting();
+    return taxonomy.deleteLabel(this.db, name);
+  }
+
+  describeLabel(name: string, description: string): LabelInfo[] {
+    this.assertNotImporting();
+    return taxonomy.describeLabel(this.db, name, description);
+  }
+
+  review(testFraction = DEFAULT_TEST_FRACTION): ImbalanceReview {
+    return reviewProject(this.db, this.info().task, testFraction);
+  }
+
+  // ---------- runs ----------
+
+  createRun(settings: TrainSettings): number {
+    this.assertNotImporting();
+    return runs.createRun(this.db, settings);
+  }
+
+  finishRun(runId: number, result: runs.RunResult): void {
+    runs.finishRun(this.db, runId, result);
+  }
+
+  /** Runs left 'running' (their process died) become 'failed' with the reason; returns how many. */
+  failStaleRuns(reason: string): number {
+    return runs.failStaleRuns(this.db, reason);
+  }
+
+  listRuns(): RunSummary[] {
+    return runs.listRuns(this.db);
+  }
+
+  runMetrics(runId: number): RunMetrics {
+    return runs.runMetrics(this.db, runId);
+  }
+
+  runPredictions(runId: number, filter?: runs.PredictionFilter): PredictionRow[] {
+    return runs.runPredictions(this.db, runId, filter);
+  }
+
+  runModelDir(runId: number): string | null {
+    return runs.runModelDir(this.db, runId);
+  }
+
+  runHistory(runId: number): runs.EpochRecord[] {
+    return runs.runHistory(this.db, runId);
+  }
+
+  runSplit(runId: number): runs.RunSplit | null {
+    return runs.runSplit(this.db, runId);
+  }
+
+  private assertNotImporting(): void {
+    if (this.importing) throw new Error(`${this.file}: an import is in progress; wait for it to finish.`);
+  }
+}

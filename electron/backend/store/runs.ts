@@ -1,0 +1,149 @@
+// Training runs: their settings, status, metrics, split, history and test-set predictions.
+import type Database from 'better-sqlite3';
+import type { PredictionRow, RunMetrics, RunStatus, RunSummary, TrainSettings } from '../../../shared/domain.js';
+
+export interface RunSplit {
+  seed: number;
+  train: number[];
+  val: number[];
+  test: number[];
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  valMacroF1: number;
+}
+
+export interface RunResult {
+  status: Exclude<RunStatus, 'running'>;
+  error?: string;
+  metrics?: RunMetrics;
+  split?: RunSplit;
+  predictions?: PredictionRow[];
+  modelDir?: string;
+  history?: EpochRecord[];
+}
+
+export interface PredictionFilter {
+  trueLabel?: string;
+  predictedLabel?: string;
+  misclassifiedOnly?: boolean;
+}
+
+export class RunError extends Error {
+  override name = 'RunError';
+}
+
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+export function createRun(db: Database.Database, settings: TrainSettings): number {
+  const info = db
+    .prepare(`INSERT INTO runs (status, settings, started_at) VALUES ('running', ?, ?)`)
+    .run(JSON.stringify(settings), new Date().toISOString());
+  return Number(info.lastInsertRowid);
+}
+
+function runRow<K extends string>(db: Database.Database, runId: number, columns: K[]): Record<K, string | null> & { status: RunStatus } {
+  const row = db.prepare(`SELECT ${['status', ...columns].join(', ')} FROM runs WHERE id = ?`).get(runId) as
+    | (Record<K, string | null> & { status: RunStatus })
+    | undefined;
+  if (!row) throw new RunError(`No run ${runId} in this project.`);
+  return row;
+}
+
+export function finishRun(db: Database.Database, runId: number, result: RunResult): void {
+  const { status } = runRow(db, runId, []);
+  if (status !== 'running') throw new RunError(`Run ${runId} already finished (${status}).`);
+  db.transaction(() => {
+    db.prepare(
+      `UPDATE runs SET status = ?, finished_at = ?, error = ?, metrics = ?, split = ?, model_dir = ?, history = ?
+        WHERE id = ?`,
+    ).run(
+      result.status,
+      new Date().toISOString(),
+      result.error ?? null,
+      json(result.metrics),
+      json(result.split),
+      result.modelDir ?? null,
+      json(result.history),
+      runId,
+    );
+    const insert = db.prepare(
+      `INSERT INTO run_predictions (run_id, document_id, text, true_labels, predicted_labels, probabilities)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    for (const p of result.predictions ?? []) {
+      insert.run(runId, p.documentId ?? null, p.text, json(p.trueLabels), JSON.stringify(p.predicted), JSON.stringify(p.probabilities));
+    }
+  })();
+}
+
+/** Runs still 'running' when a project is opened were cut short by a crash: they become 'failed' with the reason. */
+export function failStaleRuns(db: Database.Database, reason: string): number {
+  return db
+    .prepare(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE status = 'running'`)
+    .run(reason, new Date().toISOString()).changes;
+}
+
+export function listRuns(db: Database.Database): RunSummary[] {
+  const rows = db
+    .prepare(
+      `SELECT id, status, started_at AS startedAt, finished_at AS finishedAt, settings, error,
+              json_extract(metrics, '$.f1_macro') AS f1Macro
+         FROM runs ORDER BY id DESC`,
+    )
+    .all() as Array<Omit<RunSummary, 'settings'> & { settings: string }>;
+  return rows.map((r) => ({ ...r, settings: JSON.parse(r.settings) as TrainSettings }));
+}
+
+export function runMetrics(db: Database.Database, runId: number): RunMetrics {
+  const row = runRow(db, runId, ['metrics']);
+  if (row.metrics === null) throw new RunError(`Run ${runId} has no metrics (status: ${row.status}).`);
+  return JSON.parse(row.metrics) as RunMetrics;
+}
+
+export function runSplit(db: Database.Database, runId: number): RunSplit | null {
+  const row = runRow(db, runId, ['split']);
+  return row.split === null ? null : (JSON.parse(row.split) as RunSplit);
+}
+
+export function runModelDir(db: Database.Database, runId: number): string | null {
+  return runRow(db, runId, ['model_dir']).model_dir;
+}
+
+export function runHistory(db: Database.Database, runId: number): EpochRecord[] {
+  const row = runRow(db, runId, ['history']);
+  return row.history === null ? [] : (JSON.parse(row.history) as EpochRecord[]);
+}
+
+export function runPredictions(db: Database.Database, runId: number, filter: PredictionFilter = {}): PredictionRow[] {
+  runRow(db, runId, []);
+  const rows = db
+    .prepare(
+      `SELECT document_id AS documentId, text, true_labels AS trueLabels, predicted_labels AS predicted, probabilities
+         FROM run_predictions WHERE run_id = ? ORDER BY id`,
+    )
+    .all(runId) as Array<{ documentId: number | null; text: string; trueLabels: string | null; predicted: string; probabilities: string }>;
+  const predictions = rows.map((r): PredictionRow => {
+    const row: PredictionRow = {
+      text: r.text,
+      predicted: JSON.parse(r.predicted) as string[],
+      probabilities: JSON.parse(r.probabilities) as Record<string, number>,
+    };
+    if (r.documentId !== null) row.documentId = r.documentId;
+    if (r.trueLabels !== null) row.trueLabels = JSON.parse(r.trueLabels) as string[];
+    return row;
+  });
+  return predictions.filter((p) => {
+    const truth = p.trueLabels ?? [];
+    if (filter.trueLabel !== undefined && !truth.includes(filter.trueLabel)) return false;
+    if (filter.predictedLabel !== undefined && !p.predicted.includes(filter.predictedLabel)) return false;
+    if (filter.misclassifiedOnly && sameSet(truth, p.predicted)) return false;
+    return true;
+  });
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { RunMetrics, TrainSettings } from '../shared/domain.js';
+import { migrate } from '../electron/backend/store/database.js';
+import { LATEST_SCHEMA_VERSION } from '../electron/backend/store/migrations/index.js';
+import { ProjectFileError, ProjectStore, ProjectVersionError } from '../electron/backend/store/project-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'finetune-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const newFile = () => join(dir, `p${++counter}.ftproj`);
+
+/** A raw connection for looking under the store; closed by the caller. */
+const raw = (file: string) => new Database(file);
+
+const settings: TrainSettings = {
+  strategy: 'auto', weights: 'sqrt_inverse', gamma: 2, head: 'linear', epochs: 5, seed: 7, valFraction: 0.1, testFraction: 0.2,
+};
+
+describe('project file', () => {
+  test('a new project is at the latest schema, in WAL mode, and refuses to be created twice', () => {
+    const file = newFile();
+    const store = ProjectStore.create(file, { name: ' Tickets ', task: 'single_label' });
+    const info = store.info();
+    assert.equal(info.name, 'Tickets');
+    assert.equal(info.task, 'single_label');
+    assert.equal(info.encoder, 'use-lite');
+    assert.equal(info.schemaVersion, LATEST_SCHEMA_VERSION);
+    assert.ok(!Number.isNaN(Date.parse(info.createdAt)));
+    store.close();
+    const db = raw(file);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('user_version', { simple: true }), LATEST_SCHEMA_VERSION);
+    db.close();
+    assert.throws(() => ProjectStore.create(file, { name: 'again', task: 'multi_label' }), ProjectFileError);
+    const reopened = ProjectStore.open(file);
+    assert.equal(reopened.info().name, 'Tickets');
+    reopened.close();
+  });
+
+  test('a project written by a newer version is refused, naming both versions, and left byte-identical', () => {
+    const file = newFile();
+    ProjectStore.create(file, { name: 'future', task: 'single_label' }).close();
+    const db = raw(file);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
+    db.close(); // the last connection closing checkpoints the WAL into the file
+    const before = readFileSync(file);
+    assert.throws(
+      () => ProjectStore.open(file),
+      (error: unknown) =>
+        error instanceof ProjectVersionError &&
+        error.message.includes(`version ${LATEST_SCHEMA_VERSION + 5}`) &&
+        error.message.includes(`up to ${LATEST_SCHEMA_VERSION}`),
+    );
+    assert.deepEqual(readFileSync(file), before);
+  });
+
+  test('files that are not projects are refused and left alone', () => {
+    const text = join(dir, 'notes.ftproj');
+    writeFileSync(text, 'just some text, not SQLite at all');
+    assert.throws(() => ProjectStore.open(text), ProjectFileError);
+    assert.equal(readFileSync(text, 'utf8'), 'just some text, not SQLite at all');
+    const other = join(dir, 'other.sqlite');
+    const db = raw(other);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    const before = readFileSync(other);
+    assert.throws(() => ProjectStore.open(other), /not a Finetune project/);
+    assert.deepEqual(readFileSync(other), before);
+    assert.throws(() => ProjectStore.open(join(dir, 'missing.ftproj')), /no such project file/);
+  });
+
+  test('migrations apply in order, each in a transaction with its user_version', () => {
+    const file = newFile();
+    ProjectStore.create(file, { name: 'old', task: 'single_label' }).close();
+    const db = raw(file);
+    const v = LATEST_SCHEMA_VERSION;
+    migrate(db, v, [{ version: v + 1, up: (d) => d.exec('ALTER TABLE documents ADD COLUMN note TEXT') }]);
+    assert.equal(db.pragma('user_version', { simple: true }), v + 1);
+    const failing = {
+      version: v + 2,
+      up: (d: Database.Database) => {
+        d.exec('CREATE TABLE half_done (x)');
+        throw new Error('migration failed midway');
+      },
+    };
+    assert.throws(() => migrate(db, v + 1, [failing]), /failed midway/);
+    assert.equal(db.pragma('user_version', { simple: true }), v + 1);
+    assert.equal((db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'half_done'`).get() as { n: number }).n, 0);
+    db.close();
+  });
+});
+
+describe('documents and annotations', () => {
+  test('documents round-trip with labels, search, paging and manual labels', () => {
+    const store = ProjectStore.create(newFile(), { name: 'docs', task: 'single_label' });
+    const report = store.addDocuments(
+      [
+        { text: 'Refund please, order 12', labels: ['billing'], sourceFile: 'typed', metadata: { from: 'ann' } },
+        { text: 'The app crashes on start', labels: ['bug'], sourceFile: 'typed' },
+        { text: '  Refund please, order 12  ', labels: ['bug'], sourceFile: 'typed' },
+        { text: 'What are your opening hours?', sourceFile: 'typed' },
+        { text: '   ', labels: ['bug'], sourceFile: 'typed' },
+      ],
+      'manual',
+    );
+    assert.equal(report.imported, 3);
+    assert.equal(report.skipped, 2);
+    assert.deepEqual(report.labelsCreated, ['billing', 'bug']);
+    assert.match(report.issues[0].reason, /^same text as typed:1 but with different labels \(bug here, billing there\)/);
+    assert.equal(report.issues[1].reason, 'empty text');
+
+    const all = store.queryDocuments({});
+    assert.equal(all.total, 3);
+    assert.deepEqual(all.documents[0].metadata, { from: 'ann' });
+    assert.equal(all.documents[0].contentHash.length, 64);
+    assert.deepEqual(all.documents.map((d) => d.labels), [['billing'], ['bug'], []]);
+    assert.deepEqual(store.queryDocuments({ label: '' }).documents.map((d) => d.text), ['What are your opening hours?']);
+    assert.equal(store.queryDocuments({ search: 'REFUND' }).total, 1);
+    assert.equal(store.queryDocuments({ search: '100%' }).total, 0);
+    const page = store.queryDocuments({ offset: 1, limit: 1 });
+    assert.equal(page.total, 3);
+    assert.deepEqual(page.documents.map((d) => d.text), ['The app crashes on start']);
+
+    const question = store.queryDocuments({ label: '' }).documents[0];
+    assert.throws(() => store.setDocumentLabels(question.id, ['billing', 'bug']), /single-label/);
+    assert.throws(() => store.setDocumentLabels(question.id, ['sales']), /No label "sales"/);
+    assert.deepEqual(store.setDocumentLabels(question.id, ['billing'], 'ann').labels, ['billing']);
+    assert.equal(store.labels().find((l) => l.name === 'billing')?.count, 2);
+
+    const examples = store.trainingExamples();
+    assert.equal(examples.length, 3);
+    assert.deepEqual(
+      examples.map((e) => [e.text, e.labels, e.source]),
+      [
+        ['Refund please, order 12', ['billing'], 'manual'],
+        ['The app crashes on start', ['bug'], 'manual'],
+        ['What are your opening hours?', ['billing'], 'manual'],
+      ],
+    );
+    store.close();
+  });
+
+  test('synthetic documents are marked as such for training', () => {
+    const store = ProjectStore.create(newFile(), { name: 'syn', task: 'multi_label' });
+    store.addDocuments([{ text: 'real one', labels: ['a', 'b'], sourceFile: 'typed' }], 'manual');
+    store.addDocuments([{ text: 'made up', labels: ['b'], sourceFile: 'synthetic' }], 'synthetic');
+    assert.deepEqual(
+      store.trainingExamples().map((e) => [e.labels, e.source]),
+      [[['a', 'b'], 'manual'], [['b'], 'synthetic']],
+    );
+    store.close();
+  });
+});
+
+describe('runs', () => {
+  const metrics = { task: 'single_label', labels: ['a', 'b'], accuracy: 0.9, f1_macro: 0.85 } as unknown as RunMetrics;
+
+  test('a run round-trips its settings, metrics, split, history, model folder and predictions', () => {
+    const store = ProjectStore.create(newFile(), { name: 'runs', task: 'single_label' });
+    store.addDocuments(
+      [
+        { text: 'one', labels: ['a'], sourceFile: 't' },
+        { text: 'two', labels: ['b'], sourceFile: 't' },
+      ],
+      'manual',
+    );
+    const [d1, d2] = store.queryDocuments({}).documents.map((d) => d.id);
+    const runId = store.createRun(settings);
+    assert.equal(store.listRuns()[0].status, 'running');
+    assert.throws(() => store.runMetrics(runId), /no metrics/);
+    store.finishRun(runId, {
+      status: 'completed',
+      metrics,
+      split: { seed: 7, train: [d1], val: [], test: [d2] },
+      modelDir: '/models/run-1',
+      history: [{ epoch: 1, loss: 0.5, valMacroF1: 0.7 }],
+      predictions: [
+        { documentId: d1, text: 'one', trueLabels: ['a'], predicted: ['a'], probabilities: { a: 0.9, b: 0.1 } },
+        { documentId: d2, text: 'two', trueLabels: ['b'], predicted: ['a'], probabilities: { a: 0.6, b: 0.4 } },
+      ],
+    });
+    const [summary] = store.listRuns();
+    assert.equal(summary.id, runId);
+    assert.equal(summary.status, 'completed');
+    assert.equal(summary.f1Macro, 0.85);
+    assert.deepEqual(summary.settings, settings);
+    assert.ok(summary.finishedAt);
+    assert.deepEqual(store.runMetrics(runId), metrics);
+    assert.deepEqual(store.runSplit(runId), { seed: 7, train: [d1], val: [], test: [d2] });
+    assert.equal(store.runModelDir(runId), '/models/run-1');
+    assert.deepEqual(store.runHistory(runId), [{ epoch: 1, loss: 0.5, valMacroF1: 0.7 }]);
+    assert.equal(store.runPredictions(runId).length, 2);
+    assert.deepEqual(store.runPredictions(runId, { misclassifiedOnly: true }).map((p) => p.documentId), [d2]);
+    assert.deepEqual(store.runPredictions(runId, { trueLabel: 'a' }).map((p) => p.text), ['one']);
+    assert.deepEqual(store.runPredictions(runId, { predictedLabel: 'b' }), []);
+    assert.throws(() => store.finishRun(runId, { status: 'failed' }), /already finished/);
+    assert.throws(() => store.runMetrics(999), /No run 999/);
+    store.close();
+  });
+
+  test('runs left running by a crash become failed with the reason when the project is opened', () => {
+    const file = newFile();
+    const store = ProjectStore.create(file, { name: 'crash', task: 'single_label' });
+    const done = store.createRun(settings);
+    store.finishRun(done, { status: 'cancelled' });
+    const crashed = store.createRun(settings);
+    store.close();
+    const reopened = ProjectStore.open(file);
+    const byId = new Map(reopened.listRuns().map((r) => [r.id, r]));
+    assert.equal(byId.get(done)?.status, 'cancelled');
+    assert.equal(byId.get(crashed)?.status, 'failed');
+    assert.match(byId.get(crashed)?.error ?? '', /stopped unexpectedly/);
+    assert.equal(reopened.failStaleRuns('again'), 0);
+    reopened.close();
+  });
+});
