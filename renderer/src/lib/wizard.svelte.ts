@@ -1,0 +1,152 @@
+// The wizard's state, as a Svelte 5 runes class. Everything that matters lives in the backend; this holds
+// only what the screens show, reloaded from the backend on start so a page reload loses nothing.
+import type { ImbalanceReview, LabelInfo, ProjectInfo, RunSummary, TrainProgress } from '../../../shared/domain.js';
+import { api, errorText } from '../api/index.js';
+
+export const STEPS = [
+  { id: 'projects', title: 'Project', hint: 'Create or open a project' },
+  { id: 'import', title: 'Import', hint: 'Bring in your documents' },
+  { id: 'taxonomy', title: 'Labels', hint: 'Decide the categories' },
+  { id: 'label', title: 'Label & review', hint: 'Check and label documents' },
+  { id: 'review', title: 'Balance', hint: 'See how classes compare' },
+  { id: 'strategy', title: 'Strategy', hint: 'Choose how to train' },
+  { id: 'train', title: 'Train', hint: 'Watch the model learn' },
+  { id: 'results', title: 'Results', hint: 'How good is it, honestly' },
+  { id: 'use', title: 'Use', hint: 'Classify new text' },
+] as const;
+
+export type StepId = (typeof STEPS)[number]['id'];
+
+export interface CurvePoint {
+  epoch: number;
+  loss: number | null;
+  valMacroF1: number | null;
+}
+
+export interface Notice {
+  kind: 'error' | 'info';
+  text: string;
+}
+
+function stepFromHash(): StepId {
+  const id = location.hash.replace(/^#\/?/, '');
+  return STEPS.some((s) => s.id === id) ? (id as StepId) : 'projects';
+}
+
+export class Wizard {
+  step = $state<StepId>(stepFromHash());
+  ready = $state(false);
+  current = $state<{ path: string; project: ProjectInfo } | null>(null);
+  labels = $state<LabelInfo[]>([]);
+  review = $state<ImbalanceReview | null>(null);
+  runs = $state<RunSummary[]>([]);
+  notice = $state<Notice | null>(null);
+  /** The run being trained now (or last trained in this session), with its live progress and learning curve. */
+  liveRunId = $state<number | null>(null);
+  progress = $state<TrainProgress | null>(null);
+  curve = $state<CurvePoint[]>([]);
+  /** The run the Results and Use steps look at. */
+  selectedRunId = $state<number | null>(null);
+
+  documentCount = $derived(this.review?.documents ?? 0);
+  completedRuns = $derived(this.runs.filter((r) => r.status === 'completed'));
+  training = $derived(this.runs.some((r) => r.status === 'running'));
+
+  constructor() {
+    addEventListener('hashchange', () => (this.step = stepFromHash()));
+    api.on('train:progress', (p) => this.#onProgress(p));
+    api.on('train:finished', (f) => {
+      if (f.status === 'completed') this.selectedRunId = f.runId;
+      if (f.status === 'failed') this.notice = { kind: 'error', text: `Training run ${f.runId} failed: ${f.error ?? 'no reason given'}.` };
+      void this.refreshRuns();
+    });
+  }
+
+  go(step: StepId): void {
+    this.step = step;
+    if (location.hash !== `#/${step}`) history.replaceState(null, '', `#/${step}`);
+  }
+
+  /** Runs a backend call; on failure shows its message in plain words and returns undefined. */
+  async attempt<T>(work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      this.notice = { kind: 'error', text: errorText(error) };
+      return undefined;
+    }
+  }
+
+  async init(): Promise<void> {
+    const current = await this.attempt(() => api.invoke('projects:current', undefined));
+    if (current) await this.#loadProject(current);
+    this.ready = true;
+  }
+
+  async opened(result: { path: string; project: ProjectInfo }): Promise<void> {
+    this.notice = null;
+    this.curve = [];
+    this.progress = null;
+    this.liveRunId = null;
+    this.selectedRunId = null;
+    await this.#loadProject(result);
+    this.go(this.documentCount === 0 ? 'import' : 'taxonomy');
+  }
+
+  setProject(project: ProjectInfo): void {
+    if (this.current) this.current = { ...this.current, project };
+  }
+
+  async refreshLabels(): Promise<void> {
+    const labels = await this.attempt(() => api.invoke('labels:list', undefined));
+    if (labels) this.labels = labels;
+  }
+
+  async refreshReview(): Promise<void> {
+    const review = await this.attempt(() => api.invoke('review:imbalance', undefined));
+    if (review) this.review = review;
+  }
+
+  async refreshRuns(): Promise<void> {
+    const runs = await this.attempt(() => api.invoke('runs:list', undefined));
+    if (!runs) return;
+    this.runs = runs;
+    const completed = runs.filter((r) => r.status === 'completed');
+    if (this.selectedRunId === null || !completed.some((r) => r.id === this.selectedRunId)) {
+      this.selectedRunId = completed.length ? Math.max(...completed.map((r) => r.id)) : null;
+    }
+  }
+
+  /** Labels, counts and the review all change together when documents or labels change. */
+  async refreshCounts(): Promise<void> {
+    await Promise.all([this.refreshLabels(), this.refreshReview()]);
+  }
+
+  async #loadProject(result: { path: string; project: ProjectInfo }): Promise<void> {
+    this.current = result;
+    await Promise.all([this.refreshCounts(), this.refreshRuns()]);
+    await this.#loadActiveRun();
+  }
+
+  /** After a reload during training: pick up the live run's progress from the backend. */
+  async #loadActiveRun(): Promise<void> {
+    const running = this.runs.find((r) => r.status === 'running');
+    this.liveRunId = running?.id ?? this.liveRunId;
+  }
+
+  #onProgress(p: TrainProgress): void {
+    if (p.runId !== null) this.liveRunId = p.runId;
+    this.progress = p;
+    if (p.epoch === undefined || (p.loss === undefined && p.valMacroF1 === undefined)) return;
+    const point: CurvePoint = { epoch: p.epoch, loss: p.loss ?? null, valMacroF1: p.valMacroF1 ?? null };
+    const last = this.curve.at(-1);
+    if (last?.epoch === p.epoch) this.curve = [...this.curve.slice(0, -1), { ...last, ...withoutNulls(point) }];
+    else this.curve = [...this.curve, point];
+  }
+}
+
+function withoutNulls(point: CurvePoint): Partial<CurvePoint> {
+  return Object.fromEntries(Object.entries(point).filter(([, v]) => v !== null));
+}
+
+export const wizard = new Wizard();
