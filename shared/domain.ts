@@ -71,6 +71,8 @@ export interface ImportReport {
   issues: ImportIssue[];
   labelsCreated: string[];
   seconds: number;
+  /** Informational messages from the readers, e.g. which column was taken as the text. */
+  notices?: string[];
 }
 
 export interface ImportOptions {
@@ -162,7 +164,22 @@ export interface TrainSettings {
   /** Fractions of labeled documents held out. */
   valFraction: number;
   testFraction: number;
+  /** Give the head TF-IDF features of the tokenizer ids beside the embedding (default true). */
+  lexical?: boolean;
 }
+
+/** The defaults shared by the CLI, the app service and the Strategy page. */
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  strategy: 'auto',
+  weights: 'sqrt_inverse',
+  gamma: 2,
+  head: 'linear',
+  epochs: 60,
+  seed: 42,
+  valFraction: 0.1,
+  testFraction: 0.2,
+  lexical: true,
+};
 
 export type TrainPhase = 'prepare' | 'embed' | 'train' | 'calibrate' | 'evaluate' | 'done';
 
@@ -236,6 +253,8 @@ export interface ResolvedStrategy {
   temperature?: number;
   /** For 'auto': the recommendation followed and why. */
   auto?: Recommendation;
+  /** Whether TF-IDF features of the tokenizer ids fed the head beside the embedding, and how many. */
+  lexical?: { enabled: boolean; features: number };
 }
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
