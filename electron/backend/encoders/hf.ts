@@ -1,0 +1,204 @@
+// Hugging Face BERT-family encoders from a local folder laid out like the Xenova/* models:
+//   config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx (outputs last_hidden_state)
+// loaded with @huggingface/transformers strictly offline (no remote lookups, no cache writes).
+//
+// Pooling, in this order of precedence:
+//   1. sentence-transformers' 1_Pooling/config.json: pooling_mode_cls_token -> CLS, pooling_mode_mean_tokens -> mean;
+//   2. a `finetune_pooling: "mean" | "cls"` field in config.json;
+//   3. mean pooling (over the attention mask) by default.
+// The vector is L2-normalised when modules.json lists a sentence_transformers Normalize module.
+// Long texts: the token ids (with [CLS]/[SEP] as the tokenizer adds them) are clipped to their first maxLength ids,
+// maxLength = min(tokenizer_config.model_max_length, config.max_position_embeddings), or opts.maxLength if smaller.
+// The ONNX export repeats exactly these steps inside its graph (electron/backend/export/).
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { EmbedProgress, TextEncoder } from './types.js';
+
+export type HfPoolingMode = 'mean' | 'cls';
+
+export interface HfEncoderSettings {
+  folder: string;
+  modelPath: string;
+  pooling: HfPoolingMode;
+  /** Where the pooling choice came from, for reports. */
+  poolingSource: string;
+  normalize: boolean;
+  maxLength: number;
+  padId: number;
+  hidden: number;
+}
+
+export interface HfEncoderOptions {
+  /** Clip token ids to at most this many (never beyond what the model's positions allow). */
+  maxLength?: number;
+  /** Texts per ONNX run. */
+  batchSize?: number;
+}
+
+export interface HfTextEncoder extends TextEncoder {
+  readonly settings: HfEncoderSettings;
+}
+
+const SANE_MAX_LENGTH = 100_000; // tokenizer_config uses 1e30 for "no limit"
+
+async function readJson(file: string, what: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${file}: cannot read the ${what}: ${(error as Error).message}`);
+  }
+}
+
+async function resolvePooling(folder: string, config: Record<string, unknown>): Promise<{ mode: HfPoolingMode; source: string }> {
+  const poolingFile = path.join(folder, '1_Pooling', 'config.json');
+  if (existsSync(poolingFile)) {
+    const pooling = await readJson(poolingFile, 'sentence-transformers pooling configuration');
+    if (pooling.pooling_mode_cls_token === true) return { mode: 'cls', source: '1_Pooling/config.json' };
+    if (pooling.pooling_mode_mean_tokens === true) return { mode: 'mean', source: '1_Pooling/config.json' };
+    throw new Error(`${poolingFile}: only CLS or mean pooling is supported (set pooling_mode_cls_token or pooling_mode_mean_tokens)`);
+  }
+  const declared = config.finetune_pooling;
+  if (declared !== undefined) {
+    if (declared !== 'mean' && declared !== 'cls') {
+      throw new Error(`${path.join(folder, 'config.json')}: finetune_pooling must be "mean" or "cls", not ${JSON.stringify(declared)}`);
+    }
+    return { mode: declared, source: 'config.json finetune_pooling' };
+  }
+  return { mode: 'mean', source: 'default (mean)' };
+}
+
+async function hasNormalizeModule(folder: string): Promise<boolean> {
+  const modulesFile = path.join(folder, 'modules.json');
+  if (!existsSync(modulesFile)) return false;
+  const modules = JSON.parse(await readFile(modulesFile, 'utf8')) as { type?: string }[];
+  return Array.isArray(modules) && modules.some((m) => m.type?.endsWith('.Normalize') ?? false);
+}
+
+/** Reads how the folder's model is to be run and pooled (the app and the export share this). */
+export async function resolveHfEncoderSettings(folder: string, opts: HfEncoderOptions = {}): Promise<HfEncoderSettings> {
+  const absolute = path.resolve(folder);
+  for (const required of ['config.json', 'tokenizer.json', path.join('onnx', 'model.onnx')]) {
+    if (!existsSync(path.join(absolute, required))) {
+      throw new Error(`${absolute}: not a Hugging Face ONNX model folder: ${required} is missing (expected the Xenova/* layout)`);
+    }
+  }
+  const config = await readJson(path.join(absolute, 'config.json'), 'model configuration');
+  const tokenizerConfigFile = path.join(absolute, 'tokenizer_config.json');
+  const tokenizerConfig = existsSync(tokenizerConfigFile) ? await readJson(tokenizerConfigFile, 'tokenizer configuration') : {};
+  const limits = [config.max_position_embeddings, tokenizerConfig.model_max_length, opts.maxLength]
+    .filter((v): v is number => typeof v === 'number' && v > 0 && v < SANE_MAX_LENGTH);
+  const pooling = await resolvePooling(absolute, config);
+  return {
+    folder: absolute,
+    modelPath: path.join(absolute, 'onnx', 'model.onnx'),
+    pooling: pooling.mode,
+    poolingSource: pooling.source,
+    normalize: await hasNormalizeModule(absolute),
+    maxLength: limits.length > 0 ? Math.min(...limits) : 512,
+    padId: typeof config.pad_token_id === 'number' ? config.pad_token_id : 0,
+    hidden: typeof config.hidden_size === 'number' ? config.hidden_size : 0,
+  };
+}
+
+async function fingerprint(files: string[], extra: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  }
+  hash.update(extra);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Pools one text's hidden states ([seq, hidden] rows at `offset`) over its `length` real tokens. */
+export function poolHiddenStates(states: Float32Array, offset: number, length: number, hidden: number, settings: Pick<HfEncoderSettings, 'pooling' | 'normalize'>): Float32Array {
+  const vector = new Float32Array(hidden);
+  if (settings.pooling === 'cls') {
+    vector.set(states.subarray(offset, offset + hidden));
+  } else {
+    const sums = new Float64Array(hidden);
+    for (let t = 0; t < length; t++) {
+      const row = offset + t * hidden;
+      for (let h = 0; h < hidden; h++) sums[h] += states[row + h];
+    }
+    for (let h = 0; h < hidden; h++) vector[h] = sums[h] / Math.max(length, 1);
+  }
+  if (settings.normalize) {
+    let norm = 0;
+    for (let h = 0; h < hidden; h++) norm += vector[h] * vector[h];
+    const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
+    for (let h = 0; h < hidden; h++) vector[h] *= scale;
+  }
+  return vector;
+}
+
+export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {}): Promise<HfTextEncoder> {
+  const settings = await resolveHfEncoderSettings(folder, opts);
+  const { AutoTokenizer, AutoModel, Tensor, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.useFSCache = false;
+  let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+  let model: Awaited<ReturnType<typeof AutoModel.from_pretrained>>;
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(settings.folder, { local_files_only: true });
+    model = await AutoModel.from_pretrained(settings.folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
+  } catch (error) {
+    throw new Error(`${settings.folder}: cannot load the model with @huggingface/transformers: ${(error as Error).message}`);
+  }
+  const batchSize = opts.batchSize ?? 16;
+  const id = `hf:${path.basename(settings.folder)}:${await fingerprint(
+    [settings.modelPath, path.join(settings.folder, 'tokenizer.json')],
+    JSON.stringify({ pooling: settings.pooling, normalize: settings.normalize, maxLength: settings.maxLength }),
+  )}`;
+
+  const tokenize = async (texts: string[]): Promise<number[][]> => texts.map((text) => tokenizer.encode(text));
+
+  async function embedBatch(ids: number[][]): Promise<Float32Array[]> {
+    const clipped = ids.map((row) => row.slice(0, settings.maxLength));
+    const seq = Math.max(1, ...clipped.map((row) => row.length));
+    const inputIds = new BigInt64Array(clipped.length * seq).fill(BigInt(settings.padId));
+    const mask = new BigInt64Array(clipped.length * seq);
+    clipped.forEach((row, r) => row.forEach((tokenId, t) => {
+      inputIds[r * seq + t] = BigInt(tokenId);
+      mask[r * seq + t] = 1n;
+    }));
+    const outputs = await model({
+      input_ids: new Tensor('int64', inputIds, [clipped.length, seq]),
+      attention_mask: new Tensor('int64', mask, [clipped.length, seq]),
+    });
+    const states = outputs.last_hidden_state;
+    if (!states) throw new Error(`${settings.modelPath}: the model has no last_hidden_state output`);
+    const hidden = states.dims[2];
+    const data = states.data as Float32Array;
+    return clipped.map((row, r) => poolHiddenStates(data, r * seq * hidden, row.length, hidden, settings));
+  }
+
+  // config.json's hidden_size is optional: measure the width on a one-word text when it is absent.
+  const dim = settings.hidden || (await embedBatch([tokenizer.encode('a')]))[0].length;
+  return {
+    id,
+    dim,
+    backend: 'onnxruntime-cpu (transformers.js)',
+    settings,
+    tokenize,
+    async embed(texts: string[], onProgress?: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<Float32Array[]> {
+      const ids = await tokenize(texts);
+      // Similar lengths share a batch, so little time goes to padding.
+      const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
+      const vectors: Float32Array[] = new Array(texts.length);
+      for (let start = 0; start < order.length; start += batchSize) {
+        signal?.throwIfAborted();
+        const batch = order.slice(start, start + batchSize);
+        const pooled = await embedBatch(batch.map((i) => ids[i]));
+        batch.forEach((i, k) => { vectors[i] = pooled[k]; });
+        onProgress?.({ done: Math.min(start + batchSize, order.length), total: order.length });
+      }
+      return vectors;
+    },
+    async dispose() {
+      await model.dispose();
+    },
+  };
+}
