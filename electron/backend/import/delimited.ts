@@ -1,0 +1,244 @@
+// CSV and TSV: streamed through csv-parse with backpressure (one ~1 MB chunk at a time), the delimiter
+// sniffed from the first lines, a header row required.
+import { parse, type CsvError } from 'csv-parse';
+import type { ImportOptions } from '../../../shared/domain.js';
+import { decodeText, readSample, readUtf8Chunks, textEncodingOf } from './encoding.js';
+import { chooseFields, parseLabels, type FieldChoice } from './fields.js';
+import { SourceProblem, issueEvent, type ImportEvent } from './types.js';
+
+export const DELIMITERS = [',', ';', '\t', '|'] as const;
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+/** A single field larger than this is almost always an unclosed quote swallowing the rest of the file. */
+const MAX_FIELD_BYTES = 64 * 1024 * 1024;
+/** Rows looked at before guessing the text column. */
+const GUESS_ROWS = 50;
+const SNIFF_RECORDS = 20;
+
+/** Counts each candidate delimiter outside quotes in the first records; picks the most consistent one. */
+export function sniffDelimiter(sample: string, preferTab: boolean): string {
+  const counts = new Map<string, number[]>(DELIMITERS.map((d) => [d, [0]]));
+  let inQuotes = false;
+  let records = 0;
+  for (let i = 0; i < sample.length && records < SNIFF_RECORDS; i++) {
+    const char = sample[i];
+    if (char === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && char === '\n') {
+      records++;
+      for (const list of counts.values()) list.push(0);
+    } else if (!inQuotes && counts.has(char)) {
+      const list = counts.get(char)!;
+      list[list.length - 1]++;
+    }
+  }
+  let best = preferTab ? '\t' : ',';
+  let bestScore = -1;
+  for (const delimiter of DELIMITERS) {
+    // The last record may be cut by the end of the sample or be an empty trailing line.
+    const perRecord = counts.get(delimiter)!.slice(0, Math.max(1, records));
+    const header = perRecord[0];
+    if (header === 0) continue;
+    const consistency = perRecord.filter((count) => count === header).length / perRecord.length;
+    const score = consistency * 1000 + Math.min(header, 999) + (preferTab && delimiter === '\t' ? 0.5 : 0);
+    if (score > bestScore) {
+      best = delimiter;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** Header names made usable: blanks become "column N", repeats get a suffix. */
+export function headerNames(fields: string[]): string[] {
+  const seen = new Set<string>();
+  return fields.map((field, i) => {
+    let name = field.trim() || `column ${i + 1}`;
+    for (let n = 2; seen.has(name); n++) name = `${field.trim() || `column ${i + 1}`}_${n}`;
+    seen.add(name);
+    return name;
+  });
+}
+
+/** A csv-parse error with the line on which the offending row starts. */
+class RowParseError extends Error {
+  constructor(readonly csvError: CsvError, readonly startLine: number) {
+    super(csvError.message);
+  }
+}
+
+interface ParsedRow {
+  fields: string[];
+  /** Line on which the row ends (1-based). */
+  endLine: number;
+}
+
+export interface DelimitedLayout {
+  delimiter: string;
+  encoding: string;
+}
+
+/** Encoding and delimiter of a delimited file, from its first 64 KB. Throws SourceProblem for empty/binary files. */
+export async function delimitedLayout(path: string, options: ImportOptions): Promise<DelimitedLayout & { size: number }> {
+  const { sample, size } = await readSample(path);
+  if (size === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
+  const { encoding } = textEncodingOf(sample, options.encoding);
+  const text = decodeText(sample, encoding);
+  if (text.trim() === '') throw new SourceProblem('failed', '', 'empty file (only blank lines)');
+  return { delimiter: sniffDelimiter(text, /\.tsv$/i.test(path)), encoding, size };
+}
+
+function quoteProblem(error: CsvError, dataRow: number, startLine: number, imported: number): SourceProblem {
+  const before = `${imported} row${imported === 1 ? '' : 's'} before it ${imported === 1 ? 'was' : 'were'} imported`;
+  if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
+    return new SourceProblem('failed', String(dataRow),
+      `unterminated quote: a quoted field in row ${dataRow} (starting on line ${startLine}) is never closed, so the rest of the file was read as one field. ` +
+      `Add the missing closing " or write a " inside a quoted field as "". ${before}; nothing after it was.`);
+  }
+  if (error.code === 'CSV_MAX_RECORD_SIZE') {
+    return new SourceProblem('failed', String(dataRow),
+      `row ${dataRow} (starting on line ${startLine}) is larger than ${MAX_FIELD_BYTES / 1024 / 1024} MB, most likely because of an unclosed quote; ` +
+      `check the quotes around line ${startLine}. ${before}; nothing after it was.`);
+  }
+  return new SourceProblem('failed', String(dataRow), `cannot parse row ${dataRow} (starting on line ${startLine}): ${error.message}. ${before}.`);
+}
+
+/**
+ * Streams a delimited file's rows as pages of raw rows, pulling the next ~1 MB only when the previous
+ * page was consumed. Parser errors end the stream with a SourceProblem after the rows before them.
+ */
+export async function* delimitedRows(
+  path: string,
+  layout: DelimitedLayout,
+  signal: AbortSignal | undefined,
+  onBytes: (bytesRead: number) => void,
+): AsyncGenerator<ParsedRow[]> {
+  let page: ParsedRow[] = [];
+  let parseError: CsvError | null = null;
+  let lastEmptyLines = 0;
+  const parser = parse({
+    delimiter: layout.delimiter,
+    bom: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_FIELD_BYTES,
+    // Rows are taken here, synchronously, rather than from the stream side: a stream that errors drops
+    // the rows it still buffers, and the rows before a bad quote must be kept.
+    on_record: (fields: string[], context) => {
+      page.push({ fields, endLine: context.lines });
+      lastEmptyLines = context.empty_lines;
+      return null;
+    },
+  });
+  parser.on('error', (error: CsvError) => { parseError ??= error; });
+  parser.resume();
+  const feed = (bytes?: Buffer) =>
+    new Promise<void>((resolve) => {
+      if (bytes) parser.write(bytes, (error) => { if (error) parseError ??= error as CsvError; resolve(); });
+      else {
+        parser.once('finish', resolve);
+        parser.once('error', () => resolve());
+        parser.end();
+      }
+    });
+  const takePage = () => {
+    const taken = page;
+    page = [];
+    return taken;
+  };
+  let lastLine = 0;
+  for await (const chunk of readUtf8Chunks(path, layout.encoding, signal)) {
+    await feed(chunk.bytes);
+    onBytes(chunk.bytesRead);
+    if (page.length) {
+      lastLine = page[page.length - 1].endLine;
+      yield takePage();
+    }
+    if (parseError) break;
+  }
+  if (!parseError) await feed();
+  if (page.length) {
+    lastLine = page[page.length - 1].endLine;
+    yield takePage();
+  }
+  if (parseError) {
+    const error = parseError as CsvError & { empty_lines?: number };
+    const blankLines = Math.max(0, (error.empty_lines ?? lastEmptyLines) - lastEmptyLines);
+    throw new RowParseError(error, lastLine + 1 + blankLines);
+  }
+}
+
+/** CSV/TSV rows as records and issues. */
+export async function* readDelimited(path: string, options: ImportOptions, signal?: AbortSignal): AsyncGenerator<ImportEvent> {
+  const layout = await delimitedLayout(path, options);
+  let bytesDone = 0;
+  yield { kind: 'progress', file: path, bytesDone: 0, bytesTotal: layout.size };
+  let names: string[] | null = null;
+  let choice: FieldChoice | null = null;
+  let dataRow = 0;
+  let imported = 0;
+  let pending: { row: number; fields: string[] }[] = [];
+
+  const rowObject = (fields: string[]) => Object.fromEntries(names!.map((name, i) => [name, fields[i] ?? '']));
+  function* emit(row: number, fields: string[]): Generator<ImportEvent> {
+    const columns = names!;
+    if (fields.length !== columns.length) {
+      yield issueEvent('skipped', path, String(row),
+        `row ${row} has ${fields.length} field${fields.length === 1 ? '' : 's'} but the header has ${columns.length}; check its quotes and delimiters`);
+      return;
+    }
+    const { textField, labelField } = choice!;
+    const metadata: Record<string, unknown> = {};
+    let text = '';
+    let labelCell: string | undefined;
+    for (let i = 0; i < columns.length; i++) {
+      if (columns[i] === textField) text = fields[i].trim();
+      else if (columns[i] === labelField) labelCell = fields[i];
+      else metadata[columns[i]] = fields[i];
+    }
+    if (text === '') {
+      yield issueEvent('skipped', path, String(row), `empty text in column "${textField}"`);
+      return;
+    }
+    imported++;
+    yield { kind: 'record', record: { text, labels: parseLabels(labelCell, options), sourceFile: path, sourceRef: String(row), metadata } };
+  }
+  function* decideFields(): Generator<ImportEvent> {
+    const result = chooseFields(names!, pending.slice(0, GUESS_ROWS).map((p) => rowObject(p.fields)), options, 'column');
+    if (typeof result === 'string') throw new SourceProblem('failed', '', result);
+    choice = result;
+    for (const message of result.notices) yield { kind: 'notice', file: path, message };
+    if (names!.length === 1 && layout.delimiter !== '\t') {
+      yield { kind: 'notice', file: path, message: 'only one column found; if this is wrong, check the delimiter (comma, semicolon, tab or pipe)' };
+    } else {
+      yield { kind: 'notice', file: path, message: `delimiter: ${DELIMITER_NAMES[layout.delimiter]}; encoding: ${layout.encoding}` };
+    }
+    for (const p of pending) yield* emit(p.row, p.fields);
+    pending = [];
+  }
+
+  try {
+    for await (const rows of delimitedRows(path, layout, signal, (bytes) => { bytesDone = bytes; })) {
+      for (const row of rows) {
+        if (names === null) {
+          names = headerNames(row.fields);
+          continue;
+        }
+        dataRow++;
+        if (choice === null) {
+          pending.push({ row: dataRow, fields: row.fields });
+          if (pending.length >= GUESS_ROWS) yield* decideFields();
+        } else {
+          yield* emit(dataRow, row.fields);
+        }
+      }
+      yield { kind: 'progress', file: path, bytesDone, bytesTotal: layout.size };
+    }
+  } catch (error) {
+    if (!(error instanceof RowParseError)) throw error;
+    if (names !== null && choice === null) yield* decideFields();
+    throw quoteProblem(error.csvError, dataRow + 1, error.startLine, imported);
+  }
+  if (names === null) throw new SourceProblem('failed', '', 'empty file (no header row)');
+  if (dataRow === 0) throw new SourceProblem('failed', '', 'header row only, no data rows');
+  if (choice === null) yield* decideFields();
+}

@@ -1,0 +1,130 @@
+// Single documents: plain text, Markdown, HTML, e-mail (.eml), PDF and Word (.docx), each to clean text.
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import PostalMime, { type Address } from 'postal-mime';
+import { compile } from 'html-to-text';
+import type { ImportOptions } from '../../../shared/domain.js';
+import { decodeText, refuseBinary, textEncodingOf } from './encoding.js';
+import { SourceProblem } from './types.js';
+
+export interface ExtractedDocument {
+  text: string;
+  metadata: Record<string, unknown>;
+}
+
+type Extractor = (bytes: Buffer, options: ImportOptions) => Promise<ExtractedDocument>;
+
+// Compiled once: building html-to-text's options per document costs more than the conversion itself.
+const htmlToText = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'img', format: 'skip' },
+  ],
+});
+
+function decodeTextFile(bytes: Buffer, options: ImportOptions): string {
+  if (bytes.length === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
+  const { encoding } = textEncodingOf(bytes.subarray(0, 64 * 1024), options.encoding);
+  return decodeText(bytes, encoding);
+}
+
+const plainText: Extractor = async (bytes, options) => ({ text: decodeTextFile(bytes, options), metadata: {} });
+
+const html: Extractor = async (bytes, options) => ({ text: htmlToText(decodeTextFile(bytes, options)), metadata: {} });
+
+function mailbox(address: Address | undefined): string | undefined {
+  if (!address) return undefined;
+  if (address.address === undefined) return address.name;
+  return address.name ? `${address.name} <${address.address}>` : address.address;
+}
+
+/** The body only (headers leak labels): the text/plain part, else the HTML part as text. */
+const email: Extractor = async (bytes, options) => {
+  if (bytes.length === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
+  refuseBinary(bytes, 'utf8');
+  const message = await PostalMime.parse(bytes);
+  let body = message.text?.trim() ? message.text : message.html ? htmlToText(message.html) : '';
+  const subject = message.subject?.trim() ?? '';
+  if (options.keepSubject && subject !== '') body = `Subject: ${subject}\n\n${body.trim()}`;
+  const metadata: Record<string, unknown> = {};
+  if (subject !== '') metadata.subject = subject;
+  const from = mailbox(message.from);
+  if (from) metadata.from = from;
+  if (message.date) metadata.date = message.date;
+  if (message.attachments.length) metadata.attachments = message.attachments.map((a) => a.filename ?? a.mimeType);
+  return { text: body, metadata };
+};
+
+/** Text of all pages through pdfjs's legacy build (the one meant for Node). */
+const pdf: Extractor = async (bytes) => {
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const task = getDocument({
+    data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    disableFontFace: true,
+    isEvalSupported: false,
+    useSystemFonts: false,
+    verbosity: 0,
+  });
+  try {
+    const document = await task.promise;
+    const pages: string[] = [];
+    for (let number = 1; number <= document.numPages; number++) {
+      const page = await document.getPage(number);
+      const content = await page.getTextContent();
+      pages.push(content.items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : '')).join(''));
+      page.cleanup();
+    }
+    const text = pages.join('\n\n');
+    if (text.trim() === '') {
+      throw new SourceProblem('failed', '', `no text layer (scanned PDF?); run OCR first (${document.numPages} page${document.numPages === 1 ? '' : 's'}, no text found)`);
+    }
+    return { text, metadata: { pages: document.numPages } };
+  } catch (error) {
+    if (error instanceof SourceProblem) throw error;
+    const name = (error as Error).name;
+    if (name === 'PasswordException') throw new SourceProblem('failed', '', 'the PDF is password-protected; remove the password and import it again');
+    throw new SourceProblem('failed', '', `not a readable PDF (${(error as Error).message})`);
+  } finally {
+    await task.destroy();
+  }
+};
+
+const docx: Extractor = async (bytes) => {
+  const mammoth = await import('mammoth');
+  try {
+    const result = await mammoth.extractRawText({ buffer: bytes });
+    return { text: result.value, metadata: {} };
+  } catch (error) {
+    throw new SourceProblem('failed', '', `not a valid .docx file (${(error as Error).message.split('. ')[0].replace(/ ?: is this a zip file \?.*$/, '')}); open it in Word and save it again as .docx`);
+  }
+};
+
+const EXTRACTORS: Record<string, Extractor> = {
+  '.txt': plainText,
+  '.md': plainText,
+  '.markdown': plainText,
+  '.html': html,
+  '.htm': html,
+  '.eml': email,
+  '.pdf': pdf,
+  '.docx': docx,
+};
+
+export const DOCUMENT_EXTENSIONS = Object.keys(EXTRACTORS);
+
+export function isDocument(path: string): boolean {
+  return extname(path).toLowerCase() in EXTRACTORS;
+}
+
+/** Text and metadata of one document; SourceProblem for bad input (unsupported type, binary, corrupt, no text). */
+export async function extractDocument(path: string, options: ImportOptions): Promise<ExtractedDocument> {
+  const extension = extname(path).toLowerCase();
+  const extractor = EXTRACTORS[extension];
+  if (!extractor) {
+    const hint = extension === '.doc' ? '; save it as .docx' : extension === '.xlsx' || extension === '.xls' ? '; save it as CSV' : '';
+    throw new SourceProblem('skipped', '', `unsupported file type "${extension || '(no extension)'}"${hint} (supported: .csv, .tsv, .jsonl, ${DOCUMENT_EXTENSIONS.join(', ')})`);
+  }
+  const document = await extractor(await readFile(path), options);
+  return { text: document.text.replace(/\r\n?/g, '\n').trim(), metadata: document.metadata };
+}
