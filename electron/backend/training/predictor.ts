@@ -1,0 +1,89 @@
+// Loading a trained model folder and predicting. The scoring functions here are also what the trainer uses for
+// validation and test, so loadPredictor reproduces training-time probabilities exactly for the same embeddings.
+import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
+import { sigmoid, softmax } from '../../../shared/calibration.js';
+import { loadEncoder } from '../encoders/index.js';
+import { initTensorflow } from '../tf/backend.js';
+import { headLogits, throwIfAborted, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
+import { columnLookup, transformLexical, type SparseRows } from './lexical.js';
+import { readModelFiles } from './model-files.js';
+
+/** Multi-label default threshold (domain.md) when none was tuned. */
+export const DEFAULT_THRESHOLD = 0.5;
+
+export interface Predictor {
+  task: TaskKind;
+  labels: string[];
+  predict(texts: string[], onProgress?: (p: { done: number; total: number }) => void, signal?: AbortSignal): Promise<PredictionRow[]>;
+  dispose(): Promise<void>;
+}
+
+/** Packs embeddings into the contiguous block the head reads. */
+export function buildFeatures(embeddings: Float32Array[], dim: number, lexical?: SparseRows): FeatureSet {
+  const dense = new Float32Array(embeddings.length * dim);
+  embeddings.forEach((e, i) => {
+    if (e.length !== dim) throw new Error(`features: embedding ${i} has ${e.length} values, expected ${dim}`);
+    dense.set(e, i * dim);
+  });
+  return { n: embeddings.length, dense, lexical };
+}
+
+/** Row-wise probabilities: softmax(logits / T) for single-label, sigmoid(logits / T) per class for multi-label. */
+export function probabilitiesFromLogits(task: TaskKind, logits: Float64Array, classes: number, temperature: number): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < logits.length / classes; i++) {
+    const scaled = Array.from(logits.subarray(i * classes, (i + 1) * classes), (z) => z / temperature);
+    rows.push(task === 'single_label' ? softmax(scaled) : scaled.map(sigmoid));
+  }
+  return rows;
+}
+
+/** Predicted class indices per row: the argmax (single-label) or every class reaching its threshold (multi-label). */
+export function decide(task: TaskKind, probabilities: number[][], thresholds: number[] | null): number[][] {
+  return probabilities.map((row) => {
+    if (task === 'single_label') return [row.indexOf(Math.max(...row))];
+    return row.flatMap((p, c) => (p >= (thresholds?.[c] ?? DEFAULT_THRESHOLD) ? [c] : []));
+  });
+}
+
+export interface ScoringModel {
+  task: TaskKind;
+  labels: string[];
+  head: HeadArchitecture;
+  weights: HeadWeights;
+  temperature: number;
+  thresholds: number[] | null;
+}
+
+export function scoreRows(model: ScoringModel, features: FeatureSet, texts: string[]): PredictionRow[] {
+  const probabilities = probabilitiesFromLogits(model.task, headLogits(model.head, model.weights, features), model.labels.length, model.temperature);
+  const predicted = decide(model.task, probabilities, model.thresholds);
+  return texts.map((text, i) => ({
+    text,
+    predicted: predicted[i].map((c) => model.labels[c]),
+    probabilities: Object.fromEntries(model.labels.map((label, c) => [label, probabilities[i][c]])),
+  }));
+}
+
+export async function loadPredictor(modelDir: string): Promise<Predictor> {
+  const { manifest, weights, lexical } = await readModelFiles(modelDir);
+  await initTensorflow();
+  const encoder = await loadEncoder(manifest.encoder.spec);
+  if (encoder.id !== manifest.encoder.id) {
+    await encoder.dispose();
+    throw new Error(`model ${modelDir}: trained with encoder '${manifest.encoder.id}', but '${manifest.encoder.spec}' now loads '${encoder.id}'; retrain the model`);
+  }
+  const lookup = lexical ? columnLookup(lexical) : null;
+  const model: ScoringModel = { task: manifest.task, labels: manifest.labels, head: manifest.head, weights, temperature: manifest.temperature, thresholds: manifest.thresholds };
+  return {
+    task: manifest.task,
+    labels: manifest.labels,
+    async predict(texts, onProgress, signal) {
+      const embeddings = await encoder.embed(texts, onProgress, signal);
+      throwIfAborted(signal);
+      const sparse = lexical && lookup ? transformLexical(lexical, await encoder.tokenize(texts), lookup) : undefined;
+      return scoreRows(model, buildFeatures(embeddings, manifest.encoder.dim, sparse), texts);
+    },
+    dispose: () => encoder.dispose(),
+  };
+}
