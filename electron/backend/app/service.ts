@@ -1,0 +1,313 @@
+// The app service: every channel of shared/api.ts over the project store, the parsers and the training worker.
+// It is the one owner of the open project's SQLite file, whether it runs in Electron's main process or in the
+// browser host. Arguments are checked at the boundary (validate.ts); events go to the listeners given to on().
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
+import { predictionsToCsv } from '../../../shared/csv.js';
+import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
+import { formatIssue, previewSource, readSources } from '../import/index.js';
+import { ProjectStore } from '../store/project-store.js';
+import type { TrainResult } from '../training/trainer.js';
+import { predictInWorker, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { RecentProjects } from './recent.js';
+import { checkArgument } from './validate.js';
+
+export const STALE_RUN_REASON = 'the app closed or crashed during training';
+
+export type ServiceListener = <E extends EventChannel>(event: E, payload: EventChannels[E]) => void;
+
+export interface AppService {
+  handle<C extends RequestChannel>(channel: C, arg: RequestArg<C>): Promise<RequestResult<C>>;
+  on(listener: ServiceListener): () => void;
+  close(): Promise<void>;
+}
+
+/** The bundled sample: a CSV plus how to import it (written by scripts/make-sample.ts). */
+interface SampleManifest {
+  name: string;
+  task: 'single_label' | 'multi_label';
+  file: string;
+  textCol: string;
+  labelCol: string;
+  labels: Record<string, string>;
+}
+
+interface OpenProject {
+  path: string;
+  store: ProjectStore;
+}
+
+interface LiveRun {
+  state: ActiveRun;
+  job: WorkerJob<TrainResult>;
+  /** Settles (never rejects) once the run's outcome is written to the project. */
+  recorded: Promise<void>;
+}
+
+class NoProjectError extends Error {
+  override name = 'NoProjectError';
+  constructor() {
+    super('No project is open: create or open a project first.');
+  }
+}
+
+/** A file name that is safe on every platform and cannot climb out of its folder. */
+export function safeFileName(name: string): string {
+  const cleaned = basename(name.replace(/\\/g, '/'))
+    .replace(/[^\p{L}\p{N}._ -]+/gu, '_')
+    .replace(/^[.\s]+/, '')
+    .trim()
+    .slice(0, 120);
+  return cleaned || 'file';
+}
+
+/** `dir/name.ext`, or `dir/name (2).ext` ... when taken. */
+function freePath(dir: string, fileName: string): string {
+  const ext = extname(fileName);
+  const stem = fileName.slice(0, fileName.length - ext.length);
+  let candidate = join(dir, fileName);
+  for (let n = 2; existsSync(candidate); n++) candidate = join(dir, `${stem} (${n})${ext}`);
+  return candidate;
+}
+
+/** Records one epoch point from a progress event, replacing the point of the same epoch. */
+function recordEpoch(history: ActiveRun['history'], progress: TrainProgress): void {
+  if (progress.epoch === undefined || progress.loss === undefined || progress.valMacroF1 === undefined) return;
+  const point = { epoch: progress.epoch, loss: progress.loss, valMacroF1: progress.valMacroF1 };
+  const last = history[history.length - 1];
+  if (last?.epoch === point.epoch) history[history.length - 1] = point;
+  else history.push(point);
+}
+
+export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawner; samplePath: string }): AppService {
+  const dataDir = resolve(opts.dataDir);
+  const projectsDir = join(dataDir, 'projects');
+  const uploadsDir = join(dataDir, 'uploads');
+  const cacheFile = join(dataDir, 'cache', 'embeddings.sqlite');
+  for (const dir of [projectsDir, uploadsDir, dirname(cacheFile)]) mkdirSync(dir, { recursive: true });
+  const recent = new RecentProjects(dataDir);
+  const listeners = new Set<ServiceListener>();
+  let current: OpenProject | null = null;
+  let live: LiveRun | null = null;
+
+  const emit: ServiceListener = (event, payload) => {
+    for (const listener of listeners) listener(event, payload);
+  };
+
+  const project = (): OpenProject => {
+    if (!current) throw new NoProjectError();
+    return current;
+  };
+
+  const describe = (open: OpenProject) => ({ path: open.path, project: open.store.info() });
+
+  function switchTo(path: string, store: ProjectStore): OpenProject {
+    if (live) {
+      store.close();
+      throw new Error(`Run ${live.state.runId} is still training: cancel it or let it finish before opening another project.`);
+    }
+    current?.store.close();
+    store.failStaleRuns(STALE_RUN_REASON);
+    current = { path, store };
+    recent.remember(path, store.info().name);
+    return current;
+  }
+
+  function openProject(path: string): OpenProject {
+    const absolute = resolve(path);
+    if (current?.path === absolute) return current;
+    return switchTo(absolute, ProjectStore.open(absolute));
+  }
+
+  function createProject(name: string, task: TrainTask, path?: string): OpenProject {
+    const file = path ? resolve(path) : freePath(projectsDir, `${safeFileName(name)}.ftproj`);
+    mkdirSync(dirname(file), { recursive: true });
+    return switchTo(file, ProjectStore.create(file, { name, task }));
+  }
+
+  async function openSample(): Promise<OpenProject> {
+    const manifest = JSON.parse(readFileSync(opts.samplePath, 'utf8')) as SampleManifest;
+    const file = join(projectsDir, `${safeFileName(manifest.name)}.ftproj`);
+    if (existsSync(file)) return openProject(file);
+    const open = createProject(manifest.name, manifest.task, file);
+    const csv = resolve(dirname(opts.samplePath), manifest.file);
+    await open.store.importSources([csv], { textCol: manifest.textCol, labelCol: manifest.labelCol });
+    for (const [label, description] of Object.entries(manifest.labels)) open.store.describeLabel(label, description);
+    return open;
+  }
+
+  function modelDirFor(open: OpenProject, runId: number): string {
+    const projectKey = createHash('sha256').update(open.path).digest('hex').slice(0, 10);
+    return join(dataDir, 'models', `${safeFileName(basename(open.path, extname(open.path)))}-${projectKey}`, `run-${runId}`);
+  }
+
+  function startRun(partial: Partial<TrainSettings>): { runId: number } {
+    const open = project();
+    if (live) throw new Error(`Run ${live.state.runId} is still training: wait for it or cancel it first.`);
+    const { store } = open;
+    const info = store.info();
+    const examples = store.trainingExamples();
+    if (examples.length === 0) throw new Error(`${open.path}: no labeled documents to train on; label some documents first.`);
+    const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
+    const runId = store.createRun(settings);
+    const state: ActiveRun = { runId, startedAt: new Date().toISOString(), progress: null, history: [], workerPid: null };
+    let job: WorkerJob<TrainResult>;
+    try {
+      job = startTraining(
+        {
+          task: info.task,
+          labels: store.labels().map((l) => l.name),
+          examples: examples.map((e) => ({
+            id: e.documentId,
+            text: e.text,
+            contentHash: e.contentHash,
+            labels: e.labels,
+            synthetic: e.source === 'synthetic',
+          })),
+          settings,
+          encoder: info.encoder,
+          cacheFile,
+          modelDir: modelDirFor(open, runId),
+        },
+        {
+          spawner: opts.spawner,
+          onProgress: (progress) => {
+            const withRun = { ...progress, runId };
+            state.progress = withRun;
+            recordEpoch(state.history, withRun);
+            emit('train:progress', withRun);
+          },
+        },
+      );
+    } catch (error) {
+      store.finishRun(runId, { status: 'failed', error: (error as Error).message });
+      throw error;
+    }
+    state.workerPid = job.pid ?? null;
+    const recorded = job.done.then(
+      (result) => {
+        store.finishRun(runId, { status: 'completed', ...result });
+        return { status: 'completed' as RunStatus, error: null };
+      },
+      (error: Error) => {
+        const status: RunStatus = error.name === 'AbortError' ? 'cancelled' : 'failed';
+        const message = status === 'cancelled' ? null : error.message;
+        store.finishRun(runId, { status, error: message ?? undefined });
+        return { status, error: message };
+      },
+    );
+    live = {
+      state,
+      job,
+      recorded: recorded.then(
+        (outcome) => {
+          live = null;
+          emit('train:finished', { runId, ...outcome });
+        },
+        (error: Error) => {
+          // Writing the outcome itself failed (e.g. the disk is full): say so rather than hide it.
+          live = null;
+          emit('train:finished', { runId, status: 'failed', error: `the result could not be saved: ${error.message}` });
+        },
+      ),
+    };
+    return { runId };
+  }
+
+  const handlers: { [C in RequestChannel]: (arg: RequestArg<C>) => RequestResult<C> | Promise<RequestResult<C>> } = {
+    'projects:recent': () => recent.list(),
+    'projects:create': ({ name, task, path }) => describe(createProject(name, task, path)),
+    'projects:open': ({ path }) => openProject(path).store.info(),
+    'projects:openSample': async () => describe(await openSample()),
+    'projects:current': () => (current ? describe(current) : null),
+    'projects:setTask': ({ task }) => project().store.setTask(task),
+
+    'import:preview': ({ path, options }) => previewSource(path, options),
+    'import:upload': ({ name, base64 }) => {
+      const path = freePath(uploadsDir, safeFileName(name));
+      writeFileSync(path, Buffer.from(base64, 'base64'));
+      return { path };
+    },
+    'import:run': ({ paths, options }) =>
+      project().store.importSources(paths, options, (p) => emit('import:progress', { file: p.file, done: p.done, total: p.total })),
+
+    'labels:list': () => project().store.labels(),
+    'labels:add': ({ name, description, colour }) => project().store.addLabel(name, { description, colour }),
+    'labels:rename': ({ from, to }) => project().store.renameLabel(from, to),
+    'labels:merge': ({ from, into }) => project().store.mergeLabels(from, into),
+    'labels:delete': ({ name }) => project().store.deleteLabel(name),
+    'labels:describe': ({ name, description }) => project().store.describeLabel(name, description),
+
+    'documents:query': (query) => project().store.queryDocuments(query),
+    'documents:setLabels': ({ documentId, labels }) => {
+      const doc = project().store.setDocumentLabels(documentId, labels);
+      return { documentId: doc.id, labels: doc.labels };
+    },
+
+    'review:imbalance': () => project().store.review(),
+
+    'train:start': ({ settings }) => startRun(settings),
+    'train:cancel': ({ runId }) => {
+      if (live?.state.runId !== runId) return { cancelled: false };
+      live.job.cancel();
+      return { cancelled: true };
+    },
+    'train:active': () => (live ? structuredClone(live.state) : null),
+    'runs:list': () => project().store.listRuns(),
+    'runs:history': ({ runId }) => project().store.runHistory(runId),
+    'runs:metrics': ({ runId }) => project().store.runMetrics(runId),
+    'runs:predictions': ({ runId, ...filter }) => project().store.runPredictions(runId, filter),
+
+    'predict:texts': ({ runId, texts }) => predictInWorker(modelDirOf(runId), texts, { spawner: opts.spawner }).done,
+    'predict:file': ({ runId, path, options }) => predictFile(runId, path, options),
+    'export:onnx': () => {
+      throw new Error('ONNX export is not part of this build yet.');
+    },
+  };
+
+  /** Predictions for every document of a file (read with the import parsers), and the same as CSV. */
+  async function predictFile(runId: number, path: string, options: ImportOptions) {
+    const texts: string[] = [];
+    const problems: string[] = [];
+    for await (const event of readSources([path], options)) {
+      if (event.kind === 'record') texts.push(event.record.text);
+      else if (event.kind === 'issue' && event.issue.status === 'failed') problems.push(formatIssue(event.issue));
+    }
+    if (texts.length === 0) {
+      throw new Error(`${path}: no documents to predict${problems.length ? ` (${problems.slice(0, 3).join('; ')})` : ''}.`);
+    }
+    const rows = await predictInWorker(modelDirOf(runId), texts, { spawner: opts.spawner }).done;
+    return { rows, csv: predictionsToCsv(rows, project().store.runMetrics(runId).labels) };
+  }
+
+  function modelDirOf(runId: number): string {
+    const dir = project().store.runModelDir(runId);
+    if (!dir) throw new Error(`Run ${runId} has no trained model (it did not complete).`);
+    if (!existsSync(dir)) throw new Error(`${dir}: the model of run ${runId} is missing from disk.`);
+    return dir;
+  }
+
+  return {
+    async handle(channel, arg) {
+      const checked = checkArgument(channel, arg);
+      return (await (handlers[channel] as (a: typeof checked) => unknown)(checked)) as RequestResult<typeof channel>;
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      if (live) {
+        live.job.cancel();
+        await live.recorded;
+      }
+      current?.store.close();
+      current = null;
+      listeners.clear();
+    },
+  };
+}
+
+type TrainTask = RequestArg<'projects:create'>['task'];

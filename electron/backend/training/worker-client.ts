@@ -1,0 +1,157 @@
+// The owner's side of the training worker: spawn it, send one job, stream its progress, cancel it, and turn a
+// crash into a clear error. Electron's main process passes a utilityProcess spawner; Node uses child_process.fork.
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PredictionRow, TrainProgress } from '../../../shared/domain.js';
+import type { TrainJob, TrainResult } from './trainer.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+export interface WorkerPort {
+  /** OS process id, when the platform reports one. */
+  readonly pid: number | undefined;
+  postMessage(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  kill(): void;
+}
+
+export type WorkerSpawner = () => WorkerPort;
+
+/** How long a cancelled worker may take to stop by itself before it is killed. */
+const CANCEL_GRACE_MS = 3000;
+
+export class WorkerCrashError extends Error {
+  override name = 'WorkerCrashError';
+}
+
+/**
+ * The worker entry next to this code: from sources (run through tsx) the .ts file, loaded with the tsx loader;
+ * from a bundle in dist/electron/<bundle>/ the bundled dist/electron/worker/training-worker.js.
+ */
+export function workerEntry(): { file: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    return {
+      file: resolve(dirname(here), '../../worker/training-worker.ts'),
+      execArgv: ['--import', import.meta.resolve('tsx')],
+    };
+  }
+  const file = resolve(dirname(here), '../worker/training-worker.js');
+  if (!existsSync(file)) throw new Error(`${file}: the bundled training worker is missing; run \`npm run build\`.`);
+  return { file, execArgv: [] };
+}
+
+export function nodeWorkerSpawner(entry = workerEntry()): WorkerSpawner {
+  return () => {
+    const child = fork(entry.file, [], {
+      execArgv: entry.execArgv,
+      serialization: 'advanced', // structured clone, so typed arrays and nested data cross intact
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    // A send racing the child's exit reports ERR_IPC_CHANNEL_CLOSED here; the exit listener tells the story.
+    child.on('error', () => undefined);
+    return {
+      pid: child.pid,
+      postMessage: (message) => {
+        if (child.connected) child.send(message);
+      },
+      onMessage: (listener) => child.on('message', (message) => listener(message as FromWorker)),
+      onExit: (listener) => child.on('exit', listener),
+      kill: () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+      },
+    };
+  };
+}
+
+function describeExit(code: number | null, signal: string | null): string {
+  const how = signal ? `signal ${signal}` : `exit code ${code}`;
+  return `the training process stopped unexpectedly (${how})`;
+}
+
+function cancelledError(): Error {
+  return new DOMException('Training was cancelled.', 'AbortError');
+}
+
+export interface WorkerJob<T> {
+  done: Promise<T>;
+  cancel(): void;
+  /** The worker's OS process id (shown to the user, useful to end a stuck process by hand). */
+  pid: number | undefined;
+}
+
+/** Sends one request to a fresh worker and settles on the first final message, the worker's exit, or cancel. */
+function runInWorker<T>(
+  request: ToWorker,
+  spawner: WorkerSpawner,
+  accept: (message: FromWorker) => T | undefined,
+  onProgress?: (progress: TrainProgress) => void,
+): WorkerJob<T> {
+  const port = spawner();
+  let settled = false;
+  let cancelRequested = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const done = new Promise<T>((resolvePromise, rejectPromise) => {
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(killTimer);
+      port.kill();
+      outcome();
+    };
+    port.onMessage((message) => {
+      if (message.type === 'progress') {
+        if (!settled) onProgress?.(message.progress);
+        return;
+      }
+      if (message.type === 'cancelled') return settle(() => rejectPromise(cancelledError()));
+      if (message.type === 'error') {
+        const error = new Error(message.message);
+        if (message.stack) error.stack = message.stack;
+        return settle(() => rejectPromise(error));
+      }
+      const value = accept(message);
+      if (value !== undefined) settle(() => resolvePromise(value));
+    });
+    port.onExit((code, signal) =>
+      settle(() => rejectPromise(cancelRequested ? cancelledError() : new WorkerCrashError(describeExit(code, signal)))),
+    );
+  });
+  port.postMessage(request);
+  return {
+    done,
+    pid: port.pid,
+    cancel: () => {
+      if (settled || cancelRequested) return;
+      cancelRequested = true;
+      port.postMessage({ type: 'cancel' });
+      killTimer = setTimeout(() => port.kill(), CANCEL_GRACE_MS);
+    },
+  };
+}
+
+export function startTraining(
+  job: TrainJob,
+  opts: { spawner?: WorkerSpawner; onProgress: (progress: TrainProgress) => void },
+): WorkerJob<TrainResult> {
+  return runInWorker(
+    { type: 'train', job },
+    opts.spawner ?? nodeWorkerSpawner(),
+    (message) => (message.type === 'result' ? message.result : undefined),
+    opts.onProgress,
+  );
+}
+
+let nextRequestId = 1;
+
+/** Predictions from a trained model, computed in a worker so the owner process stays responsive. */
+export function predictInWorker(modelDir: string, texts: string[], opts: { spawner?: WorkerSpawner } = {}): WorkerJob<PredictionRow[]> {
+  const requestId = nextRequestId++;
+  return runInWorker(
+    { type: 'predict', requestId, modelDir, texts },
+    opts.spawner ?? nodeWorkerSpawner(),
+    (message) => (message.type === 'predictions' && message.requestId === requestId ? message.rows : undefined),
+  );
+}
