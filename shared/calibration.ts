@@ -145,26 +145,26 @@ export const DEFAULT_THRESHOLD_GRID: number[] = Array.from({ length: 99 }, (_, i
  */
 export function tuneThresholds(probs: number[][], yTrue01: number[][], grid: number[] = DEFAULT_THRESHOLD_GRID): number[] {
   const numClasses = probs[0]?.length ?? 0;
+  const descendingGrid = [...grid].sort((a, b) => b - a);
   const thresholds: number[] = [];
   for (let c = 0; c < numClasses; c++) {
-    const positives = yTrue01.reduce((n, row) => n + (row[c] ? 1 : 0), 0);
+    // Rows by descending probability: lowering the threshold only ever adds rows, so one sweep counts every grid value.
+    const order = probs.map((_row, i) => i).sort((a, b) => probs[b][c] - probs[a][c]);
+    const positives = order.reduce((n, i) => n + (yTrue01[i][c] ? 1 : 0), 0);
     let best = 0.5;
     let bestF1 = -1;
-    if (positives > 0) {
-      for (const t of grid) {
-        let tp = 0;
-        let fp = 0;
-        probs.forEach((row, i) => {
-          if (row[c] >= t) {
-            if (yTrue01[i][c]) tp++;
-            else fp++;
-          }
-        });
-        const f1 = f1FromCounts(tp, fp, positives - tp);
-        if (f1 > bestF1 || (f1 === bestF1 && Math.abs(t - 0.5) < Math.abs(best - 0.5))) {
-          bestF1 = f1;
-          best = t;
-        }
+    let tp = 0;
+    let fp = 0;
+    let next = 0;
+    for (const t of positives > 0 ? descendingGrid : []) {
+      for (; next < order.length && probs[order[next]][c] >= t; next++) {
+        if (yTrue01[order[next]][c]) tp++;
+        else fp++;
+      }
+      const f1 = f1FromCounts(tp, fp, positives - tp);
+      if (f1 > bestF1 || (f1 === bestF1 && Math.abs(t - 0.5) < Math.abs(best - 0.5))) {
+        bestF1 = f1;
+        best = t;
       }
     }
     thresholds.push(best);

@@ -27,6 +27,7 @@ export const RECOMMENDATION_LIMITS = {
  * and counting it would shrink every other weight.
  */
 export function classWeights(counts: number[], scheme: WeightScheme, beta = 0.9999): number[] {
+  if (scheme === 'effective' && !(beta >= 0 && beta < 1)) throw new Error(`class weights: beta must be in [0, 1), got ${beta}`);
   const present = counts.filter((n) => n > 0);
   const total = present.reduce((a, b) => a + b, 0);
   const k = present.length;

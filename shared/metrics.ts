@@ -42,10 +42,15 @@ function checkIndex(value: number, numClasses: number, where: string): void {
   }
 }
 
-function singleLabelCounts(yTrue: number[], yPred: number[], numClasses: number): Counts {
+/** Every row index 0..n-1: the default set of rows to count. */
+const allRows = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** Counts over the given rows (all rows by default; a bootstrap passes its resampled row indices). */
+function singleLabelCounts(yTrue: number[], yPred: number[], numClasses: number, rows: ArrayLike<number> = allRows(yTrue.length)): Counts {
   if (yTrue.length !== yPred.length) throw new Error(`metrics: ${yTrue.length} true labels but ${yPred.length} predictions`);
   const counts = emptyCounts(numClasses);
-  for (let i = 0; i < yTrue.length; i++) {
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
     checkIndex(yTrue[i], numClasses, `metrics: true label of row ${i}`);
     checkIndex(yPred[i], numClasses, `metrics: prediction of row ${i}`);
     if (yTrue[i] === yPred[i]) counts.tp[yTrue[i]]++;
@@ -57,10 +62,11 @@ function singleLabelCounts(yTrue: number[], yPred: number[], numClasses: number)
   return counts;
 }
 
-function multiLabelCounts(yTrue: number[][], yPred: number[][], numClasses: number): Counts {
+function multiLabelCounts(yTrue: number[][], yPred: number[][], numClasses: number, rows: ArrayLike<number> = allRows(yTrue.length)): Counts {
   if (yTrue.length !== yPred.length) throw new Error(`metrics: ${yTrue.length} true rows but ${yPred.length} predicted rows`);
   const counts = emptyCounts(numClasses);
-  for (let i = 0; i < yTrue.length; i++) {
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
     if (yTrue[i].length !== numClasses || yPred[i].length !== numClasses) {
       throw new Error(`metrics: row ${i} has ${yTrue[i].length} true and ${yPred[i].length} predicted columns, expected ${numClasses}`);
     }
@@ -176,12 +182,12 @@ export function bootstrapF1Intervals(
   const k = labels.length;
   const samples: number[][] = labels.map(() => []);
   const rng = createRng(seed);
-  const pick = <T>(rows: T[], idx: number[]) => idx.map((i) => rows[i]);
+  const rows = new Int32Array(n);
   for (let it = 0; it < iterations; it++) {
-    const idx = Array.from({ length: n }, () => randomInt(n, rng));
+    for (let r = 0; r < n; r++) rows[r] = randomInt(n, rng);
     const counts = multiLabel
-      ? multiLabelCounts(pick(yTrue as number[][], idx), pick(yPred as number[][], idx), k)
-      : singleLabelCounts(pick(yTrue as number[], idx), pick(yPred as number[], idx), k);
+      ? multiLabelCounts(yTrue as number[][], yPred as number[][], k, rows)
+      : singleLabelCounts(yTrue as number[], yPred as number[], k, rows);
     perClassF1(counts).forEach((f1, c) => {
       if (counts.tp[c] + counts.fp[c] + counts.fn[c] > 0) samples[c].push(f1);
     });

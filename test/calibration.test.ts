@@ -12,6 +12,8 @@ import {
   softmaxNll,
   tuneThresholds,
 } from '../shared/calibration.js';
+import { multiLabelMetrics } from '../shared/metrics.js';
+import { createRng } from '../shared/random.js';
 
 const close = (actual: number, expected: number, tol: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < tol, `${what}: ${actual} != ${expected}`);
@@ -66,6 +68,20 @@ test('thresholds maximise each class F1; no positives keeps 0.5', () => {
   close(t0, 0.3, 1e-12, 'class 0 threshold');
   assert.equal(t1, 0.5);
   assert.deepEqual(tuneThresholds(probs, y, [0.25, 0.5]), [0.25, 0.5]);
+});
+
+test('tuned thresholds reach the best F1 a brute-force search over the grid finds', () => {
+  const rng = createRng(5);
+  const y = Array.from({ length: 200 }, () => [rng() < 0.3 ? 1 : 0, rng() < 0.05 ? 1 : 0]);
+  // Noisy scores, rounded to 2 decimals so many rows sit exactly on grid values (the >= edge matters).
+  const probs = y.map((row) => row.map((t) => Math.round(Math.min(1, Math.max(0, 0.35 * t + 0.65 * rng())) * 100) / 100));
+  const thresholds = tuneThresholds(probs, y);
+  const f1At = (c: number, t: number) =>
+    multiLabelMetrics(y.map((r) => [r[c]]), probs.map((r) => [r[c] >= t ? 1 : 0]), ['c']).per_class.c.f1;
+  for (const c of [0, 1]) {
+    const bruteBest = Math.max(...Array.from({ length: 99 }, (_, i) => f1At(c, (i + 1) / 100)));
+    assert.equal(f1At(c, thresholds[c]), bruteBest, `class ${c} threshold ${thresholds[c]}`);
+  }
 });
 
 test('softmax, log-softmax and sigmoid are stable for large inputs', () => {

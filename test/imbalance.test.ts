@@ -25,6 +25,8 @@ test('class weights for 9000 / 800 / 200 (the check in domain.md)', () => {
 test('a class with no examples gets weight 0 and is left out of the mean', () => {
   // inverse over 100 and 25: 1/100 : 1/25, mean 0.025 -> 0.4 and 1.6.
   closeAll(classWeights([100, 0, 25], 'inverse'), [0.4, 0, 1.6], 'inverse with an empty class');
+  assert.deepEqual(classWeights([0, 0], 'sqrt_inverse'), [0, 0]);
+  assert.throws(() => classWeights([10, 5], 'effective', 1), /beta must be in \[0, 1\)/);
 });
 
 const rec = (counts: Record<string, number>, documents?: number) => recommendStrategy({ task: 'single_label', counts, documents });
