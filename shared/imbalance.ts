@@ -183,12 +183,20 @@ export const MIN_EXAMPLES_TO_SPLIT = 3;
 
 const listNames = (items: string[]): string => items.join(', ');
 
+/** The fewest examples for which round(n * testFraction) >= 1, and never fewer than MIN_EXAMPLES_TO_SPLIT (testFraction > 0). */
+function minimumToTest(testFraction: number): number {
+  let n = MIN_EXAMPLES_TO_SPLIT;
+  while (Math.round(n * testFraction) < 1) n++;
+  return n;
+}
+
 function splitWarnings(classes: ClassCount[], testFraction: number): ReviewWarning[] {
+  if (testFraction <= 0) return []; // no test split was asked for: nothing per class will be measured anyway
   const tooSmall: ClassCount[] = [];
   const small: ClassCount[] = [];
   for (const c of classes) {
     const expectedTest = Math.round(c.count * testFraction);
-    if (expectedTest < 1 || c.count < MIN_EXAMPLES_TO_SPLIT) tooSmall.push(c);
+    if (c.count < minimumToTest(testFraction)) tooSmall.push(c);
     else if (expectedTest < SMALL_SUPPORT) small.push(c);
   }
   const testPct = formatShare(testFraction);
@@ -199,7 +207,7 @@ function splitWarnings(classes: ClassCount[], testFraction: number): ReviewWarni
       kind: 'class_too_small_for_test',
       labels: tooSmall.map((c) => c.label),
       count: tooSmall.length,
-      message: `Too few examples to test: ${detail}. With ${testPct} held out for testing, ${tooSmall.length === 1 ? 'this class gets' : 'these classes get'} no test example (or ${MIN_EXAMPLES_TO_SPLIT} are needed to fill training, validation and test), so results for ${tooSmall.length === 1 ? 'it' : 'them'} cannot be measured. Label more examples.`,
+      message: `Too few examples to test: ${detail}. With ${testPct} held out for testing, a class needs at least ${formatCount(minimumToTest(testFraction))} examples to expect even one test example, so results for ${tooSmall.length === 1 ? 'this class' : 'these classes'} cannot be measured. Label more examples.`,
     });
   }
   if (small.length) {

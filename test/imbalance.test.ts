@@ -120,6 +120,10 @@ test('review: classes too small for a test split, and small classes', () => {
   const tooSmall = review.warnings.find((w) => w.kind === 'class_too_small_for_test');
   assert.deepEqual(tooSmall?.labels, ['tiny4', 'tiny2']);
   assert.match(tooSmall!.message, /tiny4 \(4 examples\), tiny2 \(2 examples\)/);
+  // round(n * 0.1) >= 1 needs n >= 5.
+  assert.match(tooSmall!.message, /10% held out for testing, a class needs at least 5 examples/);
+  const bigTest = buildImbalanceReview(reviewInput({ documents: 586, classCounts: { big: 500, tiny4: 4 }, testFraction: 0.5 }));
+  assert.equal(bigTest.warnings.find((w) => w.kind === 'class_too_small_for_test'), undefined, 'with half held out, 4 examples can be tested');
   const small = review.warnings.find((w) => w.kind === 'small_class');
   assert.deepEqual(small?.labels, ['mid']);
   assert.match(small!.message, /mid \(about 8 test examples\).*unreliable/);
