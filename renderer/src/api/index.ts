@@ -12,7 +12,7 @@ function connect(): FinetuneApi {
   if (window.finetune) return window.finetune;
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return new SocketApi(`${scheme}//${location.host}/api?token=${encodeURIComponent(token)}`);
+  return new SocketApi(`${scheme}//${location.host}/api`, token);
 }
 
 export const api: FinetuneApi = connect();

@@ -1,5 +1,6 @@
-// The browser-host client: the FinetuneApi contract over a WebSocket at /api, authenticated by the token
-// the host put in the page URL (?token=...). Wire format: docs/ARCHITECTURE.md "Browser host protocol".
+// The browser-host client: the FinetuneApi contract over a WebSocket at /api, authenticated by sending the token
+// the host put in the page URL (?token=...) as the first message. Wire format: docs/ARCHITECTURE.md
+// "Browser host protocol".
 import type { EventChannel, EventChannels, FinetuneApi, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 
 interface Pending {
@@ -7,19 +8,25 @@ interface Pending {
   reject: (reason: Error) => void;
 }
 
-type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { name: string; message: string } };
 type Push = { event: EventChannel; payload: unknown };
+type Ready = { ready: true };
+
+/** Close code the host uses for a wrong or missing token. */
+const WRONG_TOKEN = 4401;
 
 export class SocketApi implements FinetuneApi {
   #url: string;
+  #token: string;
   #socket: WebSocket | null = null;
   #opening: Promise<WebSocket> | null = null;
   #nextId = 1;
   #pending = new Map<number, Pending>();
   #listeners = new Map<EventChannel, Set<(payload: any) => void>>();
 
-  constructor(url: string) {
+  constructor(url: string, token: string) {
     this.#url = url;
+    this.#token = token;
   }
 
   async invoke<C extends RequestChannel>(channel: C, arg: RequestArg<C>): Promise<RequestResult<C>> {
@@ -45,7 +52,9 @@ export class SocketApi implements FinetuneApi {
     if (this.#opening) return this.#opening;
     this.#opening = new Promise<WebSocket>((resolve, reject) => {
       const socket = new WebSocket(this.#url);
+      // Requests may follow the token at once: the host handles them in order.
       socket.onopen = () => {
+        socket.send(JSON.stringify({ token: this.#token }));
         this.#socket = socket;
         this.#opening = null;
         resolve(socket);
@@ -54,14 +63,15 @@ export class SocketApi implements FinetuneApi {
         this.#opening = null;
         reject(new Error('Cannot reach the Finetune service on this computer. Is the Finetune window or `npm run serve` still running? Reload the page once it is.'));
       };
-      socket.onclose = () => this.#dropped(socket);
+      socket.onclose = (event) => this.#dropped(socket, event.code);
       socket.onmessage = (message) => this.#receive(String(message.data));
     });
     return this.#opening;
   }
 
   #receive(data: string): void {
-    const message = JSON.parse(data) as Reply | Push;
+    const message = JSON.parse(data) as Reply | Push | Ready;
+    if ('ready' in message) return;
     if ('event' in message) {
       for (const listener of this.#listeners.get(message.event) ?? []) listener(message.payload);
       return;
@@ -70,14 +80,19 @@ export class SocketApi implements FinetuneApi {
     if (!pending) return;
     this.#pending.delete(message.id);
     if (message.ok) pending.resolve(message.result);
-    else pending.reject(new Error(message.error));
+    else pending.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
   }
 
-  #dropped(socket: WebSocket): void {
+  #dropped(socket: WebSocket, code: number): void {
     if (this.#socket === socket) this.#socket = null;
-    const lost = new Error('The connection to the Finetune service was lost. Your saved work is safe; try again.');
+    const lost = new Error(
+      code === WRONG_TOKEN
+        ? 'This page was opened without its access token. Open the link Finetune printed when it started (it ends in ?token=…).'
+        : 'The connection to the Finetune service was lost. Your saved work is safe; try again.',
+    );
     for (const pending of this.#pending.values()) pending.reject(lost);
     this.#pending.clear();
+    if (code === WRONG_TOKEN) return;
     // Pushed events (training progress) only arrive over an open socket: reopen while anyone listens.
     const listening = [...this.#listeners.values()].some((set) => set.size > 0);
     if (listening) setTimeout(() => this.#connect().catch(() => undefined), 2000);

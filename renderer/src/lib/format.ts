@@ -31,6 +31,9 @@ export const STRATEGY_TEXT: Record<StrategyName, { title: string; sentence: stri
   'synthetic+oversample': { title: 'Synthetic examples + repeat rare documents', sentence: 'Adds reviewed variants of the few rare examples and shows them more often, when there is too little to learn from.' },
 };
 
+export const strategyTitle = (name: StrategyName | 'auto'): string =>
+  name === 'auto' ? 'Automatic (follows the recommendation)' : STRATEGY_TEXT[name].title;
+
 export const WEIGHT_TEXT: Record<WeightScheme, string> = {
   inverse: 'Inverse frequency (strongest)',
   sqrt_inverse: 'Square root of inverse frequency (gentler)',

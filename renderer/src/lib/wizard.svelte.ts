@@ -1,5 +1,6 @@
 // The wizard's state, as a Svelte 5 runes class. Everything that matters lives in the backend; this holds
 // only what the screens show, reloaded from the backend on start so a page reload loses nothing.
+import type { EpochPoint } from '../../../shared/api.js';
 import type { ImbalanceReview, LabelInfo, ProjectInfo, RunSummary, TrainProgress } from '../../../shared/domain.js';
 import { api, errorText } from '../api/index.js';
 
@@ -17,11 +18,6 @@ export const STEPS = [
 
 export type StepId = (typeof STEPS)[number]['id'];
 
-export interface CurvePoint {
-  epoch: number;
-  loss: number | null;
-  valMacroF1: number | null;
-}
 
 export interface Notice {
   kind: 'error' | 'info';
@@ -44,7 +40,7 @@ export class Wizard {
   /** The run being trained now (or last trained in this session), with its live progress and learning curve. */
   liveRunId = $state<number | null>(null);
   progress = $state<TrainProgress | null>(null);
-  curve = $state<CurvePoint[]>([]);
+  curve = $state<EpochPoint[]>([]);
   /** The run the Results and Use steps look at. */
   selectedRunId = $state<number | null>(null);
 
@@ -128,25 +124,42 @@ export class Wizard {
     await this.#loadActiveRun();
   }
 
-  /** After a reload during training: pick up the live run's progress from the backend. */
+  /** After a reload during training: pick up the live run's progress and curve from the backend. */
   async #loadActiveRun(): Promise<void> {
-    const running = this.runs.find((r) => r.status === 'running');
-    this.liveRunId = running?.id ?? this.liveRunId;
+    const active = await this.attempt(() => api.invoke('train:active', undefined));
+    if (active) {
+      this.liveRunId = active.runId;
+      this.progress = active.progress;
+      this.curve = active.history;
+      return;
+    }
+    // No live run: show the latest run's finished curve, so the Train step is not blank after a reload.
+    const latest = this.runs.reduce<RunSummary | null>((a, r) => (a && a.id > r.id ? a : r), null);
+    if (!latest) return;
+    this.liveRunId = latest.id;
+    this.curve = (await this.attempt(() => api.invoke('runs:history', { runId: latest.id }))) ?? [];
+  }
+
+  /** A run was just started from the Strategy step. */
+  startedRun(runId: number): void {
+    this.liveRunId = runId;
+    this.progress = null;
+    this.curve = [];
+    void this.refreshRuns();
+    this.go('train');
   }
 
   #onProgress(p: TrainProgress): void {
-    if (p.runId !== null) this.liveRunId = p.runId;
+    if (p.runId !== null && p.runId !== this.liveRunId) {
+      this.liveRunId = p.runId;
+      this.curve = [];
+    }
     this.progress = p;
-    if (p.epoch === undefined || (p.loss === undefined && p.valMacroF1 === undefined)) return;
-    const point: CurvePoint = { epoch: p.epoch, loss: p.loss ?? null, valMacroF1: p.valMacroF1 ?? null };
-    const last = this.curve.at(-1);
-    if (last?.epoch === p.epoch) this.curve = [...this.curve.slice(0, -1), { ...last, ...withoutNulls(point) }];
-    else this.curve = [...this.curve, point];
+    // One point per finished epoch; a repeated epoch replaces the earlier report of it.
+    if (p.epoch === undefined || p.loss === undefined || p.valMacroF1 === undefined) return;
+    const point: EpochPoint = { epoch: p.epoch, loss: p.loss, valMacroF1: p.valMacroF1 };
+    this.curve = [...this.curve.filter((c) => c.epoch !== p.epoch), point];
   }
-}
-
-function withoutNulls(point: CurvePoint): Partial<CurvePoint> {
-  return Object.fromEntries(Object.entries(point).filter(([, v]) => v !== null));
 }
 
 export const wizard = new Wizard();
