@@ -1,0 +1,111 @@
+// What every `finetune` command shares: exit codes, one-line error messages, opening the project.
+import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
+import { ProjectStore } from '../store/project-store.js';
+
+export const EXIT = {
+  ok: 0,
+  /** The command ran but failed (bad data, every item failed, a refused project file). */
+  failed: 1,
+  /** The command line itself is wrong. */
+  usage: 2,
+  /** Stopped by Ctrl+C. */
+  interrupted: 130,
+} as const;
+
+/** A mistake in the command line: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The --project option every project command takes. */
+export function projectOption(): Option {
+  return new Option('--project <file>', 'the project file (.ftproj)').makeOptionMandatory();
+}
+
+/** Opens an existing project for the command and closes it afterwards, whatever happens. */
+export async function withProject<T>(file: string, work: (store: ProjectStore) => T | Promise<T>): Promise<T> {
+  if (!existsSync(file)) throw new UsageError(`${file}: no such project file (create one with finetune import).`);
+  const store = ProjectStore.open(file);
+  try {
+    return await work(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** A path as users typed it: relative to the working folder when it lies inside it. */
+export function displayPath(path: string): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+export function parseFraction(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new UsageError(`${name} must be a number between 0 and 1, got "${value}".`);
+  return n;
+}
+
+/** Prints an error as one line (the stack only with FINETUNE_DEBUG=1) and returns the exit code it deserves. */
+export function reportError(error: unknown): number {
+  const debug = process.env.FINETUNE_DEBUG === '1';
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`finetune: ${debug && error instanceof Error && error.stack ? error.stack : message}\n`);
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof Error && error.name === 'AbortError') return EXIT.interrupted;
+  return EXIT.failed;
+}
+
+function forEachCommand(command: Command, visit: (c: Command) => void): void {
+  visit(command);
+  for (const sub of command.commands) forEachCommand(sub as Command, visit);
+}
+
+/**
+ * Runs the program: commander's own errors (unknown option, missing argument) exit with 2, errors thrown by a
+ * command print one line and exit with 1 (2 for a UsageError). Applied to every command, including those added by
+ * other modules, so registration stays one line per command in main.ts.
+ */
+export async function runProgram(program: Command, argv: string[]): Promise<void> {
+  forEachCommand(program, (command) => {
+    command.exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage));
+    command.showHelpAfterError('(add --help for usage)');
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = reportError(error);
+  }
+}
+
+/**
+ * A progress line on stderr: rewritten in place on a terminal, at most one line a second otherwise (logs, pipes,
+ * tests), so long work is never silent and never floods the output.
+ */
+export function statusLine(): { show(line: string, force?: boolean): void; end(): void } {
+  const tty = Boolean(process.stderr.isTTY);
+  let lastPrint = -Infinity;
+  let printed = false;
+  return {
+    show(line, force = false) {
+      const now = performance.now();
+      if (!force && printed && now - lastPrint < (tty ? 200 : 1000)) return;
+      lastPrint = now;
+      printed = true;
+      process.stderr.write(tty ? `\r${line.padEnd(100)}` : `${line}\n`);
+    },
+    end() {
+      if (tty && printed) process.stderr.write('\n');
+    },
+  };
+}
+
+/** Ctrl+C aborts the returned signal instead of killing the process, so work can stop cleanly. */
+export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', interrupt) };
+}

@@ -1,0 +1,25 @@
+// The `finetune` command line. Each command lives in its own module and is registered here with one line.
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { runProgram } from './common.js';
+import { importCommand } from './import.js';
+import { inspectCommand } from './inspect.js';
+import { labelsCommand } from './labels.js';
+import { predictCommand } from './predict.js';
+import { projectCommand } from './project.js';
+import { trainCommand } from './train.js';
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+const program = new Command('finetune')
+  .description('Train honest text classifiers on your own documents, offline.')
+  .version(version);
+
+program.addCommand(importCommand());
+program.addCommand(inspectCommand());
+program.addCommand(labelsCommand());
+program.addCommand(projectCommand());
+program.addCommand(trainCommand());
+program.addCommand(predictCommand());
+
+await runProgram(program, process.argv);

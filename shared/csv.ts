@@ -1,0 +1,25 @@
+// CSV writing shared by the CLI, the app service and the renderer's "export predictions" button.
+import type { PredictionRow } from './domain.js';
+
+/** Quotes a field when it holds a delimiter, quote or line break (RFC 4180). */
+export function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function toCsv(header: string[], rows: (string | number)[][]): string {
+  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+/** One row per document: text, (true labels), predicted labels, then one probability column per class. */
+export function predictionsToCsv(rows: PredictionRow[], labels: string[], labelSep = '|'): string {
+  const withTruth = rows.some((row) => row.trueLabels !== undefined);
+  const header = ['text', ...(withTruth ? ['true'] : []), 'predicted', ...labels.map((label) => `p_${label}`)];
+  const body = rows.map((row) => [
+    row.text,
+    ...(withTruth ? [(row.trueLabels ?? []).join(labelSep)] : []),
+    row.predicted.join(labelSep),
+    ...labels.map((label) => (row.probabilities[label] ?? 0).toFixed(6)),
+  ]);
+  return toCsv(header, body);
+}
