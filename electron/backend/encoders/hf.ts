@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { throwIfAborted } from '../training/heads.js';
 import type { EmbedProgress, TextEncoder } from './types.js';
 
 export type HfPoolingMode = 'mean' | 'cls';
@@ -102,13 +103,14 @@ export async function resolveHfEncoderSettings(folder: string, opts: HfEncoderOp
   };
 }
 
-async function fingerprint(files: string[], extra: string): Promise<string> {
+/** The encoder's cache identity: the model and tokenizer bytes plus the settings that shape the vectors. */
+export async function hfEncoderId(settings: HfEncoderSettings): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of files) {
+  for (const file of [settings.modelPath, path.join(settings.folder, 'tokenizer.json')]) {
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   }
-  hash.update(extra);
-  return hash.digest('hex').slice(0, 16);
+  hash.update(JSON.stringify({ pooling: settings.pooling, normalize: settings.normalize, maxLength: settings.maxLength }));
+  return `hf:${path.basename(settings.folder)}:${hash.digest('hex').slice(0, 16)}`;
 }
 
 /** Pools one text's hidden states ([seq, hidden] rows at `offset`) over its `length` real tokens. */
@@ -148,10 +150,7 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
     throw new Error(`${settings.folder}: cannot load the model with @huggingface/transformers: ${(error as Error).message}`);
   }
   const batchSize = opts.batchSize ?? 16;
-  const id = `hf:${path.basename(settings.folder)}:${await fingerprint(
-    [settings.modelPath, path.join(settings.folder, 'tokenizer.json')],
-    JSON.stringify({ pooling: settings.pooling, normalize: settings.normalize, maxLength: settings.maxLength }),
-  )}`;
+  const id = await hfEncoderId(settings);
 
   const tokenize = async (texts: string[]): Promise<number[][]> => texts.map((text) => tokenizer.encode(text));
 
@@ -189,7 +188,7 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
       const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
       const vectors: Float32Array[] = new Array(texts.length);
       for (let start = 0; start < order.length; start += batchSize) {
-        signal?.throwIfAborted();
+        throwIfAborted(signal);
         const batch = order.slice(start, start + batchSize);
         const pooled = await embedBatch(batch.map((i) => ids[i]));
         batch.forEach((i, k) => { vectors[i] = pooled[k]; });

@@ -1,0 +1,143 @@
+// The exported classifier as ONE ONNX graph: token ids + attention mask -> encoder -> embedding, the lexical
+// TF-IDF features of the same ids, the head, temperature, and softmax/sigmoid. Every step mirrors the app's
+// JS/tfjs path (encoders/hf.ts, training/lexical.ts, training/heads.ts, training/predictor.ts) operation by operation.
+import { readFile } from 'node:fs/promises';
+import type { HeadWeights } from '../training/heads.js';
+import type { LexicalRecipe } from '../training/lexical.js';
+import type { ModelFiles } from '../training/model-files.js';
+import { resolveHfEncoderSettings, type HfEncoderSettings } from '../encoders/hf.js';
+import { OnnxGraphBuilder, decodeModel, int, ints, longToNumber, tensor } from '../onnx/graph-builder.js';
+
+export const INPUT_IDS = 'input_ids';
+export const ATTENTION_MASK = 'attention_mask';
+export const LOGITS = 'logits';
+export const PROBABILITIES = 'probabilities';
+const BATCH = 'batch_size';
+const SEQUENCE = 'sequence_length';
+
+/** Appends an encoder to the builder: (input_ids, attention_mask) -> the embedding tensor [batch, dim]. */
+export interface EncoderGraph {
+  opset: number;
+  /** What config.json and the card say the encoder is. */
+  description: string;
+  append(b: OnnxGraphBuilder, inputIds: string, attentionMask: string): string;
+}
+
+/** Reduce ops took `axes` as an attribute until opset 18 (ReduceSum: until 13); this picks the right form. */
+function reduce(b: OnnxGraphBuilder, op: 'ReduceSum' | 'ReduceL2', x: string, axes: number[], keepdims: boolean): string {
+  const axesAsInput = b.opset >= (op === 'ReduceSum' ? 13 : 18);
+  return axesAsInput
+    ? b.node(op, [x, b.constantInt64(axes, [axes.length])], { keepdims: int(keepdims ? 1 : 0) })[0]
+    : b.node(op, [x], { axes: ints(axes), keepdims: int(keepdims ? 1 : 0) })[0];
+}
+
+/** x / max(||x||₂ over the last axis, floor), as the app normalises (all-zero rows stay zero). */
+function l2Normalize(b: OnnxGraphBuilder, x: string, floor: number): string {
+  const norm = reduce(b, 'ReduceL2', x, [-1], true);
+  const [safe] = b.node('Max', [norm, b.constantFloat([floor], [])]);
+  return b.node('Div', [x, safe])[0];
+}
+
+export async function hfEncoderGraph(folder: string): Promise<EncoderGraph & { settings: HfEncoderSettings; modelBytes: Uint8Array }> {
+  const settings = await resolveHfEncoderSettings(folder);
+  const modelBytes = new Uint8Array(await readFile(settings.modelPath));
+  const model = decodeModel(modelBytes);
+  const opset = longToNumber(model.opset_import?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version);
+  if (opset < 13) throw new Error(`${settings.modelPath}: opset ${opset} is too old to export (re-export the model with opset 13 or newer)`);
+  const inputNames = new Set((model.graph?.input ?? []).map((i) => i.name));
+  return {
+    opset,
+    settings,
+    modelBytes,
+    description: `Hugging Face ${settings.folder} (${settings.pooling} pooling${settings.normalize ? ', L2-normalised' : ''}, first ${settings.maxLength} ids)`,
+    append(b, inputIds, attentionMask) {
+      // The app clips to the first maxLength ids (encoders/hf.ts); Slice clamps when the batch is shorter.
+      const clip = (x: string) => b.node('Slice', [x, b.constantInt64([0], [1]), b.constantInt64([settings.maxLength], [1]), b.constantInt64([1], [1])])[0];
+      const ids = clip(inputIds);
+      const mask = clip(attentionMask);
+      const bindings: Record<string, string> = { input_ids: ids, attention_mask: mask };
+      if (inputNames.has('token_type_ids')) {
+        const [shape] = b.node('Shape', [ids]);
+        bindings.token_type_ids = b.node('ConstantOfShape', [shape], { value: tensor(BigInt64Array.from([0n]), [1]) })[0];
+      }
+      for (const name of inputNames) {
+        if (!(name in bindings) && !model.graph!.initializer.some((t) => t.name === name)) {
+          throw new Error(`${settings.modelPath}: the model takes an input '${name}' that the export cannot provide (only input_ids, attention_mask, token_type_ids)`);
+        }
+      }
+      const outputs = b.inlineModel(modelBytes, bindings, 'encoder/');
+      const states = outputs.last_hidden_state ?? Object.values(outputs)[0];
+      let pooled: string;
+      if (settings.pooling === 'cls') {
+        pooled = b.node('Gather', [states, b.constantInt64([0], [])], { axis: int(1) })[0];
+      } else {
+        const [maskFloat] = b.node('Cast', [mask], { to: int(1) });
+        const [mask3] = b.node('Unsqueeze', [maskFloat, b.constantInt64([2], [1])]);
+        const [masked] = b.node('Mul', [states, mask3]);
+        const sum = reduce(b, 'ReduceSum', masked, [1], false);
+        const count = reduce(b, 'ReduceSum', maskFloat, [1], true);
+        const [safeCount] = b.node('Max', [count, b.constantFloat([1], [])]);
+        pooled = b.node('Div', [sum, safeCount])[0];
+      }
+      return settings.normalize ? l2Normalize(b, pooled, 1e-12) : pooled;
+    },
+  };
+}
+
+/** The lexical features of training/lexical.ts: TF counts -> ln(1 + tf) · idf -> L2 row norm. */
+function appendLexical(b: OnnxGraphBuilder, recipe: LexicalRecipe, inputIds: string, attentionMask: string): string {
+  // Padding positions become recipe.padId (-1), which no n-gram in the pool contains.
+  const [isReal] = b.node('Cast', [attentionMask], { to: int(9) });
+  const [ids] = b.node('Where', [isReal, inputIds, b.constantInt64([recipe.padId], [])]);
+  const [counts] = b.node('TfIdfVectorizer', [ids], {
+    mode: 'TF',
+    min_gram_length: int(recipe.minGramLength),
+    max_gram_length: int(recipe.maxGramLength),
+    max_skip_count: int(recipe.maxSkipCount),
+    ngram_counts: ints(recipe.ngramCounts),
+    ngram_indexes: ints(recipe.ngramIndexes),
+    pool_int64s: ints(recipe.poolInt64s),
+  });
+  const [plusOne] = b.node('Add', [counts, b.constantFloat([1], [])]);
+  const [sublinear] = b.node('Log', [plusOne]);
+  const [weighted] = b.node('Mul', [sublinear, b.initializer('lexical.idf', Float32Array.from(recipe.idf), [recipe.idf.length])]);
+  return l2Normalize(b, weighted, recipe.normFloor);
+}
+
+function weight(b: OnnxGraphBuilder, weights: HeadWeights, name: string): string {
+  const w = weights[name];
+  if (!w) throw new Error(`model: the head has no '${name}' weights`);
+  return b.initializer(`head.${name}`, w.values, w.shape);
+}
+
+/** Builds the whole classifier graph; returns the serialised model. */
+export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, metadata: Record<string, string>): Uint8Array {
+  const { manifest, weights, lexical } = files;
+  const b = new OnnxGraphBuilder('finetune_classifier', encoder.opset);
+  const inputIds = b.input(INPUT_IDS, 'int64', [BATCH, SEQUENCE]);
+  const attentionMask = b.input(ATTENTION_MASK, 'int64', [BATCH, SEQUENCE]);
+  const embedding = encoder.append(b, inputIds, attentionMask);
+
+  const head = manifest.head;
+  let logits: string;
+  if (head.kind === 'linear') {
+    logits = b.node('MatMul', [embedding, weight(b, weights, 'dense')])[0];
+  } else {
+    const [hiddenProduct] = b.node('MatMul', [embedding, weight(b, weights, 'hidden')]);
+    const [hiddenBiased] = b.node('Add', [hiddenProduct, weight(b, weights, 'hiddenBias')]);
+    const [activations] = b.node('Relu', [hiddenBiased]);
+    logits = b.node('MatMul', [activations, weight(b, weights, 'output')])[0];
+  }
+  if (lexical && weights.lexical) {
+    const features = appendLexical(b, lexical, inputIds, attentionMask);
+    const [lexicalLogits] = b.node('MatMul', [features, weight(b, weights, 'lexical')]);
+    logits = b.node('Add', [logits, lexicalLogits])[0];
+  }
+  const [biased] = b.node('Add', [logits, weight(b, weights, 'bias')]);
+  const [scaled] = b.node('Div', [biased, b.constantFloat([manifest.temperature], [])]);
+  const classes = manifest.labels.length;
+  b.outputFrom(scaled, LOGITS, 'float32', [BATCH, classes]);
+  const [probabilities] = manifest.task === 'single_label' ? b.node('Softmax', [scaled], { axis: int(-1) }) : b.node('Sigmoid', [scaled]);
+  b.outputFrom(probabilities, PROBABILITIES, 'float32', [BATCH, classes]);
+  return b.toBytes(metadata);
+}

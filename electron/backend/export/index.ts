@@ -1,0 +1,164 @@
+// `finetune export`: a trained model folder -> a self-contained Hugging Face style folder:
+//   onnx/model.onnx (+ onnx/model_quantized.onnx with --quantize), config.json, tokenizer files, README.md.
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { RunMetrics } from '../../../shared/domain.js';
+import { hfEncoderId } from '../encoders/hf.js';
+import { readModelFiles, type ModelFiles } from '../training/model-files.js';
+import { buildClassifierGraph, hfEncoderGraph, type EncoderGraph } from './graph.js';
+import { renderModelCard } from './model-card.js';
+import { quantizeModel, type QuantizeReport } from './quantize.js';
+
+export interface ExportOptions {
+  quantize?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface ExportResult {
+  outDir: string;
+  /** Paths relative to outDir. */
+  files: string[];
+  quantization?: QuantizeReport;
+}
+
+export const MODEL_FILE = path.join('onnx', 'model.onnx');
+export const QUANTIZED_MODEL_FILE = path.join('onnx', 'model_quantized.onnx');
+/** The exported tokenizer never truncates: the graph clips what the encoder sees, and the lexical features see everything. */
+const NO_TRUNCATION = 1_000_000;
+const HF_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
+
+interface EncoderExport {
+  graph: EncoderGraph;
+  /** Writes the tokenizer files into outDir; returns their names. */
+  writeTokenizer(outDir: string): Promise<string[]>;
+  modelType: string;
+  tokenizerNote: string;
+}
+
+async function hfEncoderExport(folder: string, expectedId: string): Promise<EncoderExport> {
+  const graph = await hfEncoderGraph(folder);
+  const id = await hfEncoderId(graph.settings);
+  if (id !== expectedId) {
+    throw new Error(`export: the model was trained with encoder '${expectedId}', but ${folder} now holds '${id}' (the folder changed since training; retrain)`);
+  }
+  const config = JSON.parse(await readFile(path.join(graph.settings.folder, 'config.json'), 'utf8')) as { model_type?: string };
+  return {
+    graph,
+    modelType: config.model_type ?? 'bert',
+    tokenizerNote: `The encoder reads the first ${graph.settings.maxLength} token ids (clipped inside the graph); the lexical features read the whole text.`,
+    async writeTokenizer(outDir) {
+      const written: string[] = [];
+      for (const name of HF_TOKENIZER_FILES) {
+        const source = path.join(graph.settings.folder, name);
+        if (!existsSync(source)) continue;
+        if (name === 'tokenizer_config.json') {
+          const tokenizerConfig = JSON.parse(await readFile(source, 'utf8')) as Record<string, unknown>;
+          await writeFile(path.join(outDir, name), JSON.stringify({ ...tokenizerConfig, model_max_length: NO_TRUNCATION }, null, 2));
+        } else {
+          await copyFile(source, path.join(outDir, name));
+        }
+        written.push(name);
+      }
+      return written;
+    },
+  };
+}
+
+async function useLiteEncoderExport(): Promise<EncoderExport> {
+  const { buildUseLiteOnnx, USE_LITE_ONNX_OPSET } = await import('../encoders/use-lite-onnx.js');
+  const { writeTokenizerFiles } = await import('../encoders/tokenizer.js');
+  return {
+    graph: {
+      opset: USE_LITE_ONNX_OPSET,
+      description: 'Universal Sentence Encoder lite (512-d, SentencePiece unigram tokenizer), converted to ONNX',
+      append: (b, inputIds, attentionMask) => buildUseLiteOnnx(b, inputIds, attentionMask),
+    },
+    // transformers.js needs a known model_type to pick a sequence-classification wrapper; the graph is self-contained.
+    modelType: 'bert',
+    tokenizerNote: 'The tokenizer is SentencePiece unigram written as tokenizer.json; it is the exact definition the app tokenises with.',
+    async writeTokenizer(outDir) {
+      await writeTokenizerFiles(outDir, { modelMaxLength: NO_TRUNCATION });
+      return ['tokenizer.json', 'tokenizer_config.json'];
+    },
+  };
+}
+
+function encoderExport(files: ModelFiles): Promise<EncoderExport> {
+  const { spec, id } = files.manifest.encoder;
+  if (spec.startsWith('hf:')) return hfEncoderExport(spec.slice(3), id);
+  if (spec === 'use-lite') return useLiteEncoderExport();
+  throw new Error(`export: unknown encoder '${spec}' in the model manifest`);
+}
+
+async function readRunMetrics(modelDir: string): Promise<RunMetrics | null> {
+  const file = path.join(path.dirname(path.resolve(modelDir)), 'metrics.json');
+  return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as RunMetrics) : null;
+}
+
+function configJson(files: ModelFiles, encoder: EncoderExport, lexicalFeatures: number): Record<string, unknown> {
+  const { manifest } = files;
+  const id2label = Object.fromEntries(manifest.labels.map((label, i) => [String(i), label]));
+  const label2id = Object.fromEntries(manifest.labels.map((label, i) => [label, i]));
+  const thresholds = manifest.thresholds ? Object.fromEntries(manifest.labels.map((l, i) => [l, manifest.thresholds![i]])) : null;
+  return {
+    architectures: ['FinetuneTextClassifier'],
+    model_type: encoder.modelType,
+    problem_type: manifest.task === 'single_label' ? 'single_label_classification' : 'multi_label_classification',
+    num_labels: manifest.labels.length,
+    id2label,
+    label2id,
+    temperature: manifest.temperature,
+    thresholds,
+    finetune: {
+      format: 'finetune-onnx-export-v1',
+      task: manifest.task,
+      labels: manifest.labels,
+      temperature: manifest.temperature,
+      thresholds,
+      encoder: { spec: manifest.encoder.spec, id: manifest.encoder.id, dim: manifest.encoder.dim, description: encoder.graph.description },
+      head: manifest.head.kind,
+      lexical_features: lexicalFeatures,
+      outputs: { logits: 'logits already divided by the temperature', probabilities: manifest.task === 'single_label' ? 'softmax' : 'sigmoid' },
+    },
+    'transformers.js_config': { dtype: 'fp32' },
+  };
+}
+
+export async function exportModel(modelDir: string, outDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
+  const progress = opts.onProgress ?? (() => {});
+  const files = await readModelFiles(modelDir);
+  const encoder = await encoderExport(files);
+  const lexicalFeatures = files.lexical?.idf.length ?? 0;
+  progress('building the ONNX graph');
+  const bytes = buildClassifierGraph(files, encoder.graph, {
+    finetune_labels: JSON.stringify(files.manifest.labels),
+    finetune_task: files.manifest.task,
+    finetune_encoder: files.manifest.encoder.id,
+  });
+  await mkdir(path.join(outDir, 'onnx'), { recursive: true });
+  await writeFile(path.join(outDir, MODEL_FILE), bytes);
+  const written = [MODEL_FILE];
+  let quantization: QuantizeReport | undefined;
+  if (opts.quantize) {
+    progress('quantizing weights to int8');
+    const quantized = quantizeModel(bytes);
+    quantization = quantized.report;
+    await writeFile(path.join(outDir, QUANTIZED_MODEL_FILE), quantized.bytes);
+    written.push(QUANTIZED_MODEL_FILE);
+  }
+  progress('writing config, tokenizer and model card');
+  await writeFile(path.join(outDir, 'config.json'), JSON.stringify(configJson(files, encoder, lexicalFeatures), null, 2));
+  written.push('config.json', ...(await encoder.writeTokenizer(outDir)));
+  const card = renderModelCard({
+    manifest: files.manifest,
+    metrics: await readRunMetrics(modelDir),
+    encoderDescription: encoder.graph.description,
+    lexicalFeatures,
+    quantized: Boolean(opts.quantize),
+    tokenizerNote: encoder.tokenizerNote,
+  });
+  await writeFile(path.join(outDir, 'README.md'), card);
+  written.push('README.md');
+  return { outDir: path.resolve(outDir), files: written, quantization };
+}

@@ -1,0 +1,153 @@
+// README.md of an exported model: what it was trained on, how, how well each class does, and how to load it.
+import type { RunMetrics } from '../../../shared/domain.js';
+import { perClassMarkdownTable } from '../training/artifacts.js';
+import type { ModelManifest } from '../training/model-files.js';
+
+export interface ModelCardInput {
+  manifest: ModelManifest;
+  /** The run's metrics.json, when the model folder sits in a run folder. */
+  metrics: RunMetrics | null;
+  encoderDescription: string;
+  lexicalFeatures: number;
+  quantized: boolean;
+  tokenizerNote: string;
+}
+
+const fixed = (x: number) => x.toFixed(3);
+
+function metricsSection(metrics: RunMetrics | null): string {
+  if (!metrics) {
+    return '## Evaluation\n\nNo metrics.json was found beside the model folder, so no test results are included. ' +
+      'Evaluate the model on held-out data before relying on it.\n';
+  }
+  const lines = [
+    '## Evaluation (held-out test split)',
+    '',
+    `- macro-F1: **${fixed(metrics.f1_macro)}** (the mean of the per-class F1: every class counts the same)`,
+    `- micro-F1: ${fixed(metrics.f1_micro)}, weighted F1: ${fixed(metrics.f1_weighted)}`,
+    `- accuracy${metrics.task === 'multi_label' ? ' (exact match)' : ''}: ${fixed(metrics.accuracy)} — under class imbalance accuracy ` +
+      'mostly reflects the majority class; read the per-class table.',
+    `- expected calibration error: ${fixed(metrics.ece)}`,
+    '',
+    perClassMarkdownTable(metrics),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function trainingSection(manifest: ModelManifest, metrics: RunMetrics | null, input: ModelCardInput): string {
+  const s = manifest.strategy;
+  const lines = ['## Training', ''];
+  if (metrics) {
+    lines.push(`- documents: ${metrics.n_train} train, ${metrics.n_val} validation (early stopping, calibration), ${metrics.n_test} test`);
+    const support = metrics.labels.map((l) => `${l} ${metrics.per_class[l]?.support ?? 0}`).join(', ');
+    lines.push(`- test documents per class: ${support}`);
+  }
+  lines.push(
+    `- task: ${manifest.task === 'single_label' ? 'single-label (one class per text; softmax)' : 'multi-label (any number of classes; sigmoid per class)'}`,
+    `- classes (output order): ${manifest.labels.join(', ')}`,
+    `- imbalance strategy: **${s.name}** — loss ${s.loss}${s.weights ? `, ${s.weights} class weights` : ''}${s.gamma !== undefined ? `, gamma ${s.gamma}` : ''}, sampling ${s.sampling}`,
+  );
+  if (s.auto) lines.push(`- chosen automatically because: ${s.auto.reason}`);
+  lines.push(
+    `- encoder: ${input.encoderDescription}`,
+    `- head: ${manifest.head.kind}${manifest.head.kind === 'mlp' ? ` (${manifest.head.hidden} hidden units, ReLU)` : ''}` +
+      (input.lexicalFeatures > 0 ? ` over the embedding plus ${input.lexicalFeatures} TF-IDF unigram/bigram features of the token ids` : ' over the embedding'),
+    `- temperature (fitted on validation): ${manifest.temperature.toFixed(4)}; the \`logits\` output is already divided by it`,
+  );
+  if (manifest.thresholds) {
+    lines.push(`- per-class decision thresholds (tuned on validation): ${manifest.labels.map((l, i) => `${l} ≥ ${manifest.thresholds![i].toFixed(3)}`).join(', ')}`);
+  }
+  lines.push(`- seed ${s.seed}, trained ${manifest.createdAt}`, '');
+  return lines.join('\n');
+}
+
+function usageSection(manifest: ModelManifest, quantized: boolean): string {
+  const multi = manifest.task === 'multi_label';
+  const decideJs = multi
+    ? 'const predicted = labels.filter((l, i) => probs[i] >= thresholds[l]);'
+    : 'const predicted = labels[probs.indexOf(Math.max(...probs))];';
+  const decidePy = multi
+    ? 'predicted = [l for i, l in enumerate(labels) if probs[i] >= thresholds[l]]'
+    : 'predicted = labels[int(np.argmax(probs))]';
+  return [
+    '## Use',
+    '',
+    'Inputs: `input_ids` and `attention_mask` (int64, [batch, sequence]) from the tokenizer in this folder; outputs: `logits` and',
+    `\`probabilities\` (${multi ? 'sigmoid' : 'softmax'}), float32 [batch, ${manifest.labels.length}]. Everything after tokenisation runs inside the graph.`,
+    quantized ? '`onnx/model_quantized.onnx` is the int8 version (smaller and faster on CPU; see the parity figures in the export report).\n' : '',
+    '### JavaScript (@huggingface/transformers)',
+    '',
+    '```js',
+    "import { pipeline, env } from '@huggingface/transformers';",
+    'env.allowRemoteModels = false;',
+    "const classify = await pipeline('text-classification', '/path/to/this/folder', { dtype: 'fp32' });",
+    `console.log(await classify('some text', { top_k: null }));${multi ? ' // multi-label: compare each score with config.json thresholds' : ''}`,
+    '```',
+    '',
+    '### JavaScript (onnxruntime-node, with the same tokenizer)',
+    '',
+    '```js',
+    "import { AutoTokenizer } from '@huggingface/transformers';",
+    "import * as ort from 'onnxruntime-node';",
+    "const dir = '/path/to/this/folder';",
+    'const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });',
+    "const session = await ort.InferenceSession.create(`${dir}/onnx/model.onnx`);",
+    "const { input_ids, attention_mask } = tokenizer(['some text'], { padding: true });",
+    'const out = await session.run({ input_ids: input_ids.ort_tensor ?? input_ids, attention_mask: attention_mask.ort_tensor ?? attention_mask });',
+    "const { id2label, finetune: { thresholds } } = JSON.parse(fs.readFileSync(`${dir}/config.json`, 'utf8'));",
+    'const labels = Object.values(id2label); const probs = Array.from(out.probabilities.data);',
+    decideJs,
+    '```',
+    '',
+    '### Python (onnxruntime + tokenizers)',
+    '',
+    '```python',
+    'import json, numpy as np, onnxruntime as ort',
+    'from tokenizers import Tokenizer',
+    'd = "/path/to/this/folder"',
+    'tok = Tokenizer.from_file(f"{d}/tokenizer.json")',
+    'enc = tok.encode("some text")',
+    'feeds = {"input_ids": np.array([enc.ids], dtype=np.int64), "attention_mask": np.array([enc.attention_mask], dtype=np.int64)}',
+    'logits, probs = ort.InferenceSession(f"{d}/onnx/model.onnx").run(["logits", "probabilities"], feeds)',
+    'config = json.load(open(f"{d}/config.json"))',
+    'labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]',
+    'thresholds = config["finetune"]["thresholds"]',
+    'probs = probs[0]',
+    decidePy,
+    '```',
+    '',
+  ].join('\n');
+}
+
+export function renderModelCard(input: ModelCardInput): string {
+  const { manifest, metrics } = input;
+  return [
+    '---',
+    'library_name: transformers.js',
+    'pipeline_tag: text-classification',
+    'tags: [finetune, onnx]',
+    '---',
+    '',
+    `# Text classifier: ${manifest.labels.join(' / ')}`,
+    '',
+    'Trained with Finetune on the owner\'s own labeled documents, offline. One ONNX graph holds the encoder, the ' +
+      'lexical features and the classification head, so only tokenisation runs outside it.',
+    '',
+    metricsSection(metrics),
+    trainingSection(manifest, metrics, input),
+    '## Intended use',
+    '',
+    `Sorting texts like the training documents into ${manifest.labels.join(', ')}, with a person reviewing uncertain or high-stakes decisions.`,
+    '',
+    '## Limits',
+    '',
+    '- It only knows these classes and the kind of text it was trained on; other kinds of text get confident but meaningless answers.',
+    '- Classes with few test documents have wide F1 intervals (see the table): their figures are rough estimates.',
+    '- Probabilities were calibrated on the validation split; they drift when the incoming data differs from the training data.',
+    `- ${input.tokenizerNote}`,
+    '- The training data were not audited for bias; check the per-class results on your own data before use.',
+    '',
+    usageSection(manifest, input.quantized),
+  ].join('\n');
+}

@@ -1,0 +1,92 @@
+// The fast path: predict with an exported folder (tokenizer.json + onnx/model.onnx) in onnxruntime-node,
+// behind the same Predictor interface as a trained model folder (training/predictor.ts).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
+import { throwIfAborted } from '../training/heads.js';
+import { decide, type Predictor } from '../training/predictor.js';
+import { ATTENTION_MASK, INPUT_IDS, PROBABILITIES } from './graph.js';
+import { MODEL_FILE, QUANTIZED_MODEL_FILE } from './index.js';
+
+export interface OnnxPredictorOptions {
+  /** Run onnx/model_quantized.onnx instead of onnx/model.onnx. */
+  quantized?: boolean;
+  /** Texts per ONNX run (texts of similar length are batched together). */
+  batchSize?: number;
+  /** onnxruntime intra-op threads (default: ORT's choice, all cores). */
+  threads?: number;
+}
+
+interface ExportConfig {
+  id2label: Record<string, string>;
+  problem_type: 'single_label_classification' | 'multi_label_classification';
+  thresholds: Record<string, number> | null;
+}
+
+/** True when the folder looks like an export (so `predict --model` can take either kind of folder). */
+export function isExportFolder(dir: string): boolean {
+  return existsSync(path.join(dir, MODEL_FILE)) && existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, 'tokenizer.json'));
+}
+
+export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOptions = {}): Promise<Predictor> {
+  const dir = path.resolve(exportDir);
+  const modelPath = path.join(dir, opts.quantized ? QUANTIZED_MODEL_FILE : MODEL_FILE);
+  if (!existsSync(modelPath)) throw new Error(`${modelPath}: missing (is ${dir} a Finetune export${opts.quantized ? ' made with --quantize' : ''}?)`);
+  const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as ExportConfig;
+  const labels = Object.keys(config.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => config.id2label[k]);
+  const task: TaskKind = config.problem_type === 'multi_label_classification' ? 'multi_label' : 'single_label';
+  const thresholds = config.thresholds ? labels.map((l) => config.thresholds![l]) : null;
+
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+  const padId = typeof tokenizer.pad_token_id === 'number' ? tokenizer.pad_token_id : 0;
+  const session = await ort.InferenceSession.create(modelPath, {
+    intraOpNumThreads: opts.threads ?? 0,
+    graphOptimizationLevel: 'all',
+  });
+  const batchSize = opts.batchSize ?? 16;
+
+  async function probabilitiesOf(ids: number[][]): Promise<number[][]> {
+    const seq = Math.max(1, ...ids.map((row) => row.length));
+    const inputIds = new BigInt64Array(ids.length * seq).fill(BigInt(padId));
+    const mask = new BigInt64Array(ids.length * seq);
+    ids.forEach((row, r) => row.forEach((id, t) => {
+      inputIds[r * seq + t] = BigInt(id);
+      mask[r * seq + t] = 1n;
+    }));
+    const out = await session.run({
+      [INPUT_IDS]: new ort.Tensor('int64', inputIds, [ids.length, seq]),
+      [ATTENTION_MASK]: new ort.Tensor('int64', mask, [ids.length, seq]),
+    }, [PROBABILITIES]);
+    const data = out[PROBABILITIES].data as Float32Array;
+    return ids.map((_, r) => Array.from(data.subarray(r * labels.length, (r + 1) * labels.length)));
+  }
+
+  return {
+    task,
+    labels,
+    async predict(texts, onProgress, signal): Promise<PredictionRow[]> {
+      const ids = texts.map((text) => tokenizer.encode(text));
+      const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
+      const probabilities: number[][] = new Array(texts.length);
+      for (let start = 0; start < order.length; start += batchSize) {
+        throwIfAborted(signal);
+        const batch = order.slice(start, start + batchSize);
+        const rows = await probabilitiesOf(batch.map((i) => ids[i]));
+        batch.forEach((i, k) => { probabilities[i] = rows[k]; });
+        onProgress?.({ done: Math.min(start + batchSize, order.length), total: order.length });
+      }
+      const predicted = decide(task, probabilities, thresholds);
+      return texts.map((text, i) => ({
+        text,
+        predicted: predicted[i].map((c) => labels[c]),
+        probabilities: Object.fromEntries(labels.map((label, c) => [label, probabilities[i][c]])),
+      }));
+    },
+    dispose: () => session.release(),
+  };
+}

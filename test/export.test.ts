@@ -1,0 +1,177 @@
+// Export parity on a really trained model: the tiny random BERT (a local Hugging Face folder) as the encoder,
+// trained on SpamAssassin bodies with the app's trainer, exported, then run in onnxruntime-node and in
+// @huggingface/transformers' pipeline, compared with the app's own predictor on 500 test documents.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { PredictionRow, TaskKind, TrainSettings } from '../shared/domain.js';
+import { DEFAULT_TRAIN_SETTINGS } from '../shared/domain.js';
+import { trainClassifier, type TrainExample } from '../electron/backend/training/trainer.js';
+import { writeRunArtifacts } from '../electron/backend/training/artifacts.js';
+import { loadPredictor } from '../electron/backend/training/predictor.js';
+import { exportModel, MODEL_FILE, QUANTIZED_MODEL_FILE } from '../electron/backend/export/index.js';
+import { loadOnnxPredictor } from '../electron/backend/export/onnx-predictor.js';
+import { checkOnnxModel } from '../electron/backend/export/onnx-checker.js';
+import { brownMultiLabel, loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
+import { writeTinyBert } from './fixtures/tiny-bert.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'export-test-'));
+const PARITY_DOCS = 500;
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+const example = (id: string, text: string, labels: string[]): TrainExample => ({ id, text, contentHash: hash(text), labels });
+
+/** Every k-th item, so small samples still cover every class. */
+const spread = <T>(items: T[], n: number): T[] => items.filter((_, i) => i % Math.max(1, Math.floor(items.length / n)) === 0).slice(0, n);
+
+interface TrainedModel { runDir: string; modelDir: string; testTexts: string[] }
+
+async function trainTinyBertModel(name: string, task: TaskKind, labels: string[], train: TrainExample[], test: TrainExample[], settings: Partial<TrainSettings>): Promise<TrainedModel> {
+  const runDir = path.join(root, name);
+  const result = await trainClassifier({
+    task,
+    labels,
+    examples: train,
+    test,
+    settings: { ...DEFAULT_TRAIN_SETTINGS, epochs: 12, ...settings },
+    encoder: `hf:${bert}`,
+    cacheFile: path.join(runDir, 'cache.sqlite'),
+    modelDir: path.join(runDir, 'model'),
+  }, () => {}, undefined, { bootstrapIterations: 50, lexical: { maxFeatures: 3000, minDocumentFrequency: 2 } });
+  await writeRunArtifacts(runDir, result.metrics, result.predictions);
+  return { runDir, modelDir: result.modelDir, testTexts: test.map((e) => e.text) };
+}
+
+function compare(reference: PredictionRow[], exported: PredictionRow[], labels: string[]): { maxDiff: number; sameLabels: number } {
+  let maxDiff = 0;
+  let sameLabels = 0;
+  reference.forEach((row, i) => {
+    for (const label of labels) maxDiff = Math.max(maxDiff, Math.abs(row.probabilities[label] - exported[i].probabilities[label]));
+    if (row.predicted.join('|') === exported[i].predicted.join('|')) sameLabels++;
+  });
+  return { maxDiff, sameLabels };
+}
+
+async function assertCheckerPasses(t: { diagnostic: (m: string) => void }, file: string) {
+  const result = await checkOnnxModel(file);
+  if (result.status === 'unavailable') {
+    t.diagnostic(`ONNX checker skipped: ${result.reason}`);
+    return;
+  }
+  assert.deepEqual(result, { status: 'passed' }, file);
+}
+
+let bert: string;
+let spam: TrainedModel;
+let spamExport: string;
+let reference: PredictionRow[];
+
+before(async () => {
+  bert = await writeTinyBert(path.join(root, 'tiny-bert'));
+  const corpus = loadSpamAssassin();
+  const train = SPAM_LABELS.flatMap((label) => spread(corpus.train.filter((e) => e.label === label), label === 'ham' ? 200 : 100))
+    .map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
+  const test = spread(corpus.test, PARITY_DOCS).map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
+  spam = await trainTinyBertModel('spam', 'single_label', SPAM_LABELS, train, test, { strategy: 'weighted' });
+  spamExport = path.join(root, 'spam-export');
+  await exportModel(spam.modelDir, spamExport, { quantize: true });
+  const predictor = await loadPredictor(spam.modelDir);
+  reference = await predictor.predict(spam.testTexts);
+  await predictor.dispose();
+});
+
+test('the export is a Hugging Face style folder that passes the ONNX checker', async (t) => {
+  for (const file of [MODEL_FILE, QUANTIZED_MODEL_FILE, 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'README.md']) {
+    assert.ok(existsSync(path.join(spamExport, file)), `${file} is written`);
+  }
+  const config = JSON.parse(readFileSync(path.join(spamExport, 'config.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(path.join(spam.modelDir, 'manifest.json'), 'utf8'));
+  assert.deepEqual(config.id2label, { 0: 'ham', 1: 'hard_ham', 2: 'spam' });
+  assert.deepEqual(config.label2id, { ham: 0, hard_ham: 1, spam: 2 });
+  assert.equal(config.problem_type, 'single_label_classification');
+  assert.equal(config.temperature, manifest.temperature);
+  assert.equal(config.thresholds, null);
+  const tokenizerConfig = JSON.parse(readFileSync(path.join(spamExport, 'tokenizer_config.json'), 'utf8'));
+  assert.ok(tokenizerConfig.model_max_length >= 1_000_000, 'the exported tokenizer does not truncate (the graph clips)');
+  const card = readFileSync(path.join(spamExport, 'README.md'), 'utf8');
+  assert.match(card, /macro-F1: \*\*\d\.\d{3}\*\*/);
+  assert.match(card, /\| hard_ham \| /, 'per-class table');
+  assert.match(card, /strategy: \*\*weighted\*\*/);
+  assert.match(card, /pipeline\('text-classification'/);
+  assert.match(card, /onnxruntime as ort/);
+  await assertCheckerPasses(t, path.join(spamExport, MODEL_FILE));
+  await assertCheckerPasses(t, path.join(spamExport, QUANTIZED_MODEL_FILE));
+});
+
+test(`onnxruntime-node on the export gives the app's probabilities (≤ 1e-4) and labels on ${PARITY_DOCS} documents`, async () => {
+  assert.equal(spam.testTexts.length, PARITY_DOCS);
+  const onnx = await loadOnnxPredictor(spamExport);
+  const exported = await onnx.predict(spam.testTexts);
+  await onnx.dispose();
+  const { maxDiff, sameLabels } = compare(reference, exported, SPAM_LABELS);
+  assert.ok(maxDiff <= 1e-4, `max abs probability difference ${maxDiff}`);
+  assert.equal(sameLabels, PARITY_DOCS);
+  // The model really learned something, so parity is not trivially met by constant outputs.
+  assert.ok(new Set(reference.map((r) => r.predicted[0])).size >= 2, 'predictions span several classes');
+});
+
+test('the int8 export stays close to the float model', async (t) => {
+  const quantized = await loadOnnxPredictor(spamExport, { quantized: true });
+  const rows = await quantized.predict(spam.testTexts);
+  await quantized.dispose();
+  const { maxDiff, sameLabels } = compare(reference, rows, SPAM_LABELS);
+  t.diagnostic(`int8: max abs probability difference ${maxDiff.toFixed(4)}, same label on ${sameLabels}/${PARITY_DOCS}`);
+  assert.ok(maxDiff < 0.1, `int8 drifted by ${maxDiff}`);
+  assert.ok(sameLabels >= 0.95 * PARITY_DOCS, `int8 changed ${PARITY_DOCS - sameLabels} labels`);
+});
+
+test("@huggingface/transformers' text-classification pipeline loads the export and agrees on the top label", async () => {
+  const { pipeline, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  const classify = await pipeline('text-classification', spamExport, { dtype: 'fp32' });
+  const texts = spam.testTexts.slice(0, 40);
+  const results = (await classify(texts)) as { label: string; score: number }[];
+  await classify.dispose();
+  results.forEach((r, i) => {
+    assert.equal(r.label, reference[i].predicted[0], `document ${i}`);
+    assert.ok(Math.abs(r.score - reference[i].probabilities[r.label]) <= 1e-4, `document ${i}: score ${r.score}`);
+  });
+});
+
+test('multi-label with an MLP head: sigmoid, tuned thresholds and parity', async () => {
+  const brown = brownMultiLabel({ wordsPerPassage: 60 });
+  const labels = brown.labels.slice(0, 4);
+  const keep = (items: typeof brown.train) => items
+    .map((e) => ({ ...e, labels: e.labels.filter((l) => labels.includes(l)) }))
+    .filter((e) => e.labels.length > 0)
+    .map((e) => example(e.id, e.text, e.labels));
+  const model = await trainTinyBertModel('brown', 'multi_label', labels, keep(brown.train), keep(brown.test), { head: 'mlp', strategy: 'none' });
+  const out = path.join(root, 'brown-export');
+  await exportModel(model.modelDir, out);
+  const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.equal(config.problem_type, 'multi_label_classification');
+  assert.deepEqual(Object.keys(config.thresholds), labels);
+  const app = await loadPredictor(model.modelDir);
+  const onnx = await loadOnnxPredictor(out);
+  const expected = await app.predict(model.testTexts);
+  const actual = await onnx.predict(model.testTexts);
+  await Promise.all([app.dispose(), onnx.dispose()]);
+  const { maxDiff, sameLabels } = compare(expected, actual, labels);
+  assert.ok(maxDiff <= 1e-4, `max abs probability difference ${maxDiff}`);
+  assert.equal(sameLabels, model.testTexts.length);
+});
+
+test('export errors name the folder and the reason', async () => {
+  await assert.rejects(exportModel(path.join(root, 'nowhere'), path.join(root, 'x')), /nowhere.*manifest\.json/);
+  // Changing the encoder folder after training would silently change every vector: refuse.
+  const manifestPath = path.join(spam.modelDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  const moved = path.join(root, 'spam-moved-model');
+  const { cp } = await import('node:fs/promises');
+  await cp(spam.modelDir, moved, { recursive: true });
+  writeFileSync(path.join(moved, 'manifest.json'), JSON.stringify({ ...manifest, encoder: { ...manifest.encoder, id: 'hf:tiny-bert:0000000000000000' } }));
+  await assert.rejects(exportModel(moved, path.join(root, 'y')), /trained with encoder 'hf:tiny-bert:0000000000000000'/);
+});
