@@ -111,7 +111,7 @@ describe('documents and annotations', () => {
     assert.equal(report.imported, 3);
     assert.equal(report.skipped, 2);
     assert.deepEqual(report.labelsCreated, ['billing', 'bug']);
-    assert.match(report.issues[0].reason, /^same text as typed:1 but with different labels \(bug here, billing there\)/);
+    assert.match(report.issues[0].reason, /^same text as row 1 but with different labels \(bug here, billing there\)/);
     assert.equal(report.issues[1].reason, 'empty text');
 
     const all = store.queryDocuments({});

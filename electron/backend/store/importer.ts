@@ -2,6 +2,7 @@
 // labels created in order of first appearance.
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import type { ImportIssue, ImportOptions, ImportReport, TaskKind } from '../../../shared/domain.js';
 import { nearDuplicateKey } from '../../../shared/text.js';
 import { readSources, type ImportRecord } from '../import/index.js';
@@ -34,7 +35,14 @@ export function contentHash(text: string): string {
 /** The parsers word a skipped empty document "empty text ..."; the review counts them. */
 const isEmptyTextIssue = (issue: ImportIssue): boolean => issue.status === 'skipped' && /^empty text/i.test(issue.reason);
 
-const place = (file: string, ref: string): string => (ref ? `${file}:${ref}` : file);
+/**
+ * Where the kept copy is, briefly: "row 12" in the same file, "tickets.csv row 12" in another, or the path inside
+ * the imported folder ("ham/0001.eml").
+ */
+function keptPlace(file: string, ref: string, sameFile: boolean): string {
+  if (!/^\d+$/.test(ref)) return ref || basename(file);
+  return sameFile ? `row ${ref}` : `${basename(file)} row ${ref}`;
+}
 
 const sameLabels = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
@@ -73,12 +81,10 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
   const sql = statements(db);
   const labelIds = new Map((db.prepare('SELECT name, id FROM labels').all() as Array<{ name: string; id: number }>).map((l) => [l.name, l.id]));
   const report: ImportReport = { files: [], imported: 0, skipped: 0, failed: 0, issues: [], labelsCreated: [], seconds: 0 };
-  const files = new Set<string>();
   const now = new Date().toISOString();
   let emptySkipped = 0;
 
   const addIssue = (issue: ImportIssue): void => {
-    files.add(issue.file);
     if (isEmptyTextIssue(issue)) emptySkipped++;
     report.issues.push(issue);
     if (issue.status === 'skipped') report.skipped++;
@@ -96,7 +102,6 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
   };
 
   const addRecord = (record: ImportRecord): void => {
-    files.add(record.sourceFile);
     const text = record.text.normalize('NFC').trim();
     const where = record.sourceRef;
     if (!text) {
@@ -121,7 +126,7 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
       const conflicting = labels.length > 0 && !sameLabels(labels, keptLabels);
       const show = (ls: string[]) => (ls.length ? ls.join(', ') : 'no label');
       const reason =
-        `same text as ${place(existing.file, existing.ref)}` +
+        `same text as ${keptPlace(existing.file, existing.ref, existing.file === record.sourceFile)}` +
         (conflicting ? ` but with different labels (${show(labels)} here, ${show(keptLabels)} there)` : '');
       sql.insertSkipped.run(existing.id, record.sourceFile, where, JSON.stringify(labels), conflicting ? 1 : 0);
       addIssue({ status: 'skipped', file: record.sourceFile, where, reason });
@@ -135,9 +140,9 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
     report.imported++;
   };
 
-  /** Completes the report and records the import in the project's history. */
-  const finish = (started: number): ImportReport => {
-    report.files = [...files];
+  /** Completes the report (its files are the sources as given) and records the import in the project's history. */
+  const finish = (started: number, sources: string[]): ImportReport => {
+    report.files = sources;
     report.seconds = (performance.now() - started) / 1000;
     sql.insertImport.run(
       new Date().toISOString(),
@@ -151,7 +156,11 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
     return report;
   };
 
-  return { addRecord, addIssue, noteFile: (file: string) => files.add(file), imported: () => report.imported, finish };
+  const addNotice = (notice: { file: string; message: string }): void => {
+    report.notices = [...(report.notices ?? []), notice];
+  };
+
+  return { addRecord, addIssue, addNotice, imported: () => report.imported, finish };
 }
 
 export async function importSources(
@@ -177,13 +186,13 @@ export async function importSources(
       signal?.throwIfAborted();
       if (event.kind === 'record') writer.addRecord(event.record);
       else if (event.kind === 'issue') writer.addIssue(event.issue);
+      else if (event.kind === 'notice') writer.addNotice({ file: event.file, message: event.message });
       else if (event.kind === 'progress') {
-        writer.noteFile(event.file);
         onProgress?.({ file: event.file, done: event.bytesDone, total: event.bytesTotal, imported: writer.imported() });
       }
     }
     signal?.throwIfAborted();
-    const report = writer.finish(started);
+    const report = writer.finish(started, paths);
     db.exec('COMMIT');
     return report;
   } catch (error) {
@@ -220,6 +229,6 @@ export function addDocuments(
         metadata: item.metadata ?? {},
       }),
     );
-    return writer.finish(started);
+    return writer.finish(started, [...new Set(items.map((item) => item.sourceFile))]);
   }).immediate();
 }

@@ -1,0 +1,144 @@
+// `finetune import`: reads files and folders into a project (created if missing), with progress and a report.
+import { Command, Option } from 'commander';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import type { ImportIssue, ImportOptions, ImportReport } from '../../../shared/domain.js';
+import { ProjectStore, type ImportProgress } from '../store/project-store.js';
+import { displayPath, EXIT, interruptSignal, projectOption, statusLine, UsageError } from './common.js';
+
+/** Issues shown without --all-issues. */
+const SHOWN_ISSUES = 20;
+
+interface ImportCliOptions {
+  project: string;
+  data: string[];
+  textCol?: string;
+  labelCol?: string;
+  multiLabel?: boolean;
+  labelSep?: string;
+  keepSubject?: boolean;
+  encoding?: string;
+  name?: string;
+  allIssues?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function importCommand(): Command {
+  return new Command('import')
+    .description('import documents (CSV, TSV, JSONL, a folder of label folders, .txt .md .eml .html .pdf .docx) into a project')
+    .addOption(projectOption())
+    .addOption(new Option('--data <path>', 'a file or folder to import (repeat for several)').argParser(collect).default([]))
+    .option('--text-col <column>', 'column (CSV/TSV) or field (JSONL) holding the text')
+    .option('--label-col <column>', 'column or field holding the label(s); without it documents are imported unlabeled')
+    .option('--multi-label', 'documents may carry several labels (a new project becomes multi-label)')
+    .option('--label-sep <sep>', 'separator between labels in one cell, with --multi-label', '|')
+    .option('--keep-subject', 'e-mail: keep the Subject line in front of the body (other headers are always dropped)')
+    .option('--encoding <name>', 'force a text encoding (e.g. windows-1252) instead of detecting it')
+    .option('--name <name>', 'project name, when the project is created (default: the file name)')
+    .option('--all-issues', `list every skipped or failed item (default: the first ${SHOWN_ISSUES})`)
+    .action(async (opts: ImportCliOptions) => {
+      process.exitCode = await runImport(opts);
+    });
+}
+
+async function runImport(opts: ImportCliOptions): Promise<number> {
+  if (opts.data.length === 0) throw new UsageError('Nothing to import: give --data FILE_OR_FOLDER (repeatable).');
+  for (const path of opts.data) {
+    if (!existsSync(path)) throw new UsageError(`--data ${path}: no such file or folder.`);
+  }
+  if (opts.labelSep !== undefined && opts.labelSep.length === 0) throw new UsageError('--label-sep cannot be empty.');
+  const options: ImportOptions = {
+    textCol: opts.textCol,
+    labelCol: opts.labelCol,
+    multiLabel: Boolean(opts.multiLabel),
+    labelSep: opts.multiLabel ? opts.labelSep : undefined,
+    keepSubject: Boolean(opts.keepSubject),
+    encoding: opts.encoding,
+  };
+  const created = !existsSync(opts.project);
+  const store = created
+    ? ProjectStore.create(opts.project, {
+        name: opts.name ?? basename(opts.project, extname(opts.project)),
+        task: opts.multiLabel ? 'multi_label' : 'single_label',
+      })
+    : ProjectStore.open(opts.project);
+  let keepProject = !created;
+  const interrupt = interruptSignal();
+  const progress = progressPrinter();
+  try {
+    const report = await store.importSources(opts.data, options, progress.update, interrupt.signal);
+    progress.end();
+    process.stdout.write(formatReport(report, store.file, Boolean(opts.allIssues)));
+    keepProject ||= report.imported > 0;
+    if (!keepProject) process.stdout.write(`Nothing was imported, so ${displayPath(store.file)} was not created.\n`);
+    if (report.imported > 0) return EXIT.ok;
+    // Nothing new: fine when everything was already there, a failure when items failed or nothing was found.
+    return report.failed === 0 && report.skipped > 0 ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    progress.end();
+    if (interrupt.signal.aborted) {
+      process.stderr.write(`Import cancelled; ${created ? 'no project was created' : `${displayPath(store.file)} is unchanged`}.\n`);
+      return EXIT.interrupted;
+    }
+    throw error;
+  } finally {
+    interrupt.dispose();
+    store.close();
+    // A project this command created but filled with nothing is not left behind.
+    if (!keepProject) for (const suffix of ['', '-wal', '-shm']) rmSync(`${store.file}${suffix}`, { force: true });
+  }
+}
+
+const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** Progress on stderr: where, how much, documents per second and the time left in the current file. */
+function progressPrinter() {
+  const status = statusLine();
+  const started = performance.now();
+  let fileStarted = started;
+  let currentFile = '';
+
+  const update = (p: ImportProgress): void => {
+    const now = performance.now();
+    if (p.file !== currentFile) {
+      currentFile = p.file;
+      fileStarted = now;
+    }
+    const seconds = (now - started) / 1000;
+    const rate = seconds > 0 ? Math.round(p.imported / seconds) : 0;
+    let where = `importing ${displayPath(p.file)}`;
+    let left = '';
+    if (p.total) {
+      where += `: ${megabytes(p.done)} of ${megabytes(p.total)} (${Math.floor((100 * p.done) / p.total)}%)`;
+      const fileSeconds = (now - fileStarted) / 1000;
+      if (p.done > 0 && fileSeconds > 0.5) left = `, about ${Math.ceil((fileSeconds * (p.total - p.done)) / p.done)} s left`;
+    }
+    status.show(`${where}, ${p.imported.toLocaleString('en-US')} documents, ${rate.toLocaleString('en-US')} docs/s${left}`);
+  };
+  return { update, end: () => status.end() };
+}
+
+export function formatIssueLine(issue: ImportIssue): string {
+  const file = displayPath(issue.file);
+  // Files inside a folder import carry their inner path as `where`, which the file path already ends with.
+  const located = issue.where && !issue.file.endsWith(issue.where) ? `${file}:${issue.where}` : file;
+  return `${located}: ${issue.reason}`;
+}
+
+export function formatReport(report: ImportReport, projectFile: string, allIssues: boolean): string {
+  const lines = [
+    `Imported ${report.imported.toLocaleString('en-US')} documents from ${report.files.map(displayPath).join(', ')} into ${displayPath(projectFile)} in ${report.seconds.toFixed(1)} s.`,
+    `  imported: ${report.imported}  skipped: ${report.skipped}  failed: ${report.failed}`,
+  ];
+  if (report.labelsCreated.length) lines.push(`  new labels: ${report.labelsCreated.join(', ')}`);
+  for (const notice of report.notices ?? []) lines.push(`  note: ${displayPath(notice.file)}: ${notice.message}`);
+  if (report.issues.length) {
+    const shown = allIssues ? report.issues : report.issues.slice(0, SHOWN_ISSUES);
+    lines.push('', 'Skipped and failed items:');
+    lines.push(...shown.map((issue) => `  ${issue.status === 'failed' ? 'failed ' : 'skipped'} ${formatIssueLine(issue)}`));
+    const hidden = report.issues.length - shown.length;
+    if (hidden > 0) lines.push(`  ... and ${hidden} more (--all-issues lists them all)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
