@@ -121,16 +121,15 @@ export async function* delimitedRows(
     relax_column_count: true,
     skip_empty_lines: true,
     max_record_size: MAX_FIELD_BYTES,
-    // Rows are taken here, synchronously, rather than from the stream side: a stream that errors drops
-    // the rows it still buffers, and the rows before a bad quote must be kept.
-    on_record: (fields: string[], context) => {
-      page.push({ fields, endLine: context.lines });
-      lastEmptyLines = context.empty_lines;
-      return null;
-    },
+  });
+  // Rows are taken from 'data', which csv-parse emits synchronously while parsing each written chunk, so
+  // parser.info is still at the row's end, and the rows before a bad quote are kept (a stream that
+  // errors drops what it still buffers, so the async iterator would lose them).
+  parser.on('data', (fields: string[]) => {
+    page.push({ fields, endLine: parser.info.lines });
+    lastEmptyLines = parser.info.empty_lines;
   });
   parser.on('error', (error: CsvError) => { parseError ??= error; });
-  parser.resume();
   const feed = (bytes?: Buffer) =>
     new Promise<void>((resolve) => {
       if (bytes) parser.write(bytes, (error) => { if (error) parseError ??= error as CsvError; resolve(); });

@@ -77,9 +77,10 @@ export function detectEncoding(sample: Uint8Array, forced?: string): DetectedEnc
 export function looksBinary(sample: Uint8Array, encoding: string): boolean {
   if (encoding.startsWith('utf-16') || encoding.startsWith('utf16')) return false;
   const head = sample.subarray(0, BINARY_SAMPLE_BYTES);
+  if (head.indexOf(0) !== -1) return true;
   let control = 0;
-  for (const byte of head) {
-    if (byte === 0) return true;
+  for (let i = 0; i < head.length; i++) {
+    const byte = head[i];
     // Tab, LF, VT, FF, CR and ESC occur in real text files.
     if (byte < 0x20 && byte !== 9 && byte !== 10 && byte !== 11 && byte !== 12 && byte !== 13 && byte !== 27) control++;
   }

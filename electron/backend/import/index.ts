@@ -47,6 +47,7 @@ async function* readFileSource(path: string, options: ImportOptions, signal: Abo
     }
     const rows = format === 'delimited' ? readDelimited(path, options, signal) : readJsonl(path, options, signal);
     for await (const event of rows) {
+      signal?.throwIfAborted();
       if (event.kind === 'record' && event.record.labels === null && folderLabels) event.record.labels = folderLabels;
       yield event;
     }

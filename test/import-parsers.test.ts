@@ -1,0 +1,398 @@
+// The import parsers on real files written here: every bad input gives an issue naming the file, the row or
+// path, and the reason; good input gives clean records.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import JSZip from 'jszip';
+import iconv from 'iconv-lite';
+import type { ImportIssue, ImportOptions } from '../shared/domain.js';
+import { formatIssue, previewSource, readSources, type ImportEvent, type ImportRecord } from '../electron/backend/import/index.js';
+import { writeSpamAssassinFolder } from './fixtures/corpora.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'import-parsers-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, content);
+  return path;
+}
+
+interface Collected {
+  records: ImportRecord[];
+  issues: ImportIssue[];
+  notices: string[];
+  events: ImportEvent[];
+}
+
+async function collect(paths: string[], options: ImportOptions = {}, signal?: AbortSignal): Promise<Collected> {
+  const out: Collected = { records: [], issues: [], notices: [], events: [] };
+  for await (const event of readSources(paths, options, signal)) {
+    out.events.push(event);
+    if (event.kind === 'record') out.records.push(event.record);
+    else if (event.kind === 'issue') out.issues.push(event.issue);
+    else if (event.kind === 'notice') out.notices.push(event.message);
+  }
+  return out;
+}
+
+/** The one issue of a source, checked to name the file, the row or path, and the reason. */
+function onlyIssue(result: Collected, file: string, where: string, reason: RegExp, status: ImportIssue['status'] = 'failed'): ImportIssue {
+  assert.equal(result.issues.length, 1, `expected one issue, got ${JSON.stringify(result.issues)}`);
+  const [issue] = result.issues;
+  assert.equal(issue.status, status);
+  assert.equal(issue.file, file);
+  assert.equal(issue.where, where);
+  assert.match(issue.reason, reason);
+  const line = formatIssue(issue);
+  assert.ok(line.startsWith(file), line);
+  if (where !== '') assert.ok(line.includes(where), line);
+  return issue;
+}
+
+// ---------- CSV / TSV ----------
+
+test('CSV: quoted newlines, doubled quotes and commas stay inside their field', async () => {
+  const path = write('quoted.csv', 'id,text,label\n1,"first line\nsecond line",a\n2,"she said ""hi"", then left",b\n');
+  const { records, issues } = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(issues, []);
+  assert.deepEqual(records.map((r) => r.text), ['first line\nsecond line', 'she said "hi", then left']);
+  assert.deepEqual(records.map((r) => r.labels), [['a'], ['b']]);
+  assert.deepEqual(records.map((r) => r.sourceRef), ['1', '2']);
+  assert.deepEqual(records[0].metadata, { id: '1' });
+  assert.equal(records[0].sourceFile, path);
+});
+
+test('CSV: an unterminated quote names the row and line where it starts; rows before it are imported', async () => {
+  const path = write('unterminated.csv', 'text,label\nfine one,a\n"fine\ntwo",b\n\n"broken starts here,c\nnever,d\nimported,e\n');
+  const result = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(result.records.map((r) => r.text), ['fine one', 'fine\ntwo']);
+  const issue = onlyIssue(result, path, '3', /unterminated quote/);
+  assert.match(issue.reason, /row 3 \(starting on line 6\)/);
+  assert.match(issue.reason, /closing "/);
+  assert.match(issue.reason, /2 rows before it were imported/);
+});
+
+test('CSV: a missing column fails the whole file, naming the column asked for and the columns present', async () => {
+  const path = write('missing.csv', 'id,body,category\n1,hello,a\n');
+  const result = await collect([path], { textCol: 'message', labelCol: 'category' });
+  assert.equal(result.records.length, 0);
+  const issue = onlyIssue(result, path, '', /text column "message" not found/);
+  assert.match(issue.reason, /"id", "body", "category"/);
+  const labelResult = await collect([path], { textCol: 'body', labelCol: 'topic' });
+  onlyIssue(labelResult, path, '', /label column "topic" not found; the columns are: "id", "body", "category"/);
+});
+
+test('CSV: a UTF-8 BOM does not end up in the first column name', async () => {
+  const path = write('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('text,label\ncafé au lait,drinks\n')]));
+  const { records, issues } = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(issues, []);
+  assert.equal(records[0].text, 'café au lait');
+  const preview = await previewSource(path);
+  assert.deepEqual(preview.columns, ['text', 'label']);
+  assert.ok(!preview.columns[0].includes('\uFEFF'));
+});
+
+test('CSV: Windows-1252 text is detected and decoded (é, smart quotes, €)', async () => {
+  const text = 'Le café coûte 3 € – “très” bon, n’est-ce pas';
+  const path = write('cp1252.csv', iconv.encode(`text;label\n${text};fr\nrésumé déjà vu;fr\n`, 'windows-1252'));
+  const { records, issues, notices } = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(issues, []);
+  assert.equal(records[0].text, text);
+  assert.equal(records[1].text, 'résumé déjà vu');
+  assert.ok(notices.some((n) => /semicolon/.test(n) && /windows-1252/.test(n)), notices.join('\n'));
+  // options.encoding forces a reading, here a wrong one, to show it is honoured.
+  const forced = await collect([path], { textCol: 'text', encoding: 'utf-8' });
+  assert.notEqual(forced.records[0].text, text);
+});
+
+test('CSV: an empty file and a header-only file fail with plain reasons', async () => {
+  const empty = write('empty.csv', '');
+  onlyIssue(await collect([empty]), empty, '', /empty file/);
+  const headerOnly = write('header-only.csv', 'text,label\n');
+  onlyIssue(await collect([headerOnly]), headerOnly, '', /header row only, no data rows/);
+});
+
+test('CSV: empty text cells are skipped with their row; empty label cells give unlabeled records', async () => {
+  const path = write('empties.csv', 'text,label\nfirst,a\n   ,b\nthird,\n');
+  const result = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(result.records.map((r) => [r.text, r.labels]), [['first', ['a']], ['third', null]]);
+  onlyIssue(result, path, '2', /empty text/, 'skipped');
+});
+
+test('CSV: a row with the wrong number of fields is skipped, naming the counts', async () => {
+  const path = write('ragged.csv', 'text,label\nok,a\ntoo,many,fields\n');
+  const result = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.equal(result.records.length, 1);
+  onlyIssue(result, path, '2', /3 fields but the header has 2/, 'skipped');
+});
+
+test('CSV: multi-label cells are split on labelSep and trimmed', async () => {
+  const path = write('multi.csv', 'text,tags\none, sports | politics \ntwo,sports\nthree,\nfour,|\n');
+  const { records } = await collect([path], { textCol: 'text', labelCol: 'tags', multiLabel: true, labelSep: '|' });
+  assert.deepEqual(records.map((r) => r.labels), [['sports', 'politics'], ['sports'], null, null]);
+  const single = await collect([path], { textCol: 'text', labelCol: 'tags' });
+  assert.deepEqual(single.records[0].labels, ['sports | politics']);
+});
+
+test('CSV/TSV: semicolon, tab and pipe delimiters are sniffed', async () => {
+  const semicolon = write('semicolon.csv', 'text;label\nhello, world;a\nbye;b\n');
+  const tab = write('tabbed.tsv', 'id\ttext\tlabel\n1\thello, world; again\ta\n');
+  const pipe = write('pipe.csv', 'text|label\nhello, world|a\n');
+  for (const path of [semicolon, tab, pipe]) {
+    const { records, issues } = await collect([path], { textCol: 'text', labelCol: 'label' });
+    assert.deepEqual(issues, [], path);
+    assert.equal(records[0].labels?.[0], 'a', path);
+    assert.match(records[0].text, /^hello, world/, path);
+  }
+  assert.equal((await previewSource(tab)).format, 'tsv');
+});
+
+test('CSV: without textCol a text-like column is chosen and the choice reported', async () => {
+  const named = write('named.csv', 'id,Body,category\n1,the body text,a\n');
+  const result = await collect([named]);
+  assert.equal(result.records[0].text, 'the body text');
+  assert.equal(result.records[0].labels, null);
+  assert.ok(result.notices.some((n) => n.includes('using "Body"')), result.notices.join('\n'));
+  assert.ok(result.notices.some((n) => n.includes('"category" looks like labels')), result.notices.join('\n'));
+  const longest = write('longest.csv', 'code,words,flag\nA1,a much longer piece of writing,y\nB2,another long piece of text here,n\n');
+  assert.equal((await collect([longest])).records[0].text, 'a much longer piece of writing');
+});
+
+// ---------- JSONL ----------
+
+test('JSONL: a bad line fails with its line number and the parser reason; other lines import', async () => {
+  const path = write('data.jsonl', [
+    '{"text": "first", "label": "a", "id": 1}',
+    '{"text": "broken", "label": ',
+    '',
+    '{"text": "third", "label": ["a", " b "], "meta": {"lang": "en"}}',
+    '[1, 2]',
+  ].join('\n'));
+  const result = await collect([path], { textCol: 'text', labelCol: 'label', multiLabel: true });
+  assert.deepEqual(result.records.map((r) => [r.text, r.labels, r.sourceRef]), [['first', ['a'], '1'], ['third', ['a', 'b'], '4']]);
+  assert.deepEqual(result.records[0].metadata, { id: 1 });
+  assert.equal(result.issues.length, 2);
+  assert.equal(result.issues[0].file, path);
+  assert.equal(result.issues[0].where, '2');
+  assert.match(result.issues[0].reason, /invalid JSON on line 2: .+/);
+  assert.equal(result.issues[1].where, '5');
+  assert.match(result.issues[1].reason, /not a JSON object/);
+});
+
+test('JSONL: dotted field paths and a missing field', async () => {
+  const path = write('nested.jsonl', '{"doc": {"body": "nested text"}, "y": "x"}\n{"y": "z"}\n');
+  const result = await collect([path], { textCol: 'doc.body', labelCol: 'y' });
+  assert.deepEqual(result.records.map((r) => [r.text, r.labels]), [['nested text', ['x']]]);
+  onlyIssue(result, path, '2', /no field "doc.body"/, 'skipped');
+  const missing = await collect([path], { textCol: 'content' });
+  onlyIssue(missing, path, '', /text field "content" not found; the fields are: "doc", "y"/);
+});
+
+// ---------- Single files ----------
+
+test('TXT: a binary file renamed .txt fails as binary; an empty one as empty', async () => {
+  const binary = write('photo.txt', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+  onlyIssue(await collect([binary]), binary, '', /binary file, not text/);
+  const empty = write('nothing.txt', '');
+  onlyIssue(await collect([empty]), empty, '', /empty file/);
+});
+
+test('TXT and HTML: Windows-1252 and UTF-16 text decode; HTML becomes plain text', async () => {
+  const cp1252 = write('note.txt', iconv.encode('café “quoted” costs 5 €\n', 'windows-1252'));
+  const utf16 = write('wide.md', iconv.encode('\uFEFF# Título\nçà\n', 'utf-16le', { addBOM: false }));
+  const page = write('page.html', '<html><head><title>t</title><style>p{}</style></head><body><h1>Hello</h1><p>caf&eacute; <a href="http://x.example">link</a></p><img src="a.png"></body></html>');
+  const { records, issues } = await collect([cp1252, utf16, page]);
+  assert.deepEqual(issues, []);
+  assert.equal(records[0].text, 'café “quoted” costs 5 €');
+  assert.equal(records[1].text, '# Título\nçà');
+  assert.match(records[2].text, /HELLO/i);
+  assert.match(records[2].text, /café link/);
+  assert.doesNotMatch(records[2].text, /http|png|<|p\{\}/);
+  assert.equal(records[0].sourceRef, 'note.txt');
+});
+
+test('EML: the body only, headers dropped; keepSubject puts the subject in front; metadata kept', async () => {
+  const path = write('mail.eml', [
+    'From: Alice <alice@example.com>',
+    'To: bob@example.com',
+    'Subject: Quarterly invoice',
+    'Date: Tue, 01 Oct 2024 10:00:00 +0000',
+    'X-Mailing-List: billing-team',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/alternative; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    'Please find the invoice attached, caf=C3=A9 included.',
+    '--b1',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    '<p>HTML version</p>',
+    '--b1--',
+    '',
+  ].join('\r\n'));
+  const plain = await collect([path]);
+  assert.deepEqual(plain.issues, []);
+  assert.equal(plain.records[0].text, 'Please find the invoice attached, café included.');
+  assert.deepEqual(plain.records[0].metadata.subject, 'Quarterly invoice');
+  assert.equal(plain.records[0].metadata.from, 'Alice <alice@example.com>');
+  assert.equal(plain.records[0].metadata.date, '2024-10-01T10:00:00.000Z');
+  const withSubject = await collect([path], { keepSubject: true });
+  assert.equal(withSubject.records[0].text, 'Subject: Quarterly invoice\n\nPlease find the invoice attached, café included.');
+
+  const htmlOnly = write('html-only.eml', 'Subject: hi\r\nContent-Type: text/html\r\n\r\n<div>Only <b>HTML</b> here</div>\r\n');
+  assert.equal((await collect([htmlOnly])).records[0].text, 'Only HTML here');
+  const noBody = write('no-body.eml', 'Subject: nothing\r\n\r\n');
+  onlyIssue(await collect([noBody]), noBody, '', /empty text/, 'skipped');
+});
+
+/** A minimal valid PDF with one page whose content stream is given; xref offsets computed here. */
+function pdfWithPage(content: string): Buffer {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(pdf, 'latin1'));
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xrefOffset = Buffer.byteLength(pdf, 'latin1');
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  pdf += offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefOffset}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+test('PDF: text is extracted; a page without a text layer fails with "run OCR first"', async () => {
+  const text = write('report.pdf', pdfWithPage('BT /F1 24 Tf 72 700 Td (Quarterly report) Tj ET'));
+  const scanned = write('scanned.pdf', pdfWithPage('0 0 m 300 300 l S'));
+  const good = await collect([text]);
+  assert.deepEqual(good.issues, []);
+  assert.equal(good.records[0].text, 'Quarterly report');
+  assert.equal(good.records[0].metadata.pages, 1);
+  onlyIssue(await collect([scanned]), scanned, '', /no text layer \(scanned PDF\?\); run OCR first/);
+  const corrupt = write('corrupt.pdf', '%PDF-1.4\nthis is not a pdf\n');
+  onlyIssue(await collect([corrupt]), corrupt, '', /not a readable PDF/);
+});
+
+async function docxWith(paragraphs: string[]): Promise<Buffer> {
+  const zip = new JSZip();
+  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>');
+  zip.file('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
+  const body = paragraphs.map((p) => `<w:p><w:r><w:t>${p}</w:t></w:r></w:p>`).join('');
+  zip.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`);
+  return zip.generateAsync({ type: 'nodebuffer' });
+}
+
+test('DOCX: a valid document gives its text; a corrupt or truncated one fails with the reason', async () => {
+  const valid = await docxWith(['Dear customer,', 'Your order shipped.']);
+  const good = write('letter.docx', valid);
+  const truncated = write('truncated.docx', valid.subarray(0, Math.floor(valid.length / 2)));
+  const random = write('random.docx', Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 37 + 11) % 256)));
+  const result = await collect([good]);
+  assert.deepEqual(result.issues, []);
+  assert.equal(result.records[0].text, 'Dear customer,\n\nYour order shipped.');
+  for (const path of [truncated, random]) {
+    const issue = onlyIssue(await collect([path]), path, '', /not a valid \.docx file \(.+\)/);
+    assert.match(issue.reason, /zip/i);
+  }
+});
+
+test('unknown extensions and missing paths become issues, and the next source still imports', async () => {
+  const sheet = write('numbers.xlsx', 'PK');
+  const fine = write('fine.txt', 'still imported');
+  const missing = join(dir, 'does-not-exist.csv');
+  const result = await collect([sheet, missing, fine]);
+  assert.deepEqual(result.records.map((r) => r.text), ['still imported']);
+  assert.equal(result.issues.length, 2);
+  assert.deepEqual([result.issues[0].status, result.issues[0].file], ['skipped', sheet]);
+  assert.match(result.issues[0].reason, /unsupported file type "\.xlsx"; save it as CSV/);
+  assert.deepEqual([result.issues[1].status, result.issues[1].file], ['failed', missing]);
+  assert.match(result.issues[1].reason, /not found/);
+});
+
+// ---------- Folders ----------
+
+test('folder: subfolder names are labels (recursively), root files unlabeled, problems name the relative path', async () => {
+  const root = join(dir, 'tickets');
+  write('tickets/billing/a.txt', 'refund please');
+  write('tickets/billing/2024/b.md', 'invoice wrong');
+  write('tickets/outage/c.html', '<p>site down</p>');
+  write('tickets/outage/broken.txt', Buffer.from([0, 1, 2, 3, 0, 0]));
+  write('tickets/loose.txt', 'no label here');
+  write('tickets/.DS_Store', Buffer.from([0, 0, 0, 1]));
+  const result = await collect([root]);
+  const byRef = Object.fromEntries(result.records.map((r) => [r.sourceRef, r]));
+  assert.deepEqual(Object.keys(byRef).sort(), ['billing/2024/b.md', 'billing/a.txt', 'loose.txt', 'outage/c.html']);
+  assert.deepEqual(byRef['billing/2024/b.md'].labels, ['billing']);
+  assert.deepEqual(byRef['outage/c.html'].labels, ['outage']);
+  assert.equal(byRef['loose.txt'].labels, null);
+  assert.equal(byRef['billing/a.txt'].sourceFile, join(root, 'billing', 'a.txt'));
+  onlyIssue(result, join(root, 'outage', 'broken.txt'), 'outage/broken.txt', /binary file/);
+  const progress = result.events.filter((e) => e.kind === 'progress');
+  assert.ok(progress.length >= 2);
+  const last = progress.at(-1)!;
+  assert.ok(last.kind === 'progress' && last.bytesDone === last.bytesTotal && last.file === root);
+
+  const preview = await previewSource(root);
+  assert.equal(preview.format, 'folder');
+  assert.deepEqual(preview.columns, ['text', 'label']);
+  assert.deepEqual(new Set(preview.rows.map((r) => r.label)), new Set(['billing', 'outage', '']));
+});
+
+test('folder: real SpamAssassin messages come out as bodies without header lines', async () => {
+  const root = join(dir, 'spam-assassin');
+  writeSpamAssassinFolder(root, { perLabel: 17 });
+  const result = await collect([root]);
+  assert.equal(result.records.length + result.issues.length, 51);
+  assert.ok(result.records.length >= 48, JSON.stringify(result.issues));
+  for (const issue of result.issues) assert.match(issue.reason, /empty text/);
+  for (const record of result.records) {
+    // The message's own header lines (not quoted ones inside a reply) must not reach the text.
+    const raw = readFileSync(record.sourceFile, 'utf8');
+    const headerLines = raw.split(/\r?\n\r?\n/)[0].split(/\r?\n/).filter((line) => /^(From |Return-Path:|Delivered-To:|Received:|Message-Id:|X-[\w-]+:)/i.test(line));
+    assert.ok(headerLines.length >= 3, record.sourceRef);
+    for (const line of headerLines) assert.ok(!record.text.includes(line.trim()), `${record.sourceRef} keeps the header line "${line}"`);
+    assert.ok(record.text.length > 0);
+    assert.ok(record.labels && ['ham', 'hard_ham', 'spam'].includes(record.labels[0]));
+  }
+  assert.deepEqual(new Set(result.records.map((r) => r.labels![0])), new Set(['ham', 'hard_ham', 'spam']));
+});
+
+// ---------- Preview and cancellation ----------
+
+test('preview: columns, first rows as strings and suggested columns', async () => {
+  const path = write('preview.csv', 'id,message,category\n1,hello there,greeting\n2,"bye\nnow",farewell\n3,x,y\n');
+  const preview = await previewSource(path, {}, 2);
+  assert.equal(preview.format, 'csv');
+  assert.deepEqual(preview.columns, ['id', 'message', 'category']);
+  assert.deepEqual(preview.rows, [{ id: '1', message: 'hello there', category: 'greeting' }, { id: '2', message: 'bye\nnow', category: 'farewell' }]);
+  assert.equal(preview.suggestedTextCol, 'message');
+  assert.equal(preview.suggestedLabelCol, 'category');
+  const jsonl = await previewSource(write('preview.jsonl', '{"body":"b","tags":["x"]}\n'));
+  assert.deepEqual([jsonl.format, jsonl.columns, jsonl.rows[0].tags], ['jsonl', ['body', 'tags'], '["x"]']);
+  await assert.rejects(previewSource(join(dir, 'nope.csv')), (error: Error) => error.message.includes('nope.csv') && /not found/.test(error.message));
+});
+
+test('an aborted signal stops the stream with its reason', async () => {
+  const path = write('abort.csv', `text\n${'row\n'.repeat(1000)}`);
+  const controller = new AbortController();
+  let seen = 0;
+  await assert.rejects(async () => {
+    for await (const event of readSources([path], {}, controller.signal)) {
+      if (event.kind === 'record' && ++seen === 10) controller.abort();
+    }
+  }, { name: 'AbortError' });
+  assert.equal(seen, 10);
+});
