@@ -185,10 +185,12 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       store.finishRun(runId, { status: 'failed', error: (error as Error).message });
       throw error;
     }
-    state.workerPid = job.pid ?? null;
     const recorded = job.done.then(
       (result) => {
-        store.finishRun(runId, { status: 'completed', ...result });
+        // The job's example ids are the project's document ids, so the split maps back to documents.
+        const ids = (list: (number | string)[]) => list.map(Number);
+        const split = { seed: result.split.seed, train: ids(result.split.train), val: ids(result.split.val), test: ids(result.split.test) };
+        store.finishRun(runId, { status: 'completed', ...result, split });
         return { status: 'completed' as RunStatus, error: null };
       },
       (error: Error) => {
@@ -254,7 +256,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       live.job.cancel();
       return { cancelled: true };
     },
-    'train:active': () => (live ? structuredClone(live.state) : null),
+    'train:active': () => (live ? { ...structuredClone(live.state), workerPid: live.job.pid ?? null } : null),
     'runs:list': () => project().store.listRuns(),
     'runs:history': ({ runId }) => project().store.runHistory(runId),
     'runs:metrics': ({ runId }) => project().store.runMetrics(runId),

@@ -3,15 +3,16 @@
 // (no other site and no DNS-rebound name may talk to it), and a strict CSP on the page.
 // Wire format: docs/ARCHITECTURE.md, "Browser host protocol".
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createAppService, type AppService } from '../app/service.js';
+import { defaultSamplePath } from '../app/resources.js';
 import { isRequestChannel } from '../app/validate.js';
 import type { WorkerSpawner } from '../training/worker-client.js';
-import { defaultSamplePath } from '../app/resources.js';
+import { contentType, resolveStaticFile, securityHeaders } from './static-files.js';
 
 /** Close codes the page can act on (4000-4999 are free for applications). */
 export const CLOSE_BAD_TOKEN = 4401;
@@ -20,41 +21,12 @@ export const CLOSE_BAD_MESSAGE = 4400;
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 const TOKEN_WAIT_MS = 10_000;
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-};
-
 export interface Host {
   url: string;
   token: string;
   port: number;
   service: AppService;
   close(): Promise<void>;
-}
-
-export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    // Svelte templates set style="" attributes; scripts stay strictly external.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    `connect-src ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 function sameToken(expected: string, given: unknown): boolean {
@@ -76,26 +48,15 @@ export async function startHost(opts: {
   let allowedOrigins = new Set<string>();
 
   const sendFile = (req: IncomingMessage, res: ServerResponse, port: number) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = resolve(staticDir, `.${pathname === '/' ? '/index.html' : pathname}`);
-    const headers = {
-      'Content-Security-Policy': contentSecurityPolicy(port),
-      'X-Frame-Options': 'DENY',
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-    };
-    if (!file.startsWith(staticDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    const headers = securityHeaders([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
+    const file = resolveStaticFile(staticDir, new URL(req.url ?? '/', 'http://x').pathname);
+    if (!file) {
       const missingBuild = !existsSync(join(staticDir, 'index.html'));
       res.writeHead(missingBuild ? 503 : 404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(missingBuild ? `The interface is not built (${staticDir} is missing); run \`npm run build\`.\n` : 'Not found.\n');
       return;
     }
-    res.writeHead(200, {
-      ...headers,
-      'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'Cache-Control': extname(file) === '.html' ? 'no-store' : 'no-cache',
-    });
+    res.writeHead(200, { ...headers, 'Content-Type': contentType(file), 'Cache-Control': 'no-cache' });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   };
@@ -112,12 +73,7 @@ export async function startHost(opts: {
       res.end();
       return;
     }
-    try {
-      sendFile(req, res, port);
-    } catch {
-      res.writeHead(400);
-      res.end();
-    }
+    sendFile(req, res, port);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });

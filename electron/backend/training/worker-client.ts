@@ -13,7 +13,8 @@ export interface WorkerPort {
   readonly pid: number | undefined;
   postMessage(message: ToWorker): void;
   onMessage(listener: (message: FromWorker) => void): void;
-  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  /** lastError: the last error line the process printed, when the platform lets us read it. */
+  onExit(listener: (code: number | null, signal: string | null, lastError?: string) => void): void;
   kill(): void;
 }
 
@@ -43,13 +44,35 @@ export function workerEntry(): { file: string; execArgv: string[] } {
   return { file, execArgv: [] };
 }
 
+const STDERR_TAIL_CHARS = 4000;
+
+/** Passes a stream through to `sink` and keeps its last few thousand characters for the crash message. */
+export function keepTail(stream: NodeJS.ReadableStream, sink: NodeJS.WritableStream): () => string {
+  let tail = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    sink.write(chunk);
+    tail = (tail + chunk).slice(-STDERR_TAIL_CHARS);
+  });
+  return () => tail;
+}
+
+/** The last line that names an error (e.g. "Error [ERR_MODULE_NOT_FOUND]: Cannot find module ..."). */
+export function lastErrorLine(text: string): string | undefined {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .findLast((line) => /^\w*(Error|Exception)\b/.test(line));
+}
+
 export function nodeWorkerSpawner(entry = workerEntry()): WorkerSpawner {
   return () => {
     const child = fork(entry.file, [], {
       execArgv: entry.execArgv,
       serialization: 'advanced', // structured clone, so typed arrays and nested data cross intact
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
+    const stderr = keepTail(child.stderr!, process.stderr);
     // A send racing the child's exit reports ERR_IPC_CHANNEL_CLOSED here; the exit listener tells the story.
     child.on('error', () => undefined);
     return {
@@ -58,7 +81,7 @@ export function nodeWorkerSpawner(entry = workerEntry()): WorkerSpawner {
         if (child.connected) child.send(message);
       },
       onMessage: (listener) => child.on('message', (message) => listener(message as FromWorker)),
-      onExit: (listener) => child.on('exit', listener),
+      onExit: (listener) => child.on('exit', (code, signal) => listener(code, signal, lastErrorLine(stderr()))),
       kill: () => {
         if (child.exitCode === null && child.signalCode === null) child.kill();
       },
@@ -66,9 +89,11 @@ export function nodeWorkerSpawner(entry = workerEntry()): WorkerSpawner {
   };
 }
 
-function describeExit(code: number | null, signal: string | null): string {
+function describeExit(code: number | null, signal: string | null, lastError?: string): string {
   const how = signal ? `signal ${signal}` : `exit code ${code}`;
-  return `the training process stopped unexpectedly (${how})`;
+  // After a signal, whatever the process printed last is unrelated to why it stopped.
+  const why = !signal && lastError ? `: ${lastError}` : '';
+  return `the training process stopped unexpectedly (${how})${why}`;
 }
 
 function cancelledError(): Error {
@@ -115,14 +140,16 @@ function runInWorker<T>(
       const value = accept(message);
       if (value !== undefined) settle(() => resolvePromise(value));
     });
-    port.onExit((code, signal) =>
-      settle(() => rejectPromise(cancelRequested ? cancelledError() : new WorkerCrashError(describeExit(code, signal)))),
+    port.onExit((code, signal, lastError) =>
+      settle(() => rejectPromise(cancelRequested ? cancelledError() : new WorkerCrashError(describeExit(code, signal, lastError)))),
     );
   });
   port.postMessage(request);
   return {
     done,
-    pid: port.pid,
+    get pid() {
+      return port.pid; // a utilityProcess learns its pid only once it has spawned
+    },
     cancel: () => {
       if (settled || cancelRequested) return;
       cancelRequested = true;

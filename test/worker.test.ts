@@ -1,0 +1,123 @@
+// The real training worker as a Node child process: a small run returns metrics; cancel ends in an AbortError and
+// a stopped process; a SIGKILLed worker rejects with the reason, and through the app service the run is recorded
+// as failed with that reason, never left 'running'.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { EventChannels } from '../shared/api.js';
+import { DEFAULT_TRAIN_SETTINGS, type TrainProgress } from '../shared/domain.js';
+import { toCsv } from '../shared/csv.js';
+import { createAppService } from '../electron/backend/app/service.js';
+import { defaultSamplePath } from '../electron/backend/app/resources.js';
+import type { TrainJob } from '../electron/backend/training/trainer.js';
+import { startTraining } from '../electron/backend/training/worker-client.js';
+import { loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
+
+let dir: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'finetune-worker-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A few real e-mails per class, bodies cut short so the run stays quick. */
+function smallCorpus(perLabel: number) {
+  return SPAM_LABELS.flatMap((label) =>
+    loadSpamAssassin()
+      .train.filter((e) => e.label === label)
+      .slice(0, perLabel)
+      .map((e) => ({ text: e.text.slice(0, 600), label })),
+  );
+}
+
+function job(name: string, perLabel = 12): TrainJob {
+  return {
+    task: 'single_label',
+    labels: [...SPAM_LABELS],
+    examples: smallCorpus(perLabel).map((e, i) => ({ id: i + 1, text: e.text, contentHash: `h${i}`, labels: [e.label] })),
+    settings: { ...DEFAULT_TRAIN_SETTINGS, strategy: 'weighted', epochs: 5 },
+    encoder: 'use-lite',
+    // Each test its own cold cache, so a run cannot finish before the test interrupts it.
+    cacheFile: join(dir, `${name}-cache.sqlite`),
+    modelDir: join(dir, `${name}-model`),
+  };
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Resolves once the process has gone (polling, since it is not our child in the service test). */
+async function exited(pid: number): Promise<void> {
+  while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+describe('training worker (Node child process)', () => {
+  it('runs a small training job and returns metrics, streaming progress', async () => {
+    const phases = new Set<string>();
+    const run = startTraining(job('normal'), { onProgress: (p) => phases.add(p.phase) });
+    const result = await run.done;
+    assert.deepEqual(result.metrics.labels, SPAM_LABELS);
+    assert.ok(result.metrics.f1_macro >= 0 && result.metrics.f1_macro <= 1);
+    assert.equal(result.metrics.n_test, result.split.test.length);
+    assert.ok(phases.has('embed') && phases.has('train'), [...phases].join(','));
+    await exited(run.pid!);
+  });
+
+  it('cancel mid-run rejects with AbortError and the process ends', async () => {
+    let cancelled = false;
+    const run = startTraining(job('cancel'), {
+      onProgress: (p: TrainProgress) => {
+        if (p.phase === 'embed' && !cancelled) {
+          cancelled = true;
+          run.cancel();
+        }
+      },
+    });
+    await assert.rejects(run.done, (error: Error) => error.name === 'AbortError');
+    assert.ok(cancelled);
+    await exited(run.pid!);
+  });
+
+  it('a killed worker rejects with the reason', async () => {
+    const run = startTraining(job('kill'), { onProgress: () => process.kill(run.pid!, 'SIGKILL') });
+    await assert.rejects(run.done, /the training process stopped unexpectedly \(signal SIGKILL\)/);
+  });
+
+  it('through the app service, a killed run is recorded as failed with the reason', async () => {
+    const service = createAppService({ dataDir: join(dir, 'service-data'), samplePath: defaultSamplePath() });
+    try {
+      await service.handle('projects:create', { name: 'kill test', task: 'single_label' });
+      const csv = join(dir, 'kill.csv');
+      writeFileSync(csv, toCsv(['text', 'label'], smallCorpus(10).map((e) => [e.text, e.label])));
+      await service.handle('import:run', { paths: [csv], options: { textCol: 'text', labelCol: 'label' } });
+      const finished = new Promise<EventChannels['train:finished']>((resolve) => {
+        let killed = false;
+        service.on((event, payload) => {
+          if (event === 'train:progress' && !killed) {
+            killed = true;
+            void service.handle('train:active', undefined).then((active) => process.kill(active!.workerPid!, 'SIGKILL'));
+          }
+          if (event === 'train:finished') resolve(payload as EventChannels['train:finished']);
+        });
+      });
+      const { runId } = await service.handle('train:start', { settings: { epochs: 5 } });
+      const outcome = await finished;
+      const expected = 'the training process stopped unexpectedly (signal SIGKILL)';
+      assert.deepEqual(outcome, { runId, status: 'failed', error: expected });
+      const [run] = await service.handle('runs:list', undefined);
+      assert.equal(run.status, 'failed');
+      assert.equal(run.error, expected);
+      assert.equal(await service.handle('train:active', undefined), null);
+    } finally {
+      await service.close();
+    }
+  });
+});
