@@ -1,0 +1,37 @@
+// USE-lite's forward pass through @tensorflow/tfjs: the shipped GraphModel, fed the ragged (indices, values) input.
+import type { Tensor } from '@tensorflow/tfjs';
+import { initTensorflow } from '../tf/backend.js';
+import { loadUseLiteWeights } from './use-lite-model.js';
+import type { UseLiteRunner } from './use-lite.js';
+
+export async function createTfjsUseLiteRunner(): Promise<UseLiteRunner> {
+  const { tf, backend } = await initTensorflow();
+  const weights = await loadUseLiteWeights();
+  const model = await tf.loadGraphModel({ load: async () => weights.artifacts });
+  return {
+    backend: `tfjs-${backend}`,
+    async run(windows) {
+      const total = windows.reduce((n, ids) => n + ids.length, 0);
+      const indices = new Int32Array(total * 2);
+      const values = new Int32Array(total);
+      let k = 0;
+      windows.forEach((ids, row) =>
+        ids.forEach((id, position) => {
+          indices[2 * k] = row;
+          indices[2 * k + 1] = position;
+          values[k++] = id;
+        }),
+      );
+      const inputs = { indices: tf.tensor2d(indices, [total, 2], 'int32'), values: tf.tensor1d(values, 'int32') };
+      // executeAsync: the graph has a dynamic Where (it clips positions ≥ 128 itself).
+      const output = (await model.executeAsync(inputs)) as Tensor;
+      const flat = (await output.data()) as Float32Array;
+      tf.dispose([output, inputs.indices, inputs.values]);
+      const dim = flat.length / windows.length;
+      return windows.map((_, row) => flat.slice(row * dim, (row + 1) * dim));
+    },
+    async dispose() {
+      model.dispose();
+    },
+  };
+}
