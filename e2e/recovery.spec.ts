@@ -1,0 +1,51 @@
+// Recovery: a page reload during a run shows the live run's progress again (from train:active), and a training
+// process killed mid-run ends as a failed run with its reason, in the page and in the project, never 'running'.
+import { expect, test, type Page } from '@playwright/test';
+import { startTestHost, type TestHost } from './support/host.js';
+import { callApi, screenshot } from './support/wizard.js';
+
+let host: TestHost;
+test.beforeAll(async () => {
+  host = await startTestHost();
+});
+test.afterAll(async () => {
+  await host?.close();
+});
+
+const status = (page: Page) => page.getByTestId('train-status');
+
+/** The phase line once the page knows the run's progress (not the placeholder shown before the first event). */
+const phaseKnown = (page: Page) => expect(status(page).getByRole('status')).not.toContainText('Starting the training process');
+
+test('reload during a run shows its progress again; killing the training process fails the run with the reason', async ({ page }) => {
+  await callApi(host.url, 'projects:openSample', undefined);
+  await page.goto(`${host.url}#/strategy`);
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(status(page)).toHaveAttribute('data-status', 'running');
+  await phaseKnown(page);
+
+  await page.reload();
+  await page.goto(`${host.url}#/train`);
+  await expect(status(page)).toHaveAttribute('data-status', 'running');
+  await phaseKnown(page);
+  const active = await callApi(host.url, 'train:active', undefined);
+  expect(active, 'the backend reports the live run').not.toBeNull();
+  await expect(page.getByRole('heading', { level: 2, name: new RegExp(`^Run ${active!.runId} `) })).toBeVisible();
+  await screenshot(page, 'recovery-01-after-reload');
+
+  expect(active!.workerPid, 'the training process id is known').toBeGreaterThan(0);
+  process.kill(active!.workerPid!, 'SIGKILL');
+
+  const reason = 'the training process stopped unexpectedly (signal SIGKILL)';
+  await expect(status(page)).toHaveAttribute('data-status', 'failed');
+  await expect(status(page).getByRole('alert')).toContainText(reason);
+  await screenshot(page, 'recovery-02-killed');
+
+  // The project holds the same truth, and a fresh page shows it too.
+  const runs = await callApi(host.url, 'runs:list', undefined);
+  expect(runs.map((r) => [r.id, r.status, r.error])).toEqual([[active!.runId, 'failed', reason]]);
+  expect(await callApi(host.url, 'train:active', undefined)).toBeNull();
+  await page.reload();
+  await expect(status(page)).toHaveAttribute('data-status', 'failed');
+  await expect(status(page).getByRole('alert')).toContainText(reason);
+});
