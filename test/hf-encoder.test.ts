@@ -1,12 +1,13 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadHfEncoder, resolveHfEncoderSettings } from '../electron/backend/encoders/hf.js';
 import { TINY_BERT, writeTinyBert } from './fixtures/tiny-bert.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'hf-encoder-'));
+after(() => rmSync(root, { recursive: true, force: true }));
 const texts = [
   'The jury said the election was conducted fairly.',
   'Free money!!! Click here now',

@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -8,6 +8,7 @@ import { OnnxGraphBuilder, decodeModel, float, floats, int, ints, longToNumber }
 import { checkOnnxModel } from '../electron/backend/export/onnx-checker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'onnx-builder-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function assertCheckerPasses(t: { skip: (m: string) => void }, bytes: Uint8Array, name: string) {
   const path = join(dir, `${name}.onnx`);

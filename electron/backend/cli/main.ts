@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { runProgram } from './common.js';
+import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { inspectCommand } from './inspect.js';
 import { labelsCommand } from './labels.js';
@@ -21,5 +22,6 @@ program.addCommand(labelsCommand());
 program.addCommand(projectCommand());
 program.addCommand(trainCommand());
 program.addCommand(predictCommand());
+program.addCommand(exportCommand());
 
 await runProgram(program, process.argv);

@@ -1,0 +1,77 @@
+// Parity of an export with the app: the same texts through the app's predictor (training/predictor.ts) and through
+// onnxruntime on the exported folder (float and, when present, int8), with the largest probability difference,
+// label agreement and documents per second of each path.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { PredictionRow } from '../../../shared/domain.js';
+import { loadPredictor, type Predictor } from '../training/predictor.js';
+import { loadOnnxPredictor } from './onnx-predictor.js';
+
+export interface PathFigures {
+  docsPerSecond: number;
+  /** Largest |p_app - p_path| over every document and class (0 for the app itself). */
+  maxAbsDiff: number;
+  /** Documents whose predicted label set equals the app's. */
+  sameLabels: number;
+}
+
+export interface ParityReport {
+  documents: number;
+  app: PathFigures;
+  onnx: PathFigures;
+  onnxInt8?: PathFigures;
+}
+
+/** The test texts of the run the model folder belongs to (DIR/predictions.csv beside DIR/model), at most `limit`. */
+export async function runTestTexts(modelDir: string, limit: number): Promise<string[]> {
+  const file = path.join(path.dirname(path.resolve(modelDir)), 'predictions.csv');
+  if (!existsSync(file)) return [];
+  const rows = parse(await readFile(file, 'utf8'), { columns: true, skip_empty_lines: true }) as { text?: string }[];
+  return rows.map((r) => r.text ?? '').filter((t) => t.length > 0).slice(0, limit);
+}
+
+export function compareRows(reference: PredictionRow[], rows: PredictionRow[]): { maxAbsDiff: number; sameLabels: number } {
+  let maxAbsDiff = 0;
+  let sameLabels = 0;
+  reference.forEach((expected, i) => {
+    for (const [label, p] of Object.entries(expected.probabilities)) {
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(p - (rows[i].probabilities[label] ?? Number.NaN)));
+    }
+    if (expected.predicted.join('\u0000') === rows[i].predicted.join('\u0000')) sameLabels++;
+  });
+  return { maxAbsDiff, sameLabels };
+}
+
+/** Predicts once to warm up (first-run allocations and kernel choices), then times a full pass. */
+export async function timedPredict(predictor: Predictor, texts: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number }> {
+  await predictor.predict(texts.slice(0, 8));
+  const started = performance.now();
+  const rows = await predictor.predict(texts);
+  return { rows, docsPerSecond: texts.length / ((performance.now() - started) / 1000) };
+}
+
+async function measure(load: () => Promise<Predictor>, texts: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number }> {
+  const predictor = await load();
+  try {
+    return await timedPredict(predictor, texts);
+  } finally {
+    await predictor.dispose();
+  }
+}
+
+export async function checkParity(modelDir: string, exportDir: string, texts: string[], opts: { int8?: boolean } = {}): Promise<ParityReport> {
+  const app = await measure(() => loadPredictor(modelDir), texts);
+  const onnx = await measure(() => loadOnnxPredictor(exportDir), texts);
+  const report: ParityReport = {
+    documents: texts.length,
+    app: { docsPerSecond: app.docsPerSecond, maxAbsDiff: 0, sameLabels: texts.length },
+    onnx: { docsPerSecond: onnx.docsPerSecond, ...compareRows(app.rows, onnx.rows) },
+  };
+  if (opts.int8) {
+    const int8 = await measure(() => loadOnnxPredictor(exportDir, { quantized: true }), texts);
+    report.onnxInt8 = { docsPerSecond: int8.docsPerSecond, ...compareRows(app.rows, int8.rows) };
+  }
+  return report;
+}
