@@ -51,7 +51,7 @@ test('SIGKILL during a 300k-row import leaves the earlier documents only, and a 
 
   const db = new Database(project, { readonly: true });
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-  assert.equal(db.pragma('foreign_key_check').length, 0);
+  assert.equal((db.pragma('foreign_key_check') as unknown[]).length, 0);
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM imports').get() as { n: number }).n, 1);
   db.close();
 });
