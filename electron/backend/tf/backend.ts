@@ -63,7 +63,7 @@ async function pickBackend(prefer: TfPreference): Promise<TfRuntime> {
     // is not selected, and the count stays 1. Ask anyway so a future build that can use them does.
     wasm.setThreadsCount(Math.max(1, os.availableParallelism()));
     if (await trySetBackend(tf, 'wasm', notes)) {
-      notes.push(`wasm threads: ${wasm.getThreadsCount()} (of ${os.availableParallelism()} cores)`);
+      notes.push(`wasm threads: ${wasmThreads(wasm)} (of ${os.availableParallelism()} cores)`);
       return { tf, backend: 'wasm', notes };
     }
   }
@@ -119,6 +119,15 @@ async function trySetBackend(tf: Tf, name: string, notes: string[]): Promise<boo
     notes.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
   }
   return false;
+}
+
+/** Another copy of tfjs in the process (e.g. a bundled one) can own the 'wasm' registration; then we cannot ask. */
+function wasmThreads(wasm: { getThreadsCount(): number }): string {
+  try {
+    return String(wasm.getThreadsCount());
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The folder holding the .wasm binaries, with a trailing slash as setWasmPaths expects. */
