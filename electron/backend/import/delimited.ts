@@ -234,7 +234,10 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
     }
   } catch (error) {
     if (!(error instanceof RowParseError)) throw error;
-    if (names !== null && choice === null) yield* decideFields();
+    if (names === null) {
+      throw new SourceProblem('failed', '', `cannot read the header row (line 1): ${error.csvError.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted column name is never closed' : error.message}`);
+    }
+    if (choice === null) yield* decideFields();
     throw quoteProblem(error.csvError, dataRow + 1, error.startLine, imported);
   }
   if (names === null) throw new SourceProblem('failed', '', 'empty file (no header row)');

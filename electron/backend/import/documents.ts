@@ -1,10 +1,11 @@
 // Single documents: plain text, Markdown, HTML, e-mail (.eml), PDF and Word (.docx), each to clean text.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import PostalMime, { type Address } from 'postal-mime';
+import type { Address } from 'postal-mime';
 import { compile } from 'html-to-text';
 import type { ImportOptions } from '../../../shared/domain.js';
 import { decodeText, refuseBinary, textEncodingOf } from './encoding.js';
+import { parseMail } from './mail.js';
 import { SourceProblem } from './types.js';
 
 export interface ExtractedDocument {
@@ -43,7 +44,7 @@ function mailbox(address: Address | undefined): string | undefined {
 const email: Extractor = async (bytes, options) => {
   if (bytes.length === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
   refuseBinary(bytes, 'utf8');
-  const message = await PostalMime.parse(bytes);
+  const message = await parseMail(bytes);
   let body = message.text?.trim() ? message.text : message.html ? htmlToText(message.html) : '';
   const subject = message.subject?.trim() ?? '';
   if (options.keepSubject && subject !== '') body = `Subject: ${subject}\n\n${body.trim()}`;

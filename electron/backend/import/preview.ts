@@ -6,7 +6,7 @@ import type { ImportPreview } from '../../../shared/api.js';
 import { delimitedLayout, delimitedRows, headerNames } from './delimited.js';
 import { extractDocument } from './documents.js';
 import { readSample, textEncodingOf } from './encoding.js';
-import { suggestLabelField, suggestTextField } from './fields.js';
+import { findField, suggestLabelField, suggestTextField } from './fields.js';
 import { listFolder, type FolderFile } from './folder.js';
 import { cellText, jsonLines } from './jsonl.js';
 import { describeFsError, formatOf } from './sources.js';
@@ -17,9 +17,11 @@ const MAX_CELL_CHARS = 1000;
 
 const cut = (text: string) => (text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS)}…` : text);
 
+/** The columns asked for when present, else the guesses the import would make. */
 function suggestions(columns: string[], rows: Record<string, string>[], options: ImportOptions) {
-  const suggestedTextCol = options.textCol ?? suggestTextField(columns, rows);
-  return { suggestedTextCol, suggestedLabelCol: options.labelCol ?? suggestLabelField(columns, suggestedTextCol) };
+  const asked = (name: string | undefined) => (name === undefined ? null : findField(columns, name));
+  const suggestedTextCol = asked(options.textCol) ?? suggestTextField(columns, rows);
+  return { suggestedTextCol, suggestedLabelCol: asked(options.labelCol) ?? suggestLabelField(columns, suggestedTextCol) };
 }
 
 async function previewDelimited(path: string, options: ImportOptions, maxRows: number): Promise<ImportPreview> {
