@@ -48,6 +48,12 @@ test('a tiny BERT folder loads offline, tokenizes with WordPiece and embeds dete
     const [alone] = await encoder.embed(['a']);
     const maxDiff = Math.max(...Array.from(alone, (x, i) => Math.abs(x - first[2][i])));
     assert.ok(maxDiff < 1e-5, `padding changed the vector by ${maxDiff}`);
+
+    // A long text is embedded from a tokenised prefix: the same vector as a shorter text with the same first 128 ids.
+    const long = Array.from({ length: 120 }, () => texts[3]).join(' ');
+    const [fromPrefix, fromWhole] = await encoder.embed([long, long.slice(0, 1000)]);
+    assert.ok(long.length > 2 * 128 * 12 && (await encoder.tokenize([long.slice(0, 1000)]))[0].length > 140);
+    assert.deepEqual(Array.from(fromPrefix), Array.from(fromWhole));
   } finally {
     await encoder.dispose();
   }

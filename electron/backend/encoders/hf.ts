@@ -43,6 +43,10 @@ export interface HfTextEncoder extends TextEncoder {
 }
 
 const SANE_MAX_LENGTH = 100_000; // tokenizer_config uses 1e30 for "no limit"
+/** Characters tokenised per needed id before falling back to the whole text. */
+const CHARS_PER_ID_GUESS = 12;
+/** WordPiece's max_input_chars_per_word is 100 in BERT tokenizers: a word never yields more pieces. */
+const MAX_WORD_PIECES = 100;
 
 async function readJson(file: string, what: string): Promise<Record<string, unknown>> {
   try {
@@ -154,8 +158,23 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
 
   const tokenize = async (texts: string[]): Promise<number[][]> => texts.map((text) => tokenizer.encode(text));
 
-  async function embedBatch(ids: number[][]): Promise<Float32Array[]> {
-    const clipped = ids.map((row) => row.slice(0, settings.maxLength));
+  /**
+   * The first maxLength ids of a text without tokenising all of it: normalisation and pre-tokenisation work
+   * character by character and word by word, so tokenising a prefix gives the same ids except for the word the cut
+   * falls in (at most MAX_WORD_PIECES pieces, plus the closing special token). When the prefix yields enough ids
+   * beyond that, its first maxLength ids are exact; otherwise the whole text is tokenised.
+   */
+  const leadingIds = (text: string): number[] => {
+    const budget = settings.maxLength * CHARS_PER_ID_GUESS;
+    if (text.length > budget * 2) {
+      const prefixIds = tokenizer.encode(text.slice(0, budget));
+      if (prefixIds.length >= settings.maxLength + MAX_WORD_PIECES + 1) return prefixIds.slice(0, settings.maxLength);
+    }
+    return tokenizer.encode(text).slice(0, settings.maxLength);
+  };
+
+  /** Runs the model on id lists already clipped to maxLength and pools each. */
+  async function embedBatch(clipped: number[][]): Promise<Float32Array[]> {
     const seq = Math.max(1, ...clipped.map((row) => row.length));
     const inputIds = new BigInt64Array(clipped.length * seq).fill(BigInt(settings.padId));
     const mask = new BigInt64Array(clipped.length * seq);
@@ -183,7 +202,7 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
     settings,
     tokenize,
     async embed(texts: string[], onProgress?: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<Float32Array[]> {
-      const ids = await tokenize(texts);
+      const ids = texts.map(leadingIds);
       // Similar lengths share a batch, so little time goes to padding.
       const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
       const vectors: Float32Array[] = new Array(texts.length);
