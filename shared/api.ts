@@ -2,6 +2,7 @@
 // The Electron preload exposes exactly these methods over IPC; the browser host serves the same
 // contract over a WebSocket. Arguments and results are structured-clone-safe data.
 import type {
+  DocumentInfo,
   DocumentPage,
   DocumentQuery,
   ImbalanceReview,
@@ -12,6 +13,8 @@ import type {
   ProjectInfo,
   RunMetrics,
   RunSummary,
+  SyntheticProvenance,
+  SyntheticStatus,
   TaskKind,
   TrainProgress,
   TrainSettings,
@@ -49,6 +52,12 @@ export interface ImportPreview {
   rows: Record<string, string>[];
   suggestedTextCol: string | null;
   suggestedLabelCol: string | null;
+}
+
+/** A synthetic minority example awaiting (or past) review, with the start of each document it was made from. */
+export interface SyntheticExample extends DocumentInfo {
+  synthetic: SyntheticProvenance;
+  parentSnippets: Array<{ id: number; snippet: string }>;
 }
 
 /** Request channels: name -> (argument) => result. Every call resolves or rejects with an Error message. */
@@ -90,6 +99,12 @@ export interface RequestChannels {
   'predict:texts': (arg: { runId: number; texts: string[] }) => PredictionRow[];
   'predict:file': (arg: { runId: number; path: string; options: ImportOptions }) => { rows: PredictionRow[]; csv: string };
   'export:onnx': (arg: { runId: number; outDir?: string; quantize?: boolean }) => { outDir: string };
+
+  /** New pending candidates for a small class, made from its own documents (seeded). */
+  'synthetic:generate': (arg: { label: string; count: number; seed?: number }) => SyntheticExample[];
+  'synthetic:list': (arg: { status?: SyntheticStatus; label?: string }) => SyntheticExample[];
+  /** Accept (optionally with edited text) or reject a candidate; only accepted ones are training examples. */
+  'synthetic:review': (arg: { documentId: number; status: 'accepted' | 'rejected'; text?: string }) => SyntheticExample;
 }
 
 /** Events pushed from the backend to the UI. */
@@ -122,6 +137,7 @@ const requestChannelSet: Record<RequestChannel, true> = {
   'review:imbalance': true,
   'train:start': true, 'train:cancel': true, 'train:active': true, 'runs:list': true, 'runs:history': true, 'runs:metrics': true, 'runs:predictions': true,
   'predict:texts': true, 'predict:file': true, 'export:onnx': true,
+  'synthetic:generate': true, 'synthetic:list': true, 'synthetic:review': true,
 };
 export const REQUEST_CHANNELS = Object.keys(requestChannelSet) as RequestChannel[];
 

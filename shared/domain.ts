@@ -5,6 +5,29 @@ export type TaskKind = 'single_label' | 'multi_label';
 
 export type AnnotationSource = 'imported' | 'manual' | 'synthetic' | 'predicted';
 
+/** How a synthetic minority example was made from its class's real documents (electron/backend/synthetic/augment.ts). */
+export type SyntheticMethod = 'sentence-recombination' | 'eda' | 'distinctive-words';
+
+/** What each method does, in the words the CLI and the review screen show. */
+export const SYNTHETIC_METHOD_DESCRIPTIONS: Record<SyntheticMethod, string> = {
+  'sentence-recombination': 'sentences from 2–3 documents of the class, kept in their order',
+  eda: 'a few short spans deleted and words swapped within sentences',
+  'distinctive-words': "the class's most distinctive words (TF-IDF), taken from its other documents, inserted",
+};
+
+/** Synthetic examples train only once a person accepted them. */
+export type SyntheticStatus = 'pending' | 'accepted' | 'rejected';
+
+/** Stored in a synthetic document's metadata under `synthetic`. */
+export interface SyntheticProvenance {
+  method: SyntheticMethod;
+  /** Document ids whose text went into it; training drops it unless all of them are in the training split. */
+  parents: number[];
+  status: SyntheticStatus;
+  /** The reviewer changed the generated text. */
+  edited?: boolean;
+}
+
 export interface ProjectInfo {
   id: number;
   name: string;
@@ -235,6 +258,9 @@ export interface RunMetrics {
   n_train: number;
   n_val: number;
   n_test: number;
+  /** Reviewed synthetic examples: how many trained, and how many were left out because one of their source
+   * documents landed in validation or test (their text would leak into training). Absent when there were none. */
+  synthetic?: { used: number; droppedForLeakage: number };
   seconds: { embed: number; train: number; eval: number };
 }
 

@@ -12,6 +12,7 @@ import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/trainer.js';
 import { predictInWorker, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { RecentProjects } from './recent.js';
+import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument } from './validate.js';
 
 export const STALE_RUN_REASON = 'the app closed or crashed during training';
@@ -165,6 +166,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
             contentHash: e.contentHash,
             labels: e.labels,
             synthetic: e.source === 'synthetic',
+            parents: e.parents,
           })),
           settings,
           encoder: info.encoder,
@@ -267,6 +269,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     'export:onnx': () => {
       throw new Error('ONNX export is not part of this build yet.');
     },
+    ...syntheticHandlers(() => project().store),
   };
 
   /** Predictions for every document of a file (read with the import parsers), and the same as CSV. */

@@ -116,6 +116,9 @@ const ARGUMENT_CHECKS: { [C in RequestChannel]: Check<RequestArg<C>> } = {
   'predict:texts': object({ runId: id, texts: arrayOf(str) }),
   'predict:file': object({ runId: id, path: nonEmpty, options: importOptions }),
   'export:onnx': object({ runId: id, outDir: optional(nonEmpty), quantize: optional(bool) }),
+  'synthetic:generate': object({ label: nonEmpty, count: int, seed: optional(int) }),
+  'synthetic:list': object({ status: optional(oneOf('pending', 'accepted', 'rejected')), label: optional(nonEmpty) }),
+  'synthetic:review': object({ documentId: id, status: oneOf('accepted', 'rejected'), text: optional(str) }),
 };
 
 export function isRequestChannel(channel: unknown): channel is RequestChannel {

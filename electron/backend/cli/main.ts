@@ -8,6 +8,7 @@ import { inspectCommand } from './inspect.js';
 import { labelsCommand } from './labels.js';
 import { predictCommand } from './predict.js';
 import { projectCommand } from './project.js';
+import { syntheticCommand } from './synthetic.js';
 import { trainCommand } from './train.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -20,6 +21,7 @@ program.addCommand(importCommand());
 program.addCommand(inspectCommand());
 program.addCommand(labelsCommand());
 program.addCommand(projectCommand());
+program.addCommand(syntheticCommand());
 program.addCommand(trainCommand());
 program.addCommand(predictCommand());
 program.addCommand(exportCommand());

@@ -112,6 +112,7 @@ async function runTrain(opts: TrainCliOptions): Promise<number> {
         contentHash: e.contentHash,
         labels: e.labels,
         synthetic: e.source === 'synthetic',
+        parents: e.parents,
       }));
       const labels = store.labels().map((l) => l.name);
       const encoder = opts.encoder === 'use-lite' ? info.encoder : opts.encoder;

@@ -32,6 +32,11 @@ export function contentHash(text: string): string {
   return sha256(text.normalize('NFC').trim());
 }
 
+/** The stored near-duplicate key (documents.near_dup_key): a hash of shared/text.ts nearDuplicateKey. */
+export function nearDuplicateHash(text: string): string {
+  return sha256(nearDuplicateKey(text)).slice(0, 32);
+}
+
 /** The parsers word a skipped empty document "empty text ..."; the review counts them. */
 const isEmptyTextIssue = (issue: ImportIssue): boolean => issue.status === 'skipped' && /^empty text/i.test(issue.reason);
 
@@ -132,7 +137,7 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
       addIssue({ status: 'skipped', file: record.sourceFile, where, reason });
       return;
     }
-    const key = sha256(nearDuplicateKey(text)).slice(0, 32);
+    const key = nearDuplicateHash(text);
     const documentId = Number(
       sql.insertDocument.run(text, record.sourceFile, where, hash, key, JSON.stringify(record.metadata ?? {}), now).lastInsertRowid,
     );

@@ -1,6 +1,7 @@
 // A Finetune project: one SQLite file holding documents, taxonomy, annotations and training runs.
 // Owned by one process at a time (the app, the browser host or the CLI); see docs/ARCHITECTURE.md.
 import type Database from 'better-sqlite3';
+import type { SyntheticExample } from '../../../shared/api.js';
 import type {
   AnnotationSource,
   DocumentInfo,
@@ -14,6 +15,7 @@ import type {
   ProjectInfo,
   RunMetrics,
   RunSummary,
+  SyntheticStatus,
   TaskKind,
   TrainSettings,
 } from '../../../shared/domain.js';
@@ -22,6 +24,7 @@ import { createProjectDatabase, openProjectDatabase, schemaVersion } from './dat
 import * as documents from './documents.js';
 import { addDocuments, importSources, type ImportProgress, type NewDocument } from './importer.js';
 import * as runs from './runs.js';
+import * as synthetic from './synthetic.js';
 import * as taxonomy from './taxonomy.js';
 
 export { ProjectFileError, ProjectVersionError } from './database.js';
@@ -127,9 +130,28 @@ export class ProjectStore {
     return documents.setDocumentLabels(this.db, this.info().task, documentId, labels, author ?? null);
   }
 
-  /** Labeled documents only; predictions never count as labels. */
-  trainingExamples(): Array<{ documentId: number; text: string; contentHash: string; labels: string[]; source: AnnotationSource }> {
-    return documents.trainingExamples(this.db);
+  /**
+   * Labeled documents only; predictions never count as labels. Synthetic examples only once accepted, with the ids
+   * of the documents they were made from (`parents`), so training can keep them out when a parent is held out.
+   */
+  trainingExamples(): Array<{ documentId: number; text: string; contentHash: string; labels: string[]; source: AnnotationSource; parents?: number[] }> {
+    return synthetic.withReviewedSynthetic(this.db, documents.trainingExamples(this.db));
+  }
+
+  // ---------- synthetic minority examples (logic in ./synthetic.ts) ----------
+
+  generateSynthetic(request: { label: string; count: number; seed?: number }): SyntheticExample[] {
+    this.assertNotImporting();
+    return synthetic.generateSynthetic(this.db, this.info().task, request);
+  }
+
+  listSynthetic(filter?: { status?: SyntheticStatus; label?: string }): SyntheticExample[] {
+    return synthetic.listSynthetic(this.db, filter);
+  }
+
+  reviewSynthetic(documentId: number, status: 'accepted' | 'rejected', text?: string): SyntheticExample {
+    this.assertNotImporting();
+    return synthetic.reviewSynthetic(this.db, documentId, status, text);
   }
 
   // ---------- taxonomy ----------

@@ -24,6 +24,8 @@ export interface TrainExample {
   contentHash: string;
   labels: string[];
   synthetic?: boolean;
+  /** Synthetic examples: ids of the examples their text was made from (see the leakage guard in prepare()). */
+  parents?: (number | string)[];
 }
 
 export interface TrainJob {
@@ -124,6 +126,7 @@ interface PreparedData {
   poolSize: number;
   split: { train: number[]; val: number[]; test: number[] };
   droppedAsTestDuplicates: number;
+  synthetic: { used: number; droppedForLeakage: number };
 }
 
 function classIndices(example: TrainExample, labelIndex: Map<string, number>, task: TaskKind, where: string): number[] {
@@ -139,7 +142,7 @@ function classIndices(example: TrainExample, labelIndex: Map<string, number>, ta
 }
 
 /** Validates labels and splits: synthetic examples only in training, near-duplicates kept on one side. */
-function prepare(job: TrainJob): PreparedData {
+export function prepare(job: TrainJob): PreparedData {
   if (job.labels.length < 2) throw new Error(`training needs at least 2 labels, got ${job.labels.length}`);
   const labelIndex = new Map(job.labels.map((label, c) => [label, c]));
   const settings = job.settings;
@@ -158,10 +161,15 @@ function prepare(job: TrainJob): PreparedData {
     multiLabel: job.task === 'multi_label',
   });
   const testIndices = job.test ? job.test.map((_, j) => pool.length + j) : parts.test.map((k) => real[k]);
-  const split = { train: [...parts.train.map((k) => real[k]), ...synthetic], val: parts.val.map((k) => real[k]), test: testIndices };
+  // Leakage guard (added by the synthetic-examples helper): a synthetic example trains only if every example it was
+  // made from (its parents) is in the training split; otherwise validation/test text would reach training.
+  const trainIds = new Set(parts.train.map((k) => pool[real[k]].id));
+  const usedSynthetic = synthetic.filter((i) => (pool[i].parents ?? []).every((parent) => trainIds.has(parent)));
+  const syntheticCounts = { used: usedSynthetic.length, droppedForLeakage: synthetic.length - usedSynthetic.length };
+  const split = { train: [...parts.train.map((k) => real[k]), ...usedSynthetic], val: parts.val.map((k) => real[k]), test: testIndices };
   if (split.train.length === 0) throw new Error('training data: no example is left for training after the split');
   if (split.test.length === 0) throw new Error('training data: the test split is empty; add examples or raise testFraction');
-  return { labelIndex, all, classesOf, poolSize: pool.length, split, droppedAsTestDuplicates: job.examples.length - pool.length };
+  return { labelIndex, all, classesOf, poolSize: pool.length, split, droppedAsTestDuplicates: job.examples.length - pool.length, synthetic: syntheticCounts };
 }
 
 function targetMatrix(rows: number[], classesOf: number[][], classes: number): Float32Array {
@@ -382,6 +390,7 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       n_train: split.train.length,
       n_val: split.val.length,
       n_test: split.test.length,
+      ...(data.synthetic.used + data.synthetic.droppedForLeakage > 0 ? { synthetic: data.synthetic } : {}),
       seconds: { embed: embedSeconds, train: trainSeconds, eval: 0 },
     };
     if (!thresholds) delete metrics.thresholds;

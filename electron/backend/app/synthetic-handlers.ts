@@ -1,0 +1,15 @@
+// The app service's synthetic-example channels (shared/api.ts), kept apart from service.ts: generate candidates for a
+// small class, list them, and record a person's review (accept, possibly with edited text, or reject).
+import type { RequestArg, RequestResult } from '../../../shared/api.js';
+import type { ProjectStore } from '../store/project-store.js';
+
+type SyntheticChannel = 'synthetic:generate' | 'synthetic:list' | 'synthetic:review';
+
+/** `store` returns the open project's store, or throws the service's "no project is open" error. */
+export function syntheticHandlers(store: () => ProjectStore): { [C in SyntheticChannel]: (arg: RequestArg<C>) => RequestResult<C> } {
+  return {
+    'synthetic:generate': (request) => store().generateSynthetic(request),
+    'synthetic:list': (filter) => store().listSynthetic(filter),
+    'synthetic:review': ({ documentId, status, text }) => store().reviewSynthetic(documentId, status, text),
+  };
+}

@@ -1,0 +1,151 @@
+// Synthetic minority examples in a project: generated candidates are documents annotated with source 'synthetic' and
+// metadata.synthetic = {method, parents, status}. They train only once accepted; pending and rejected ones stay in the
+// project (a rejected one is never generated again, since its near-duplicate key stays taken).
+import type Database from 'better-sqlite3';
+import type { SyntheticExample } from '../../../shared/api.js';
+import type { AnnotationSource, SyntheticProvenance, SyntheticStatus, TaskKind } from '../../../shared/domain.js';
+import { generateCandidates } from '../synthetic/augment.js';
+import { getDocument } from './documents.js';
+import { addDocuments, contentHash, nearDuplicateHash } from './importer.js';
+import { labelId, TaxonomyError } from './taxonomy.js';
+
+export const MAX_SYNTHETIC_PER_CALL = 200;
+const SNIPPET_CHARS = 160;
+
+/** Where in a document's metadata JSON the provenance lives; SQL filters on it. */
+const provenanceOfRow = (alias = ''): string => `json_extract(${alias}metadata, '$.synthetic')`;
+
+const snippet = (text: string): string => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
+};
+
+function provenanceOf(metadata: Record<string, unknown>): SyntheticProvenance | null {
+  const value = metadata.synthetic;
+  return value && typeof value === 'object' ? (value as SyntheticProvenance) : null;
+}
+
+function syntheticExample(db: Database.Database, documentId: number): SyntheticExample {
+  const doc = getDocument(db, documentId);
+  const synthetic = provenanceOf(doc.metadata);
+  if (!synthetic) throw new TaxonomyError(`Document ${documentId} is not a synthetic example (it was imported or typed in).`);
+  const textOf = db.prepare('SELECT text FROM documents WHERE id = ?');
+  const parentSnippets = synthetic.parents.map((id) => {
+    const row = textOf.get(id) as { text: string } | undefined;
+    return { id, snippet: row ? snippet(row.text) : '(this document is no longer in the project)' };
+  });
+  return { ...doc, synthetic, parentSnippets };
+}
+
+/** Labels every parent carries (single-label: the class itself); multi-label candidates get only what all sources share. */
+function sharedLabels(db: Database.Database, parents: number[]): string[] {
+  const [first, ...rest] = parents.map((id) => getDocument(db, id).labels);
+  return first.filter((label) => rest.every((labels) => labels.includes(label)));
+}
+
+/**
+ * New pending candidates for `label`, made from its real documents. Without a seed, the seed is the number of
+ * synthetic documents the class already has, so asking again gives new candidates rather than the same ones.
+ */
+export function generateSynthetic(
+  db: Database.Database,
+  task: TaskKind,
+  request: { label: string; count: number; seed?: number },
+): SyntheticExample[] {
+  if (labelId(db, request.label) === undefined) throw new TaxonomyError(`No label "${request.label}" in this project.`);
+  if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_SYNTHETIC_PER_CALL) {
+    throw new TaxonomyError(`The number of synthetic examples must be a whole number from 1 to ${MAX_SYNTHETIC_PER_CALL}, got ${request.count}.`);
+  }
+  const ofLabel = (real: boolean) =>
+    db
+      .prepare(
+        `SELECT DISTINCT d.id, d.text FROM documents d JOIN annotations a ON a.document_id = d.id JOIN labels l ON l.id = a.label_id
+          WHERE l.name = ? AND a.source != 'predicted' AND ${provenanceOfRow('d.')} IS ${real ? '' : 'NOT '}NULL
+          ORDER BY d.id`,
+      )
+      .all(request.label) as Array<{ id: number; text: string }>;
+  const classDocuments = ofLabel(true);
+  if (classDocuments.length === 0) throw new TaxonomyError(`"${request.label}" has no labeled documents to make synthetic examples from.`);
+  const takenKeys = new Set((db.prepare('SELECT near_dup_key AS key FROM documents').all() as Array<{ key: string }>).map((r) => r.key));
+  const backgroundTexts = (db.prepare(`SELECT text FROM documents WHERE ${provenanceOfRow()} IS NULL`).all() as Array<{ text: string }>).map((r) => r.text);
+  const candidates = generateCandidates({
+    classDocuments,
+    backgroundTexts,
+    count: request.count,
+    seed: request.seed ?? ofLabel(false).length,
+    isExistingNearDuplicate: (text) => takenKeys.has(nearDuplicateHash(text)),
+  });
+  const items = candidates.map((c) => ({
+    text: c.text,
+    labels: task === 'single_label' ? [request.label] : sharedLabels(db, c.parents),
+    sourceFile: 'synthetic',
+    sourceRef: `${c.method} of ${c.parents.map((p) => `#${p}`).join(' + ')}`,
+    metadata: { synthetic: { method: c.method, parents: c.parents, status: 'pending' } satisfies SyntheticProvenance },
+  }));
+  addDocuments(db, task, items, 'synthetic');
+  const idOf = db.prepare('SELECT id FROM documents WHERE content_hash = ?');
+  return items.map((item) => syntheticExample(db, (idOf.get(contentHash(item.text)) as { id: number }).id));
+}
+
+export function listSynthetic(db: Database.Database, filter: { status?: SyntheticStatus; label?: string } = {}): SyntheticExample[] {
+  const rows = db
+    .prepare(
+      `SELECT d.id FROM documents d
+        WHERE ${provenanceOfRow('d.')} IS NOT NULL
+          AND (? IS NULL OR json_extract(d.metadata, '$.synthetic.status') = ?)
+          AND (? IS NULL OR EXISTS (SELECT 1 FROM annotations a JOIN labels l ON l.id = a.label_id
+                                     WHERE a.document_id = d.id AND a.source != 'predicted' AND l.name = ?))
+        ORDER BY d.id`,
+    )
+    .all(filter.status ?? null, filter.status ?? null, filter.label ?? null, filter.label ?? null) as Array<{ id: number }>;
+  return rows.map((r) => syntheticExample(db, r.id));
+}
+
+/**
+ * Accepts or rejects a candidate. Edited text replaces the generated one if it is not empty and not a (near-)copy of
+ * another document in the project.
+ */
+export function reviewSynthetic(db: Database.Database, documentId: number, status: 'accepted' | 'rejected', text?: string): SyntheticExample {
+  if (status !== 'accepted' && status !== 'rejected') throw new TaxonomyError(`A review is 'accepted' or 'rejected', not '${String(status)}'.`);
+  const current = syntheticExample(db, documentId);
+  const synthetic: SyntheticProvenance = { ...current.synthetic, status };
+  const edited = text?.normalize('NFC').trim();
+  db.transaction(() => {
+    if (edited !== undefined && edited !== current.text) {
+      if (!edited) throw new TaxonomyError(`Synthetic example ${documentId}: the edited text is empty.`);
+      const clash = db
+        .prepare('SELECT id FROM documents WHERE (content_hash = ? OR near_dup_key = ?) AND id != ? LIMIT 1')
+        .get(contentHash(edited), nearDuplicateHash(edited), documentId) as { id: number } | undefined;
+      if (clash) throw new TaxonomyError(`Synthetic example ${documentId}: the edited text is a copy of document ${clash.id}; change it more or reject it.`);
+      db.prepare('UPDATE documents SET text = ?, content_hash = ?, near_dup_key = ? WHERE id = ?').run(
+        edited,
+        contentHash(edited),
+        nearDuplicateHash(edited),
+        documentId,
+      );
+      synthetic.edited = true;
+    }
+    db.prepare(`UPDATE documents SET metadata = json_set(metadata, '$.synthetic', json(?)) WHERE id = ?`).run(JSON.stringify(synthetic), documentId);
+  })();
+  return syntheticExample(db, documentId);
+}
+
+/**
+ * The training examples with synthetic documents reviewed: pending and rejected ones are left out, accepted ones are
+ * marked 'synthetic' (whatever their annotations say) and carry their parents so training can check for leakage.
+ */
+export function withReviewedSynthetic<E extends { documentId: number; source: AnnotationSource }>(
+  db: Database.Database,
+  examples: E[],
+): Array<E & { parents?: number[] }> {
+  const provenance = new Map(
+    (db.prepare(`SELECT id, ${provenanceOfRow()} AS synthetic FROM documents WHERE ${provenanceOfRow()} IS NOT NULL`).all() as Array<{ id: number; synthetic: string }>).map(
+      (r) => [r.id, JSON.parse(r.synthetic) as SyntheticProvenance],
+    ),
+  );
+  return examples.flatMap((example) => {
+    const synthetic = provenance.get(example.documentId);
+    if (!synthetic) return [example];
+    return synthetic.status === 'accepted' ? [{ ...example, source: 'synthetic' as const, parents: [...synthetic.parents] }] : [];
+  });
+}
