@@ -145,14 +145,39 @@ describe('documents and annotations', () => {
     store.close();
   });
 
-  test('synthetic documents are marked as such for training', () => {
+  test('synthetic documents are marked as such for training and left out of the review', () => {
     const store = ProjectStore.create(newFile(), { name: 'syn', task: 'multi_label' });
     store.addDocuments([{ text: 'real one', labels: ['a', 'b'], sourceFile: 'typed' }], 'manual');
     store.addDocuments([{ text: 'made up', labels: ['b'], sourceFile: 'synthetic' }], 'synthetic');
-    assert.deepEqual(
-      store.trainingExamples().map((e) => [e.labels, e.source]),
-      [[['a', 'b'], 'manual'], [['b'], 'synthetic']],
+    const synthetic = store.queryDocuments({ search: 'made up' }).documents[0];
+    assert.deepEqual(store.getDocument(synthetic.id).labels, ['b']);
+    const review = store.review();
+    assert.equal(review.documents, 1);
+    assert.deepEqual(review.classes.map((c) => [c.label, c.count]), [['a', 1], ['b', 1]]);
+    store.close();
+  });
+
+  test('the review finds near-exact copies and the copies whose labels disagree', () => {
+    const store = ProjectStore.create(newFile(), { name: 'dups', task: 'single_label' });
+    store.addDocuments(
+      [
+        { text: 'Hello, World!', labels: ['greeting'], sourceFile: 'a.csv' },
+        { text: 'hello world', labels: ['other'], sourceFile: 'a.csv' },
+        { text: 'Good-bye...', labels: ['greeting'], sourceFile: 'a.csv' },
+        { text: 'good bye', labels: ['greeting'], sourceFile: 'a.csv' },
+        { text: 'GOOD BYE', sourceFile: 'a.csv' },
+        { text: 'Good-bye...', labels: ['greeting'], sourceFile: 'b.csv' },
+        { text: 'unrelated', labels: ['other'], sourceFile: 'a.csv' },
+      ],
+      'manual',
     );
+    const review = store.review(0.5);
+    assert.equal(review.documents, 6);
+    assert.equal(review.duplicateGroups, 2);
+    assert.equal(review.duplicateDocuments, 5);
+    // hello/Hello differ; the good-bye group agrees (an unlabeled copy is no conflict), and its exact copy too.
+    assert.equal(review.conflictingGroups, 1);
+    assert.ok(review.warnings.some((w) => w.kind === 'duplicates' && w.count === 5));
     store.close();
   });
 });
