@@ -109,6 +109,17 @@ test('CSV: Windows-1252 text is detected and decoded (é, smart quotes, €)', a
   assert.notEqual(forced.records[0].text, text);
 });
 
+test('CSV: Windows-1252 bytes that appear only after the first 64 KB are still decoded, with a notice', async () => {
+  const asciiRows = Array.from({ length: 3000 }, (_, i) => `plain ascii row number ${i},en\n`).join('');
+  assert.ok(asciiRows.length > 64 * 1024);
+  const path = write('late-cp1252.csv', Buffer.concat([Buffer.from(`text,label\n${asciiRows}`), iconv.encode('déjà “vu” 5 €,fr\n', 'windows-1252')]));
+  const { records, issues, notices } = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(issues, []);
+  assert.equal(records.length, 3001);
+  assert.equal(records.at(-1)!.text, 'déjà “vu” 5 €');
+  assert.ok(notices.some((n) => /not UTF-8 from byte \d+ on/.test(n) && n.includes('windows-1252')), notices.join('\n'));
+});
+
 test('CSV: an empty file and a header-only file fail with plain reasons', async () => {
   const empty = write('empty.csv', '');
   onlyIssue(await collect([empty]), empty, '', /empty file/);

@@ -2,7 +2,7 @@
 // sniffed from the first lines, a header row required.
 import { parse, type CsvError } from 'csv-parse';
 import type { ImportOptions } from '../../../shared/domain.js';
-import { decodeText, readSample, readUtf8Chunks, textEncodingOf } from './encoding.js';
+import { decodeText, encodingSwitchNotice, readSample, readUtf8Chunks, textEncodingOf, type DetectedEncoding } from './encoding.js';
 import { chooseFields, parseLabels, type FieldChoice } from './fields.js';
 import { SourceProblem, issueEvent, type ImportEvent } from './types.js';
 
@@ -73,15 +73,15 @@ interface ParsedRow {
 
 export interface DelimitedLayout {
   delimiter: string;
-  encoding: string;
+  encoding: DetectedEncoding;
 }
 
 /** Encoding and delimiter of a delimited file, from its first 64 KB. Throws SourceProblem for empty/binary files. */
 export async function delimitedLayout(path: string, options: ImportOptions): Promise<DelimitedLayout & { size: number }> {
   const { sample, size } = await readSample(path);
   if (size === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
-  const { encoding } = textEncodingOf(sample, options.encoding);
-  const text = decodeText(sample, encoding);
+  const encoding = textEncodingOf(sample, options.encoding);
+  const text = decodeText(sample, encoding.encoding);
   if (text.trim() === '') throw new SourceProblem('failed', '', 'empty file (only blank lines)');
   return { delimiter: sniffDelimiter(text, /\.tsv$/i.test(path)), encoding, size };
 }
@@ -110,6 +110,7 @@ export async function* delimitedRows(
   layout: DelimitedLayout,
   signal: AbortSignal | undefined,
   onBytes: (bytesRead: number) => void,
+  onEncodingSwitch?: (atByte: number, encoding: string) => void,
 ): AsyncGenerator<ParsedRow[]> {
   let page: ParsedRow[] = [];
   let parseError: CsvError | null = null;
@@ -145,7 +146,7 @@ export async function* delimitedRows(
     return taken;
   };
   let lastLine = 0;
-  for await (const chunk of readUtf8Chunks(path, layout.encoding, signal)) {
+  for await (const chunk of readUtf8Chunks(path, layout.encoding, signal, onEncodingSwitch)) {
     await feed(chunk.bytes);
     onBytes(chunk.bytesRead);
     if (page.length) {
@@ -209,14 +210,17 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
     if (names!.length === 1 && layout.delimiter !== '\t') {
       yield { kind: 'notice', file: path, message: 'only one column found; if this is wrong, check the delimiter (comma, semicolon, tab or pipe)' };
     } else {
-      yield { kind: 'notice', file: path, message: `delimiter: ${DELIMITER_NAMES[layout.delimiter]}; encoding: ${layout.encoding}` };
+      yield { kind: 'notice', file: path, message: `delimiter: ${DELIMITER_NAMES[layout.delimiter]}; encoding: ${layout.encoding.encoding}` };
     }
     for (const p of pending) yield* emit(p.row, p.fields);
     pending = [];
   }
 
   try {
-    for await (const rows of delimitedRows(path, layout, signal, (bytes) => { bytesDone = bytes; })) {
+    const notices: string[] = [];
+    const onSwitch = (atByte: number, encoding: string) => notices.push(encodingSwitchNotice(atByte, encoding));
+    for await (const rows of delimitedRows(path, layout, signal, (bytes) => { bytesDone = bytes; }, onSwitch)) {
+      for (const message of notices.splice(0)) yield { kind: 'notice', file: path, message };
       for (const row of rows) {
         if (names === null) {
           names = headerNames(row.fields);

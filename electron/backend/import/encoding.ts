@@ -125,16 +125,35 @@ export interface Utf8Chunk {
   bytesRead: number;
 }
 
+/** Text that looked like UTF-8 in its first 64 KB but is not further on is nearly always Windows-1252. */
+const LATER_FALLBACK = 'windows-1252';
+
 /**
  * Streams a file as UTF-8 byte chunks of about 1 MB (transcoding when needed, BOM stripped).
- * Pulled one chunk at a time, so memory stays bounded by the consumer's pace.
+ * Pulled one chunk at a time, so memory stays bounded by the consumer's pace. When UTF-8 was only guessed
+ * from the sample and a later chunk is not UTF-8, the rest is read as Windows-1252 and onSwitch says where.
  */
-export async function* readUtf8Chunks(path: string, encoding: string, signal?: AbortSignal): AsyncGenerator<Utf8Chunk> {
+export async function* readUtf8Chunks(
+  path: string,
+  detected: DetectedEncoding,
+  signal?: AbortSignal,
+  onSwitch?: (atByte: number, encoding: string) => void,
+): AsyncGenerator<Utf8Chunk> {
   const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES, signal });
-  const decoder = encoding === 'utf8' ? null : iconv.getDecoder(encoding);
+  let decoder = detected.encoding === 'utf8' ? null : iconv.getDecoder(detected.encoding);
+  let validator = detected.encoding === 'utf8' && detected.how === 'utf8-valid' ? new TextDecoder('utf-8', { fatal: true }) : null;
   let first = true;
   try {
     for await (const raw of stream as AsyncIterable<Buffer>) {
+      if (validator) {
+        try {
+          validator.decode(raw, { stream: true });
+        } catch {
+          validator = null;
+          decoder = iconv.getDecoder(LATER_FALLBACK);
+          onSwitch?.(stream.bytesRead - raw.length, LATER_FALLBACK);
+        }
+      }
       let bytes = decoder ? Buffer.from(decoder.write(raw), 'utf8') : raw;
       if (first) {
         first = false;
@@ -147,4 +166,8 @@ export async function* readUtf8Chunks(path: string, encoding: string, signal?: A
   } finally {
     stream.destroy();
   }
+}
+
+export function encodingSwitchNotice(atByte: number, encoding: string): string {
+  return `the text is not UTF-8 from byte ${atByte} on (only its start was); read the rest as ${encoding}. If letters look wrong, pick the encoding by hand`;
 }

@@ -1,6 +1,6 @@
 // JSONL: one JSON object per line, streamed; a bad line is a failed item, the others still import.
 import type { ImportOptions } from '../../../shared/domain.js';
-import { readSample, readUtf8Chunks, textEncodingOf } from './encoding.js';
+import { encodingSwitchNotice, readSample, readUtf8Chunks, textEncodingOf, type DetectedEncoding } from './encoding.js';
 import { chooseFields, parseLabels, type FieldChoice } from './fields.js';
 import { SourceProblem, issueEvent, type ImportEvent } from './types.js';
 
@@ -45,9 +45,10 @@ function parseLine(text: string, line: number): JsonLine {
 /** Non-blank lines of a JSONL file, parsed, in pages (one per ~1 MB chunk). */
 export async function* jsonLines(
   path: string,
-  encoding: string,
+  encoding: DetectedEncoding,
   signal: AbortSignal | undefined,
   onBytes: (bytesRead: number) => void = () => {},
+  onEncodingSwitch?: (atByte: number, encoding: string) => void,
 ): AsyncGenerator<JsonLine[]> {
   let carry: Buffer = Buffer.alloc(0);
   let lineNumber = 0;
@@ -67,7 +68,7 @@ export async function* jsonLines(
     carry = start < bytes.length ? Buffer.from(bytes.subarray(start)) : Buffer.alloc(0);
     return page;
   };
-  for await (const chunk of readUtf8Chunks(path, encoding, signal)) {
+  for await (const chunk of readUtf8Chunks(path, encoding, signal, onEncodingSwitch)) {
     onBytes(chunk.bytesRead);
     const page = split(carry.length ? Buffer.concat([carry, chunk.bytes]) : chunk.bytes, false);
     if (page.length) yield page;
@@ -79,7 +80,7 @@ export async function* jsonLines(
 export async function* readJsonl(path: string, options: ImportOptions, signal?: AbortSignal): AsyncGenerator<ImportEvent> {
   const { sample, size } = await readSample(path);
   if (size === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
-  const { encoding } = textEncodingOf(sample, options.encoding);
+  const encoding = textEncodingOf(sample, options.encoding);
   yield { kind: 'progress', file: path, bytesDone: 0, bytesTotal: size };
   let bytesDone = 0;
   let choice: FieldChoice | null = null;
@@ -128,7 +129,10 @@ export async function* readJsonl(path: string, options: ImportOptions, signal?: 
     pending = [];
   }
 
-  for await (const page of jsonLines(path, encoding, signal, (bytes) => { bytesDone = bytes; })) {
+  const notices: string[] = [];
+  const onSwitch = (atByte: number, name: string) => notices.push(encodingSwitchNotice(atByte, name));
+  for await (const page of jsonLines(path, encoding, signal, (bytes) => { bytesDone = bytes; }, onSwitch)) {
+    for (const message of notices.splice(0)) yield { kind: 'notice', file: path, message };
     for (const item of page) {
       if (item.object) objects++;
       if (choice !== null) yield* emit(item);

@@ -48,7 +48,7 @@ async function previewDelimited(path: string, options: ImportOptions, maxRows: n
 async function previewJsonl(path: string, options: ImportOptions, maxRows: number): Promise<ImportPreview> {
   const { sample, size } = await readSample(path);
   if (size === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
-  const { encoding } = textEncodingOf(sample, options.encoding);
+  const encoding = textEncodingOf(sample, options.encoding);
   const objects: Record<string, unknown>[] = [];
   for await (const page of jsonLines(path, encoding, undefined)) {
     for (const line of page) if (line.object && objects.length < maxRows) objects.push(line.object);
