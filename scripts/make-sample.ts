@@ -30,11 +30,14 @@ function readable(body: string): string {
 
 const rng = createRng(SEED);
 const rows: string[][] = [];
+// Different raw bodies can read the same once cleaned and cut: keep each text once, so the import keeps them all.
+const seen = new Set<string>();
+const isNew = (text: string) => !seen.has(text) && Boolean(seen.add(text));
 for (const label of Object.keys(PER_LABEL) as SpamLabel[]) {
   const pool = loadSpamAssassin().all.filter((e) => e.label === label);
   const picked = shuffleInPlace([...pool], rng)
     .map((e) => readable(e.text))
-    .filter((text) => text.length > 20)
+    .filter((text) => text.length > 20 && isNew(text))
     .slice(0, PER_LABEL[label]);
   for (const text of picked) rows.push([text, label]);
 }

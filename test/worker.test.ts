@@ -12,7 +12,7 @@ import { toCsv } from '../shared/csv.js';
 import { createAppService } from '../electron/backend/app/service.js';
 import { defaultSamplePath } from '../electron/backend/app/resources.js';
 import type { TrainJob } from '../electron/backend/training/trainer.js';
-import { startTraining } from '../electron/backend/training/worker-client.js';
+import { nodeWorkerSpawner, startTraining, type WorkerSpawner } from '../electron/backend/training/worker-client.js';
 import { loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
 
 let dir: string;
@@ -59,6 +59,16 @@ async function exited(pid: number): Promise<void> {
   while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
+/** The real Node worker, with the type of every message it sends recorded. */
+function recordingSpawner(received: string[]): WorkerSpawner {
+  const spawn = nodeWorkerSpawner();
+  return () => {
+    const port = spawn();
+    port.onMessage((message) => received.push(message.type));
+    return port;
+  };
+}
+
 describe('training worker (Node child process)', () => {
   it('runs a small training job and returns metrics, streaming progress', async () => {
     const phases = new Set<string>();
@@ -71,11 +81,14 @@ describe('training worker (Node child process)', () => {
     await exited(run.pid!);
   });
 
-  it('cancel mid-run rejects with AbortError and the process ends', async () => {
+  it('cancel mid-run: the worker stops by itself, the caller gets an AbortError, the process ends', async () => {
     let cancelled = false;
+    const received: string[] = [];
     const run = startTraining(job('cancel'), {
+      spawner: recordingSpawner(received),
       onProgress: (p: TrainProgress) => {
-        if (p.phase === 'embed' && !cancelled) {
+        // The first report comes before the encoder loads (file reads that let the cancel message in).
+        if (!cancelled) {
           cancelled = true;
           run.cancel();
         }
@@ -83,6 +96,8 @@ describe('training worker (Node child process)', () => {
     });
     await assert.rejects(run.done, (error: Error) => error.name === 'AbortError');
     assert.ok(cancelled);
+    // The worker answered the cancel itself (the client's kill after a grace period was not needed).
+    assert.equal(received.at(-1), 'cancelled');
     await exited(run.pid!);
   });
 

@@ -15,8 +15,6 @@ import { RecentProjects } from './recent.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument } from './validate.js';
 
-export const STALE_RUN_REASON = 'the app closed or crashed during training';
-
 export type ServiceListener = <E extends EventChannel>(event: E, payload: EventChannels[E]) => void;
 
 export interface AppService {
@@ -109,8 +107,8 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       store.close();
       throw new Error(`Run ${live.state.runId} is still training: cancel it or let it finish before opening another project.`);
     }
+    // ProjectStore.open has already marked runs a crash left 'running' as failed.
     current?.store.close();
-    store.failStaleRuns(STALE_RUN_REASON);
     current = { path, store };
     recent.remember(path, store.info().name);
     return current;

@@ -1,0 +1,168 @@
+// The app service end to end on real parts: a project file in a temp folder, CSV import through the real parsers,
+// label operations, the imbalance review, a real (small) training run in the worker process, and predictions.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { EventChannels } from '../shared/api.js';
+import { DEFAULT_TRAIN_SETTINGS } from '../shared/domain.js';
+import { toCsv } from '../shared/csv.js';
+import { defaultSamplePath } from '../electron/backend/app/resources.js';
+import { createAppService, type AppService } from '../electron/backend/app/service.js';
+import { ProjectStore } from '../electron/backend/store/project-store.js';
+import { loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
+
+let dir: string;
+let service: AppService;
+let projectPath: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'finetune-service-'));
+  service = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath() });
+});
+after(async () => {
+  await service.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Real e-mails, a few per class, with the corpus's imbalance (ham > spam > hard_ham). */
+function writeCsv(name: string, perLabel: Record<string, number>): string {
+  const rows = SPAM_LABELS.flatMap((label) =>
+    loadSpamAssassin()
+      .train.filter((e) => e.label === label)
+      .slice(0, perLabel[label])
+      .map((e) => [e.text.slice(0, 800), label]),
+  );
+  const file = join(dir, name);
+  writeFileSync(file, toCsv(['body', 'category'], rows));
+  return file;
+}
+
+const counts = async () => Object.fromEntries((await service.handle('labels:list', undefined)).map((l) => [l.name, l.count]));
+
+describe('app service', () => {
+  it('refuses bad arguments and calls that need a project, with clear messages', async () => {
+    await assert.rejects(service.handle('labels:list', undefined), /No project is open/);
+    await assert.rejects(service.handle('projects:create', { name: 'x', task: 'binary' } as never), /projects:create\.task: expected one of 'single_label', 'multi_label'/);
+    await assert.rejects(service.handle('projects:create', { name: 'x', task: 'single_label', extra: 1 } as never), /unexpected field 'extra'/);
+    await assert.rejects(service.handle('train:start', { settings: { epochs: 'many' } } as never), /train:start\.settings\.epochs: expected an integer/);
+    await assert.rejects(service.handle('nope' as never, undefined as never), /Unknown request channel 'nope'/);
+  });
+
+  it('creates a project, imports a CSV and reports it', async () => {
+    const created = await service.handle('projects:create', { name: 'Mail triage', task: 'single_label' });
+    projectPath = created.path;
+    assert.equal(created.project.name, 'Mail triage');
+    const csv = writeCsv('mail.csv', { ham: 24, spam: 12, hard_ham: 8 });
+    const preview = await service.handle('import:preview', { path: csv });
+    assert.deepEqual(preview.columns, ['body', 'category']);
+    const progress: EventChannels['import:progress'][] = [];
+    const stop = service.on((event, payload) => event === 'import:progress' && progress.push(payload as EventChannels['import:progress']));
+    const report = await service.handle('import:run', { paths: [csv], options: { textCol: 'body', labelCol: 'category' } });
+    stop();
+    assert.equal(report.imported + report.skipped, 44);
+    assert.ok(progress.length > 0);
+    assert.deepEqual(await service.handle('projects:current', undefined).then((c) => c?.path), projectPath);
+    assert.deepEqual(
+      (await service.handle('projects:recent', undefined)).map((r) => r.path),
+      [projectPath],
+    );
+  });
+
+  it('label operations change the counts, and labeling a document is saved', async () => {
+    const before = await counts();
+    await service.handle('labels:add', { name: 'newsletter', description: 'Mail the reader subscribed to' });
+    await service.handle('labels:rename', { from: 'newsletter', to: 'bulk' });
+    const page = await service.handle('documents:query', { label: 'ham', limit: 2 });
+    assert.equal(page.total, before.ham);
+    const doc = page.documents[0];
+    assert.deepEqual(await service.handle('documents:setLabels', { documentId: doc.id, labels: ['bulk'] }), { documentId: doc.id, labels: ['bulk'] });
+    assert.deepEqual(await counts(), { ...before, ham: before.ham - 1, bulk: 1 });
+    await service.handle('labels:merge', { from: 'bulk', into: 'ham' });
+    assert.deepEqual(await counts(), before);
+    await service.handle('labels:add', { name: 'unused' });
+    const deleted = await service.handle('labels:delete', { name: 'unused' });
+    assert.equal(deleted.annotationsRemoved, 0);
+    const described = await service.handle('labels:describe', { name: 'spam', description: 'Unwanted bulk mail' });
+    assert.equal(described.find((l) => l.name === 'spam')?.description, 'Unwanted bulk mail');
+  });
+
+  it('reviews the imbalance from the stored counts', async () => {
+    const review = await service.handle('review:imbalance', undefined);
+    const stored = await counts();
+    assert.deepEqual(Object.fromEntries(review.classes.map((c) => [c.label, c.count])), stored);
+    assert.equal(review.imbalanceRatio, Math.max(...Object.values(stored)) / Math.min(...Object.values(stored)));
+  });
+
+  it('trains in the worker, records the run, and predicts with its model', async () => {
+    const events: string[] = [];
+    let activeSeen = false;
+    const finished = new Promise<EventChannels['train:finished']>((resolve) => {
+      service.on((event, payload) => {
+        events.push(event);
+        if (event === 'train:progress' && !activeSeen) {
+          activeSeen = true;
+          void service.handle('train:active', undefined).then((active) => assert.equal(active?.runId, 1));
+        }
+        if (event === 'train:finished') resolve(payload as EventChannels['train:finished']);
+      });
+    });
+    const { runId } = await service.handle('train:start', { settings: { strategy: 'weighted', epochs: 8 } });
+    await assert.rejects(service.handle('train:start', { settings: {} }), /still training/);
+    assert.deepEqual(await finished, { runId, status: 'completed', error: null });
+    assert.ok(events.includes('train:progress'));
+    assert.equal(await service.handle('train:active', undefined), null);
+
+    const [run] = await service.handle('runs:list', undefined);
+    assert.deepEqual([run.id, run.status, run.settings], [runId, 'completed', { ...DEFAULT_TRAIN_SETTINGS, strategy: 'weighted', epochs: 8 }]);
+    const metrics = await service.handle('runs:metrics', { runId });
+    assert.equal(run.f1Macro, metrics.f1_macro);
+    assert.deepEqual(metrics.labels.slice().sort(), ['ham', 'hard_ham', 'spam']);
+    assert.ok((await service.handle('runs:history', { runId })).length > 0);
+    assert.equal((await service.handle('runs:predictions', { runId })).length, metrics.n_test);
+
+    const texts = ['Dear friend, claim your FREE prize now!!! Click here to unsubscribe', 'Re: the patch for the mail filter looks fine to me'];
+    const rows = await service.handle('predict:texts', { runId, texts });
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      assert.equal(row.predicted.length, 1);
+      assert.ok(metrics.labels.includes(row.predicted[0]));
+      const total = Object.values(row.probabilities).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total - 1) < 1e-4, `probabilities sum to ${total}`);
+    }
+    const file = writeCsv('new-mail.csv', { ham: 2, spam: 1, hard_ham: 0 });
+    const fromFile = await service.handle('predict:file', { runId, path: file, options: { textCol: 'body' } });
+    assert.equal(fromFile.rows.length, 3);
+    assert.equal(fromFile.csv.split('\r\n')[0], 'text,predicted,p_ham,p_hard_ham,p_spam'.replace(/p_ham,p_hard_ham,p_spam/, metrics.labels.map((l) => `p_${l}`).join(',')));
+
+    // What the service returned is what the project file holds, read by a fresh store after the service let go.
+    await service.close();
+    const store = ProjectStore.open(projectPath);
+    try {
+      assert.deepEqual(store.runMetrics(runId), metrics);
+      assert.equal(store.listRuns()[0].status, 'completed');
+    } finally {
+      store.close();
+    }
+    service = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath() });
+  });
+
+  it('on open, a run left running by a crash is marked failed with the reason', async () => {
+    const store = ProjectStore.open(projectPath);
+    const stale = store.createRun(DEFAULT_TRAIN_SETTINGS);
+    store.close();
+    await service.handle('projects:open', { path: projectPath });
+    const run = (await service.handle('runs:list', undefined)).find((r) => r.id === stale);
+    assert.equal(run?.status, 'failed');
+    assert.match(run?.error ?? '', /stopped unexpectedly/);
+  });
+
+  it('opens the bundled sample with its labels and descriptions', async () => {
+    const { project } = await service.handle('projects:openSample', undefined);
+    assert.equal(project.name, 'SpamAssassin sample');
+    const labels = await service.handle('labels:list', undefined);
+    assert.deepEqual(Object.fromEntries(labels.map((l) => [l.name, l.count])), { ham: 200, spam: 60, hard_ham: 40 });
+    assert.ok(labels.every((l) => l.description.length > 10));
+  });
+});
