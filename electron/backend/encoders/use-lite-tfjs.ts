@@ -6,7 +6,7 @@ import type { UseLiteRunner } from './use-lite.js';
 
 export async function createTfjsUseLiteRunner(): Promise<UseLiteRunner> {
   const { tf, backend } = await initTensorflow();
-  const weights = await loadUseLiteWeights();
+  const weights = loadUseLiteWeights();
   const model = await tf.loadGraphModel({ load: async () => weights.artifacts });
   return {
     backend: `tfjs-${backend}`,
