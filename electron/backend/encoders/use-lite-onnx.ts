@@ -11,7 +11,7 @@
 //   Pooling: mean over the real positions (divided by max(length, 1)); tanh(pooled·W + b); l2-normalise (ε 1e-12).
 import os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
-import { OnnxGraphBuilder, int } from '../onnx/graph-builder.js';
+import { OnnxGraphBuilder, int, type AttrInput } from '../onnx/graph-builder.js';
 import { MAX_CHUNKS } from './long-docs.js';
 import { loadUseLiteWeights } from './use-lite-model.js';
 import { DEFAULT_USE_LITE_OPTIONS, USE_LITE_MAX_TOKENS, type UseLiteOptions, type UseLiteRunner } from './use-lite.js';
@@ -133,7 +133,7 @@ class GraphOps {
   constructor(readonly b: OnnxGraphBuilder) {}
   private readonly weightNames = new Map<string, string>();
 
-  op(type: string, inputs: string[], attrs: Record<string, Parameters<OnnxGraphBuilder['node']>[2][string]> = {}): string {
+  op(type: string, inputs: string[], attrs: Record<string, AttrInput> = {}): string {
     return this.b.node(type, inputs, attrs)[0];
   }
   i64(values: number[]): string {
