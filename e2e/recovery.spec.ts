@@ -14,20 +14,22 @@ test.afterAll(async () => {
 
 const status = (page: Page) => page.getByTestId('train-status');
 
-/** The phase line once the page knows the run's progress (not the placeholder shown before the first event). */
-const phaseKnown = (page: Page) => expect(status(page).getByRole('status')).not.toContainText('Starting the training process');
+/** The phase line once the run is past preparing: reading (embedding) the documents or later. */
+const pastPreparing = (page: Page) =>
+  expect(status(page).getByRole('status')).toContainText(/Reading the documents|Learning from|Calibrating|Testing on/);
 
 test('reload during a run shows its progress again; killing the training process fails the run with the reason', async ({ page }) => {
   await callApi(host.url, 'projects:openSample', undefined);
   await page.goto(`${host.url}#/strategy`);
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(status(page)).toHaveAttribute('data-status', 'running');
-  await phaseKnown(page);
+  await pastPreparing(page);
 
+  // A fresh page learns the live run and its progress from the backend alone (train:active).
   await page.reload();
-  await page.goto(`${host.url}#/train`);
   await expect(status(page)).toHaveAttribute('data-status', 'running');
-  await phaseKnown(page);
+  await pastPreparing(page);
+  await expect(status(page).getByRole('progressbar')).not.toHaveAttribute('aria-valuenow', '0');
   const active = await callApi(host.url, 'train:active', undefined);
   expect(active, 'the backend reports the live run').not.toBeNull();
   await expect(page.getByRole('heading', { level: 2, name: new RegExp(`^Run ${active!.runId} `) })).toBeVisible();

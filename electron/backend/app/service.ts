@@ -10,7 +10,7 @@ import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TrainP
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/trainer.js';
-import { predictInWorker, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { predictInWorker, startTraining, trainExamplesFromProject, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { RecentProjects } from './recent.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument } from './validate.js';
@@ -158,14 +158,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
         {
           task: info.task,
           labels: store.labels().map((l) => l.name),
-          examples: examples.map((e) => ({
-            id: e.documentId,
-            text: e.text,
-            contentHash: e.contentHash,
-            labels: e.labels,
-            synthetic: e.source === 'synthetic',
-            parents: e.parents,
-          })),
+          examples: trainExamplesFromProject(examples),
           settings,
           encoder: info.encoder,
           cacheFile,

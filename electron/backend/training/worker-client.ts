@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PredictionRow, TrainProgress } from '../../../shared/domain.js';
-import type { TrainJob, TrainResult } from './trainer.js';
+import type { TrainExample, TrainJob, TrainResult } from './trainer.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 export interface WorkerPort {
@@ -157,6 +157,20 @@ function runInWorker<T>(
       killTimer = setTimeout(() => port.kill(), CANCEL_GRACE_MS);
     },
   };
+}
+
+/** A project's labeled documents (ProjectStore.trainingExamples()) as the worker's training examples. */
+export function trainExamplesFromProject(
+  rows: { documentId: number; text: string; contentHash: string; labels: string[]; source: string; parents?: number[] }[],
+): TrainExample[] {
+  return rows.map((row) => ({
+    id: row.documentId,
+    text: row.text,
+    contentHash: row.contentHash,
+    labels: row.labels,
+    synthetic: row.source === 'synthetic',
+    parents: row.parents,
+  }));
 }
 
 export function startTraining(
