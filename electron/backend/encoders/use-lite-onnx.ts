@@ -119,7 +119,8 @@ function transformerLayer(g: GraphOps, w: ReturnType<typeof loadUseLiteWeights>,
 /** head_tail in the graph: per row, the first ⌈M/2⌉ ids then the last ⌊M/2⌋ real ids when the row is longer than M. */
 function headTail(g: GraphOps, inputIds: string, attentionMask: string, maxTokens: number): [string, string] {
   const head = Math.ceil(maxTokens / 2);
-  const ids = g.padTo(inputIds, maxTokens), mask = g.padTo(attentionMask, maxTokens);
+  // Pad by M zero columns (all kept): every index below is then in range, even for rows shorter than M.
+  const ids = g.padRight(inputIds, maxTokens), mask = g.padRight(attentionMask, maxTokens);
   const lengths = g.op('ReduceSum', [attentionMask, g.i64([1])], { keepdims: int(1) }); // [B, 1]
   const j = g.op('Unsqueeze', [g.op('Range', [g.i64s(0), g.i64s(maxTokens), g.i64s(1)]), g.i64([0])]); // [1, M]
   const shift = g.op('Max', [g.op('Sub', [lengths, g.i64s(maxTokens)]), g.i64s(0)]); // [B, 1]: 0 unless longer
@@ -168,9 +169,13 @@ class GraphOps {
   slice(x: string, length: number): string {
     return this.op('Slice', [x, this.i64([0]), this.i64([length]), this.i64([1])]);
   }
-  /** Right-pads [B, S] with zeros to at least `width` columns, then keeps exactly `width`. */
+  /** [B, S] → [B, S + extra], the new columns zeros. */
+  padRight(x: string, extra: number): string {
+    return this.op('Pad', [x, this.i64([0, 0, 0, extra])]);
+  }
+  /** [B, S] → exactly [B, width]: zero-padded on the right, then cut. */
   padTo(x: string, width: number): string {
-    return this.slice(this.op('Pad', [x, this.i64([0, 0, 0, width])]), width);
+    return this.slice(this.padRight(x, width), width);
   }
   l2Normalise(x: string): string {
     const sumSquares = this.op('ReduceSum', [this.op('Mul', [x, x]), this.i64([1])], { keepdims: int(1) });
