@@ -6,12 +6,13 @@
 // and tfjs's Adam applies every gradient. Inference (headLogits) is plain JS so that the evaluation at the end of
 // training and loadPredictor produce bit-identical probabilities.
 import type * as tfTypes from '@tensorflow/tfjs';
+import type { TfRuntime } from '../tf/backend.js';
 import type { HeadKind } from '../../../shared/domain.js';
 import { createRng } from '../../../shared/random.js';
 import { lossFromLogits, type LossSpec } from './losses.js';
 import type { SparseRows } from './lexical.js';
 
-type Tf = typeof tfTypes;
+type Tf = TfRuntime['tf'];
 
 export interface HeadArchitecture {
   kind: HeadKind;
@@ -168,6 +169,33 @@ export function headLogits(arch: HeadArchitecture, weights: HeadWeights, feature
   return out;
 }
 
+// tfjs-wasm runs matMul with a transposed operand 5-10x slower than an explicit transpose followed by a plain
+// matMul, and the stock matMul gradient uses the transposed forms; these two products supply their own gradients.
+
+/** x · w where x is data (no gradient wanted for it): d/dw = xᵀ · dy. */
+function inputTimesWeights(tf: Tf, x: tfTypes.Tensor2D, w: tfTypes.Tensor2D): tfTypes.Tensor2D {
+  const product = tf.customGrad(((weights: tfTypes.Tensor) => ({
+    value: tf.matMul(x, weights as tfTypes.Tensor2D),
+    gradFunc: (dy: tfTypes.Tensor) => tf.matMul(tf.transpose(x), dy as tfTypes.Tensor2D),
+  })) as Parameters<Tf['customGrad']>[0]);
+  return product(w) as tfTypes.Tensor2D;
+}
+
+/** a · w with gradients for both: d/da = dy · wᵀ, d/dw = aᵀ · dy. */
+function activationsTimesWeights(tf: Tf, a: tfTypes.Tensor2D, w: tfTypes.Tensor2D): tfTypes.Tensor2D {
+  const product = tf.customGrad(((left: tfTypes.Tensor, right: tfTypes.Tensor, save: (tensors: tfTypes.Tensor[]) => void) => {
+    save([left, right]);
+    return {
+      value: tf.matMul(left as tfTypes.Tensor2D, right as tfTypes.Tensor2D),
+      gradFunc: (dy: tfTypes.Tensor, saved: tfTypes.Tensor[]) => [
+        tf.matMul(dy as tfTypes.Tensor2D, tf.transpose(saved[1]) as tfTypes.Tensor2D),
+        tf.matMul(tf.transpose(saved[0]) as tfTypes.Tensor2D, dy as tfTypes.Tensor2D),
+      ],
+    };
+  }) as Parameters<Tf['customGrad']>[0]);
+  return product(a, w) as tfTypes.Tensor2D;
+}
+
 function copyWeights(weights: HeadWeights): HeadWeights {
   const copy: HeadWeights = {};
   for (const [name, w] of Object.entries(weights)) copy[name] = { shape: [...w.shape], values: new Float32Array(w.values) };
@@ -224,11 +252,11 @@ export async function fitHead(tf: Tf, o: FitHeadOptions): Promise<FitHeadResult>
             deepNames.forEach((name, i) => (p[name] = params[i]));
             const lexicalPart = params[deepNames.length];
             let logits: tfTypes.Tensor2D;
-            if (arch.kind === 'linear') logits = tf.matMul(x, p.dense as tfTypes.Tensor2D);
+            if (arch.kind === 'linear') logits = inputTimesWeights(tf, x, p.dense as tfTypes.Tensor2D);
             else {
-              const hiddenLayer = tf.relu(tf.add(tf.matMul(x, p.hidden as tfTypes.Tensor2D), p.hiddenBias));
+              const hiddenLayer = tf.relu(tf.add(inputTimesWeights(tf, x, p.hidden as tfTypes.Tensor2D), p.hiddenBias));
               const dropped = arch.dropout > 0 ? tf.dropout(hiddenLayer, arch.dropout, undefined, dropoutSeed) : hiddenLayer;
-              logits = tf.matMul(dropped as tfTypes.Tensor2D, p.output as tfTypes.Tensor2D);
+              logits = activationsTimesWeights(tf, dropped as tfTypes.Tensor2D, p.output as tfTypes.Tensor2D);
             }
             logits = tf.add(tf.add(logits, lexicalPart), p.bias) as tfTypes.Tensor2D;
             let loss = lossFromLogits(tf, o.loss, logits, y);
@@ -238,8 +266,9 @@ export async function fitHead(tf: Tf, o: FitHeadOptions): Promise<FitHeadResult>
             return loss;
           };
           const { value, grads } = tf.valueAndGrads(lossOf)([...deepTensors, lexicalIn]);
-          const named: Record<string, tfTypes.Tensor> = {};
-          deepNames.forEach((name, i) => (named[variables[name].name] = grads[i]));
+          const named: Record<string, tfTypes.Variable> = {};
+          // applyGradients takes variables' gradients keyed by variable name; they are plain tensors at run time.
+          deepNames.forEach((name, i) => (named[variables[name].name] = grads[i] as tfTypes.Variable));
           if (V > 0 && o.train.lexical) {
             // d loss / d lexicalW = X_batchᵀ · d loss / d lexicalLogits (sparse, in JS), plus the L2 term.
             const gLogits = grads[deepNames.length].dataSync();
@@ -254,8 +283,9 @@ export async function fitHead(tf: Tf, o: FitHeadOptions): Promise<FitHeadResult>
             }
             let gradient: tfTypes.Tensor = tf.tensor2d(gLexical, [V, K]);
             if (o.weightDecay > 0) gradient = tf.add(gradient, tf.mul(2 * o.weightDecay, variables.lexical));
-            named[variables.lexical.name] = gradient;
+            named[variables.lexical.name] = gradient as tfTypes.Variable;
           }
+          // tfjs's Adam keeps its moments by position in this map: the key order is the same at every step.
           optimizer.applyGradients(named);
           return value.dataSync()[0];
         });

@@ -48,49 +48,140 @@ export interface LexicalOptions {
 
 export const DEFAULT_LEXICAL_OPTIONS: LexicalOptions = { maxFeatures: 20000, minDocumentFrequency: 2 };
 
-// n-gram keys as one number: unigram = id, bigram = (a + 1) * 2^21 + b (ids are below 2^21 in every tokenizer we load).
-const BIGRAM_BASE = 2 ** 21;
-const bigramKey = (a: number, b: number): number => (a + 1) * BIGRAM_BASE + b;
+/** Second id of a unigram in the tables below (a bigram's second id is a token id, >= 0). */
+const UNIGRAM = -2;
+const EMPTY = -1;
 
-function checkIds(ids: number[], doc: number): void {
-  for (const id of ids) {
-    if (!Number.isInteger(id) || id < 0 || id >= BIGRAM_BASE) throw new Error(`lexical features: document ${doc} has token id ${id}, outside [0, ${BIGRAM_BASE})`);
+/**
+ * Open-addressing hash table of n-grams (first id, second id or UNIGRAM) → slot, all in Int32Arrays: on 8M tokens
+ * a Map keyed by a combined number (a boxed double for bigrams) is several times slower.
+ */
+export class NgramTable {
+  first: Int32Array;
+  second: Int32Array;
+  private mask: number;
+  /** Multiplicative hashing keeps the top bits: 32 - log2(capacity). */
+  private shift: number;
+  size = 0;
+
+  constructor(expected: number) {
+    let capacity = 1024;
+    while (capacity < expected * 2) capacity *= 2;
+    this.first = new Int32Array(capacity).fill(EMPTY);
+    this.second = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
+  }
+
+  private slotOf(a: number, b: number): number {
+    let slot = Math.imul(Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 3, 0x85ebca6b), 0x27d4eb2f) >>> this.shift;
+    while (this.first[slot] !== EMPTY && (this.first[slot] !== a || this.second[slot] !== b)) slot = (slot + 1) & this.mask;
+    return slot;
+  }
+
+  /** The slot holding (a, b), or -1. */
+  find(a: number, b: number): number {
+    const slot = this.slotOf(a, b);
+    return this.first[slot] === EMPTY ? -1 : slot;
+  }
+
+  /** The slot holding (a, b), inserted if new. Growing moves every entry: onGrow(oldFirst, oldSecond) must remap per-slot data. */
+  insert(a: number, b: number, onGrow: (oldFirst: Int32Array, oldSecond: Int32Array) => void): number {
+    if ((this.size + 1) * 2 > this.first.length) {
+      const oldFirst = this.first;
+      const oldSecond = this.second;
+      this.first = new Int32Array(oldFirst.length * 2).fill(EMPTY);
+      this.second = new Int32Array(oldFirst.length * 2);
+      this.mask = this.first.length - 1;
+      this.shift--;
+      oldFirst.forEach((x, slot) => {
+        if (x === EMPTY) return;
+        const target = this.slotOf(x, oldSecond[slot]);
+        this.first[target] = x;
+        this.second[target] = oldSecond[slot];
+      });
+      onGrow(oldFirst, oldSecond);
+    }
+    const slot = this.slotOf(a, b);
+    if (this.first[slot] === EMPTY) {
+      this.first[slot] = a;
+      this.second[slot] = b;
+      this.size++;
+    }
+    return slot;
   }
 }
 
-function distinctNgrams(ids: number[]): Set<number> {
-  const keys = new Set<number>();
+function checkIds(ids: ArrayLike<number>, doc: number): void {
   for (let i = 0; i < ids.length; i++) {
-    keys.add(ids[i]);
-    if (i + 1 < ids.length) keys.add(bigramKey(ids[i], ids[i + 1]));
+    const id = ids[i];
+    if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new Error(`lexical features: document ${doc} has token id ${id}, outside [0, 2^31)`);
   }
-  return keys;
 }
 
-/** Chooses the vocabulary and idf from the training documents' token ids. */
-export function fitLexical(trainingIds: number[][], options: LexicalOptions = DEFAULT_LEXICAL_OPTIONS): LexicalRecipe {
-  const df = new Map<number, number>();
+interface NgramCount {
+  first: number;
+  second: number;
+  df: number;
+}
+
+/** Document frequency of every unigram and bigram of the documents. */
+function documentFrequencies(trainingIds: ArrayLike<number>[]): NgramCount[] {
+  const table = new NgramTable(1 << 16);
+  let df = new Int32Array(table.first.length);
+  let lastDoc = new Int32Array(table.first.length).fill(-1);
+  const grow = (oldFirst: Int32Array, oldSecond: Int32Array): void => {
+    const newDf = new Int32Array(table.first.length);
+    const newLast = new Int32Array(table.first.length).fill(-1);
+    oldFirst.forEach((a, oldSlot) => {
+      if (a === EMPTY) return;
+      const slot = table.find(a, oldSecond[oldSlot]);
+      newDf[slot] = df[oldSlot];
+      newLast[slot] = lastDoc[oldSlot];
+    });
+    df = newDf;
+    lastDoc = newLast;
+  };
   trainingIds.forEach((ids, doc) => {
     checkIds(ids, doc);
-    for (const key of distinctNgrams(ids)) df.set(key, (df.get(key) ?? 0) + 1);
+    for (let i = 0; i < ids.length; i++) {
+      for (const b of i + 1 < ids.length ? [UNIGRAM, ids[i + 1]] : [UNIGRAM]) {
+        const slot = table.insert(ids[i], b, grow);
+        if (lastDoc[slot] !== doc) {
+          lastDoc[slot] = doc;
+          df[slot]++;
+        }
+      }
+    }
   });
-  const kept = [...df.entries()]
-    .filter(([, count]) => count >= options.minDocumentFrequency)
-    // Deterministic: most frequent first, ties by key (unigrams before bigrams, then by ids).
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+  const counts: NgramCount[] = [];
+  table.first.forEach((a, slot) => {
+    if (a !== EMPTY) counts.push({ first: a, second: table.second[slot], df: df[slot] });
+  });
+  return counts;
+}
+
+/** Unigrams before bigrams, then by ids: the pool order. */
+const poolOrder = (x: NgramCount, y: NgramCount): number =>
+  Number(x.second !== UNIGRAM) - Number(y.second !== UNIGRAM) || x.first - y.first || x.second - y.second;
+
+/** Chooses the vocabulary and idf from the training documents' token ids. */
+export function fitLexical(trainingIds: ArrayLike<number>[], options: LexicalOptions = DEFAULT_LEXICAL_OPTIONS): LexicalRecipe {
+  const kept = documentFrequencies(trainingIds)
+    .filter((g) => g.df >= options.minDocumentFrequency)
+    // Deterministic: most frequent first, ties in pool order.
+    .sort((x, y) => y.df - x.df || poolOrder(x, y))
     .slice(0, options.maxFeatures)
-    .sort((a, b) => a[0] - b[0]);
-  const unigrams = kept.filter(([key]) => key < BIGRAM_BASE);
-  const bigrams = kept.filter(([key]) => key >= BIGRAM_BASE);
+    .sort(poolOrder);
   const n = trainingIds.length;
   const poolInt64s: number[] = [];
   const ngramIndexes: number[] = [];
   const idf: number[] = [];
-  for (const [key, count] of [...unigrams, ...bigrams]) {
-    if (key < BIGRAM_BASE) poolInt64s.push(key);
-    else poolInt64s.push(Math.floor(key / BIGRAM_BASE) - 1, key % BIGRAM_BASE);
+  for (const g of kept) {
+    if (g.second === UNIGRAM) poolInt64s.push(g.first);
+    else poolInt64s.push(g.first, g.second);
     ngramIndexes.push(idf.length);
-    idf.push(Math.log((1 + n) / (1 + count)) + 1);
+    idf.push(Math.log((1 + n) / (1 + g.df)) + 1);
   }
   return {
     format: 'finetune-tfidf-v1',
@@ -98,7 +189,7 @@ export function fitLexical(trainingIds: number[][], options: LexicalOptions = DE
     minGramLength: 1,
     maxGramLength: 2,
     maxSkipCount: 0,
-    ngramCounts: [0, unigrams.length],
+    ngramCounts: [0, kept.filter((g) => g.second === UNIGRAM).length],
     ngramIndexes,
     poolInt64s,
     idf,
@@ -108,47 +199,73 @@ export function fitLexical(trainingIds: number[][], options: LexicalOptions = DE
   };
 }
 
-/** Maps n-gram key → output column for a recipe (rebuilt once per recipe). */
-export function columnLookup(recipe: LexicalRecipe): Map<number, number> {
-  const lookup = new Map<number, number>();
+/** n-gram → output column for a recipe (rebuilt once per recipe). */
+export interface ColumnLookup {
+  table: NgramTable;
+  columnOfSlot: Int32Array;
+}
+
+export function columnLookup(recipe: LexicalRecipe): ColumnLookup {
   const unigramCount = recipe.ngramCounts[1];
-  for (let i = 0; i < unigramCount; i++) lookup.set(recipe.poolInt64s[i], recipe.ngramIndexes[i]);
-  const bigramCount = (recipe.poolInt64s.length - unigramCount) / 2;
-  for (let j = 0; j < bigramCount; j++) {
-    const a = recipe.poolInt64s[unigramCount + 2 * j];
-    const b = recipe.poolInt64s[unigramCount + 2 * j + 1];
-    lookup.set(bigramKey(a, b), recipe.ngramIndexes[unigramCount + j]);
-  }
-  return lookup;
+  const pool = recipe.poolInt64s;
+  const ngrams: Array<[number, number]> = pool.slice(0, unigramCount).map((a) => [a, UNIGRAM]);
+  for (let p = unigramCount; p < pool.length; p += 2) ngrams.push([pool[p], pool[p + 1]]);
+  const table = new NgramTable(ngrams.length);
+  const noGrowth = (): void => {
+    throw new Error('lexical: lookup table grew although it was sized for its n-grams');
+  };
+  const columnOfSlot = new Int32Array(table.first.length).fill(-1);
+  ngrams.forEach(([a, b], j) => (columnOfSlot[table.insert(a, b, noGrowth)] = recipe.ngramIndexes[j]));
+  return { table, columnOfSlot };
 }
 
 /** TF-IDF rows for documents' token ids, following the recipe exactly. */
-export function transformLexical(recipe: LexicalRecipe, docsIds: number[][], lookup = columnLookup(recipe)): SparseRows {
+export function transformLexical(recipe: LexicalRecipe, docsIds: ArrayLike<number>[], lookup = columnLookup(recipe)): SparseRows {
+  const nCols = recipe.idf.length;
   const rowPtr = new Int32Array(docsIds.length + 1);
-  const cols: number[] = [];
-  const values: number[] = [];
-  const counts = new Map<number, number>();
+  const counts = new Int32Array(nCols);
+  const touched: number[] = [];
+  let cols = new Int32Array(1 << 16);
+  let values = new Float32Array(1 << 16);
+  let nnz = 0;
+  const bump = (a: number, b: number): void => {
+    const slot = lookup.table.find(a, b);
+    if (slot < 0) return;
+    const column = lookup.columnOfSlot[slot];
+    if (counts[column]++ === 0) touched.push(column);
+  };
   docsIds.forEach((ids, doc) => {
-    counts.clear();
-    const bump = (key: number): void => {
-      const column = lookup.get(key);
-      if (column !== undefined) counts.set(column, (counts.get(column) ?? 0) + 1);
-    };
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] === PAD_ID) continue;
-      bump(ids[i]);
-      if (i + 1 < ids.length && ids[i + 1] !== PAD_ID) bump(bigramKey(ids[i], ids[i + 1]));
+      bump(ids[i], UNIGRAM);
+      if (i + 1 < ids.length && ids[i + 1] !== PAD_ID) bump(ids[i], ids[i + 1]);
     }
-    const columns = [...counts.keys()].sort((a, b) => a - b);
-    const weights = columns.map((column) => Math.log(1 + counts.get(column)!) * recipe.idf[column]);
-    const norm = Math.max(Math.sqrt(weights.reduce((s, w) => s + w * w, 0)), recipe.normFloor);
-    columns.forEach((column, i) => {
-      cols.push(column);
-      values.push(weights[i] / norm);
+    touched.sort((a, b) => a - b);
+    let squares = 0;
+    const weights = touched.map((column) => {
+      const w = Math.log(1 + counts[column]) * recipe.idf[column];
+      squares += w * w;
+      return w;
     });
-    rowPtr[doc + 1] = cols.length;
+    const norm = Math.max(Math.sqrt(squares), recipe.normFloor);
+    if (nnz + touched.length > cols.length) {
+      const capacity = Math.max(cols.length * 2, nnz + touched.length);
+      const grownCols = new Int32Array(capacity);
+      grownCols.set(cols);
+      const grownValues = new Float32Array(capacity);
+      grownValues.set(values);
+      cols = grownCols;
+      values = grownValues;
+    }
+    touched.forEach((column, j) => {
+      cols[nnz] = column;
+      values[nnz++] = weights[j] / norm;
+      counts[column] = 0;
+    });
+    touched.length = 0;
+    rowPtr[doc + 1] = nnz;
   });
-  return { rowPtr, cols: Int32Array.from(cols), values: Float32Array.from(values), nCols: recipe.idf.length };
+  return { rowPtr, cols: cols.slice(0, nnz), values: values.slice(0, nnz), nCols };
 }
 
 /** The given rows of a CSR block, in that order, as a new CSR block. */

@@ -2,8 +2,9 @@
 // Formulas: ../shared/notes/domain.md. Every loss returns the mean over examples of (exampleWeight * per-example loss);
 // for multi-label the per-example loss is the mean over classes.
 import type * as tfTypes from '@tensorflow/tfjs';
+import type { TfRuntime } from '../tf/backend.js';
 
-type Tf = typeof tfTypes;
+type Tf = TfRuntime['tf'];
 type Tensor1D = tfTypes.Tensor1D;
 type Tensor2D = tfTypes.Tensor2D;
 type Scalar = tfTypes.Scalar;

@@ -4,6 +4,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedStrategy, TaskKind } from '../../../shared/domain.js';
+import type { LoadEncoderOptions } from '../encoders/index.js';
 import type { HeadArchitecture, HeadWeights } from './heads.js';
 import type { LexicalRecipe } from './lexical.js';
 
@@ -20,6 +21,8 @@ export interface ModelManifest {
   encoder: {
     /** What loadEncoder takes: 'use-lite' or 'hf:<folder>'. */
     spec: string;
+    /** What loadEncoder takes as options (window length, long-document mode). */
+    options: LoadEncoderOptions;
     /** The encoder's identity; a different id means different embeddings, and the head would be meaningless. */
     id: string;
     dim: number;

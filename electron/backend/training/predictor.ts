@@ -7,6 +7,7 @@ import { initTensorflow } from '../tf/backend.js';
 import { headLogits, throwIfAborted, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
 import { columnLookup, transformLexical, type SparseRows } from './lexical.js';
 import { readModelFiles } from './model-files.js';
+import { tokenizeFull } from './token-cache.js';
 
 /** Multi-label default threshold (domain.md) when none was tuned. */
 export const DEFAULT_THRESHOLD = 0.5;
@@ -68,7 +69,7 @@ export function scoreRows(model: ScoringModel, features: FeatureSet, texts: stri
 export async function loadPredictor(modelDir: string): Promise<Predictor> {
   const { manifest, weights, lexical } = await readModelFiles(modelDir);
   await initTensorflow();
-  const encoder = await loadEncoder(manifest.encoder.spec);
+  const encoder = await loadEncoder(manifest.encoder.spec, manifest.encoder.options);
   if (encoder.id !== manifest.encoder.id) {
     await encoder.dispose();
     throw new Error(`model ${modelDir}: trained with encoder '${manifest.encoder.id}', but '${manifest.encoder.spec}' now loads '${encoder.id}'; retrain the model`);
@@ -81,7 +82,7 @@ export async function loadPredictor(modelDir: string): Promise<Predictor> {
     async predict(texts, onProgress, signal) {
       const embeddings = await encoder.embed(texts, onProgress, signal);
       throwIfAborted(signal);
-      const sparse = lexical && lookup ? transformLexical(lexical, await encoder.tokenize(texts), lookup) : undefined;
+      const sparse = lexical && lookup ? transformLexical(lexical, await tokenizeFull(encoder, texts), lookup) : undefined;
       return scoreRows(model, buildFeatures(embeddings, manifest.encoder.dim, sparse), texts);
     },
     dispose: () => encoder.dispose(),

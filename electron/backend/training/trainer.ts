@@ -7,16 +7,17 @@ import { bootstrapF1Intervals, macroF1, multiLabelMetrics, singleLabelMetrics } 
 import { expectedCalibrationError, fitTemperature, tuneThresholds } from '../../../shared/calibration.js';
 import { stratifiedSplit } from '../../../shared/split.js';
 import { nearDuplicateKey } from '../../../shared/text.js';
-import { loadEncoder } from '../encoders/index.js';
+import { loadEncoder, type LoadEncoderOptions } from '../encoders/index.js';
 import { EmbeddingCache, embedWithCache } from '../encoders/cache.js';
 import type { TextEncoder } from '../encoders/types.js';
 import { initTensorflow } from '../tf/backend.js';
-import { fitHead, headLogits, throwIfAborted, yieldToEventLoop, type EpochRecord, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
+import { abortError, fitHead, headLogits, throwIfAborted, yieldToEventLoop, type EpochRecord, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
 import { columnLookup, DEFAULT_LEXICAL_OPTIONS, fitLexical, selectRows, transformLexical, type LexicalOptions, type LexicalRecipe, type SparseRows } from './lexical.js';
 import { writeModelFiles } from './model-files.js';
 import { buildFeatures, decide, probabilitiesFromLogits, scoreRows, type ScoringModel } from './predictor.js';
 import { createEpochSampler, samplingGroups } from './sampling.js';
 import { resolveStrategy } from './strategy.js';
+import { TokenCache, tokenizeWithCache } from './token-cache.js';
 
 export interface TrainExample {
   id: number | string;
@@ -39,6 +40,8 @@ export interface TrainJob {
   settings: TrainSettings;
   /** 'use-lite' or 'hf:<folder>'. */
   encoder: string;
+  /** Encoder options (window length, long-document mode); saved with the model so predict embeds the same way. */
+  encoderOptions?: LoadEncoderOptions;
   /** The embedding cache SQLite file. */
   cacheFile: string;
   /** Where the trained model is written. */
@@ -78,7 +81,8 @@ export const DEFAULT_TUNING: TrainTuning = {
 
 const PROGRESS_INTERVAL_MS = 250;
 const HEARTBEAT_MS = 400;
-const TOKENIZE_CHUNK = 200;
+/** Documents per embedding slice (the signal is checked and events are handled between slices). */
+const EMBED_SLICE = 64;
 
 /** Throttled progress with ETA; a heartbeat re-sends the latest state so the caller never waits > 0.5 s. */
 class ProgressReporter {
@@ -191,17 +195,6 @@ function macroF1Of(task: TaskKind, truth: number[][], predicted: number[][], k: 
     : macroF1(truth.map((t) => indicator(t, k)), predicted.map((p) => indicator(p, k)), k);
 }
 
-async function tokenizeInChunks(encoder: TextEncoder, texts: string[], onChunk: (done: number) => void, signal?: AbortSignal): Promise<number[][]> {
-  const ids: number[][] = [];
-  for (let start = 0; start < texts.length; start += TOKENIZE_CHUNK) {
-    throwIfAborted(signal);
-    ids.push(...(await encoder.tokenize(texts.slice(start, start + TOKENIZE_CHUNK))));
-    onChunk(ids.length);
-    await yieldToEventLoop();
-  }
-  return ids;
-}
-
 function evaluate(
   task: TaskKind,
   labels: string[],
@@ -248,6 +241,7 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
   const progress = new ProgressReporter(onProgress);
   let encoder: TextEncoder | null = null;
   let cache: EmbeddingCache | null = null;
+  let tokenCache: TokenCache | null = null;
   try {
     progress.update('prepare', 0, 1, { message: 'splitting the data' });
     throwIfAborted(signal);
@@ -255,7 +249,7 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
     const { all, classesOf, split } = data;
     const k = job.labels.length;
     const { tf, backend } = await initTensorflow();
-    encoder = await loadEncoder(job.encoder);
+    encoder = await loadEncoder(job.encoder, job.encoderOptions);
     cache = await EmbeddingCache.open(job.cacheFile);
     progress.update('prepare', 1, 1, {
       message: `${split.train.length} train / ${split.val.length} validation / ${split.test.length} test` + (data.droppedAsTestDuplicates ? `; ${data.droppedAsTestDuplicates} training examples dropped as duplicates of test texts` : ''),
@@ -264,19 +258,21 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
     // ---- embed (cached) and tokenize ----
     const embedStart = Date.now();
     const used = [...split.train, ...split.val, ...split.test];
-    const texts = used.map((i) => all[i].text);
-    const embeddings = await embedWithCache(
-      encoder,
-      cache,
-      used.map((i) => ({ text: all[i].text, contentHash: all[i].contentHash })),
-      (p) => progress.update('embed', p.done, p.total, { message: 'embedding documents' }),
-      signal,
-    );
+    const items = used.map((i) => ({ text: all[i].text, contentHash: all[i].contentHash }));
+    // In slices, yielding between them, so a cancel message from the worker's parent is seen within a slice.
+    const embeddings: Float32Array[] = [];
+    for (let start = 0; start < items.length; start += EMBED_SLICE) {
+      throwIfAborted(signal);
+      const slice = items.slice(start, start + EMBED_SLICE);
+      embeddings.push(...(await embedWithCache(encoder, cache, slice, (p) => progress.update('embed', start + p.done, items.length, { message: 'embedding documents' }), signal)));
+      await yieldToEventLoop();
+    }
     const lexicalOn = settings.lexical !== false;
     let lexicalRecipe: LexicalRecipe | null = null;
     let sparseAll: SparseRows | undefined;
     if (lexicalOn) {
-      const ids = await tokenizeInChunks(encoder, texts, (done) => progress.update('embed', done, texts.length, { message: 'tokenizing for lexical features' }), signal);
+      tokenCache = TokenCache.open(job.cacheFile);
+      const ids = await tokenizeWithCache(encoder, tokenCache, items, (done, total) => progress.update('embed', done, total, { message: 'tokenizing for lexical features' }), signal);
       lexicalRecipe = fitLexical(ids.slice(0, split.train.length), tune.lexical);
       sparseAll = transformLexical(lexicalRecipe, ids, columnLookup(lexicalRecipe));
     }
@@ -401,7 +397,7 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
         format: 'finetune-model-v1',
         task: job.task,
         labels: [...job.labels],
-        encoder: { spec: job.encoder, id: encoder.id, dim: encoder.dim },
+        encoder: { spec: job.encoder, options: job.encoderOptions ?? {}, id: encoder.id, dim: encoder.dim },
         head: arch,
         temperature,
         thresholds,
@@ -422,9 +418,14 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       history: fitted.history,
       modelDir: job.modelDir,
     };
+  } catch (error) {
+    // Whatever was interrupted (embedding, a training step), a cancelled run always ends in an AbortError.
+    if (signal?.aborted) throw abortError();
+    throw error;
   } finally {
     progress.stop();
     cache?.close();
+    tokenCache?.close();
     await encoder?.dispose();
   }
 }

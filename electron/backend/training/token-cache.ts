@@ -1,0 +1,103 @@
+// Token ids for the lexical features, cached beside the embeddings (same SQLite file, own table), so a re-train
+// with another strategy neither re-embeds nor re-tokenises: tokenising the SpamAssassin split takes over a minute.
+import Database from 'better-sqlite3';
+import type { TextEncoder } from '../encoders/types.js';
+import { throwIfAborted, yieldToEventLoop } from './heads.js';
+
+/** Longer texts are tokenised in pieces cut at spaces (the tokenizer overflows its stack on ~200k-character texts). */
+const MAX_PIECE_CHARS = 20_000;
+const LOOKUP_CHUNK = 500;
+const TOKENIZE_CHUNK = 64;
+
+/**
+ * Cuts text at single spaces into pieces of at most maxChars (hard cut only where a piece has no space at all).
+ * Exact for SentencePiece-style tokenizers: a space becomes a '▁' word start and no piece spans a word start, so
+ * the ids of the pieces, concatenated, equal the ids of the whole text.
+ */
+export function splitAtSpaces(text: string, maxChars = MAX_PIECE_CHARS): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  while (text.length - start > maxChars) {
+    const space = text.lastIndexOf(' ', start + maxChars);
+    const cut = space > start ? space : start + maxChars;
+    pieces.push(text.slice(start, cut));
+    start = space > start ? cut + 1 : cut;
+  }
+  pieces.push(text.slice(start));
+  return pieces;
+}
+
+/** Full token ids of each text; long texts go through the tokenizer in pieces (splitAtSpaces). */
+export async function tokenizeFull(encoder: TextEncoder, texts: string[]): Promise<Int32Array[]> {
+  const out: Int32Array[] = [];
+  for (const text of texts) {
+    const parts = await encoder.tokenize(text.length <= MAX_PIECE_CHARS ? [text] : splitAtSpaces(text));
+    out.push(Int32Array.from(parts.length === 1 ? parts[0] : parts.flat()));
+  }
+  return out;
+}
+
+export class TokenCache {
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(file: string): TokenCache {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec(`CREATE TABLE IF NOT EXISTS lexical_token_ids (
+      encoder_id TEXT NOT NULL,
+      content_hash TEXT NOT NULL,
+      ids BLOB NOT NULL,
+      PRIMARY KEY (encoder_id, content_hash)
+    ) WITHOUT ROWID`);
+    return new TokenCache(db);
+  }
+
+  get(encoderId: string, hashes: string[]): (Int32Array | null)[] {
+    const found = new Map<string, Int32Array>();
+    for (let start = 0; start < hashes.length; start += LOOKUP_CHUNK) {
+      const chunk = hashes.slice(start, start + LOOKUP_CHUNK);
+      const rows = this.db
+        .prepare(`SELECT content_hash, ids FROM lexical_token_ids WHERE encoder_id = ? AND content_hash IN (${chunk.map(() => '?').join(',')})`)
+        .all(encoderId, ...chunk) as { content_hash: string; ids: Buffer }[];
+      for (const row of rows) {
+        const copy = new Uint8Array(row.ids); // aligned copy: the Buffer may sit at any offset of a shared pool
+        found.set(row.content_hash, new Int32Array(copy.buffer, 0, copy.byteLength / 4));
+      }
+    }
+    return hashes.map((hash) => found.get(hash) ?? null);
+  }
+
+  put(encoderId: string, hashes: string[], ids: Int32Array[]): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO lexical_token_ids (encoder_id, content_hash, ids) VALUES (?, ?, ?)');
+    this.db.transaction(() => hashes.forEach((hash, i) => insert.run(encoderId, hash, Buffer.from(ids[i].buffer, ids[i].byteOffset, ids[i].byteLength))))();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Full (unclipped) token ids of every item, from the cache or the encoder's tokenizer; honours the signal. */
+export async function tokenizeWithCache(
+  encoder: TextEncoder,
+  cache: TokenCache,
+  items: { text: string; contentHash: string }[],
+  onProgress: (done: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<Int32Array[]> {
+  const cached = cache.get(encoder.id, items.map((item) => item.contentHash));
+  const missing = items.map((_, i) => i).filter((i) => !cached[i]);
+  let done = items.length - missing.length;
+  onProgress(done, items.length);
+  for (let start = 0; start < missing.length; start += TOKENIZE_CHUNK) {
+    throwIfAborted(signal);
+    const chunk = missing.slice(start, start + TOKENIZE_CHUNK);
+    const ids = await tokenizeFull(encoder, chunk.map((i) => items[i].text));
+    cache.put(encoder.id, chunk.map((i) => items[i].contentHash), ids);
+    chunk.forEach((i, j) => (cached[i] = ids[j]));
+    done += chunk.length;
+    onProgress(done, items.length);
+    await yieldToEventLoop();
+  }
+  return cached as Int32Array[];
+}

@@ -1,0 +1,147 @@
+// A small real run of the training engine: real e-mails, the shipped encoder, tfjs, a real cache file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_TRAIN_SETTINGS, type TrainProgress } from '../shared/domain.js';
+import { trainClassifier, type TrainExample, type TrainJob } from '../electron/backend/training/trainer.js';
+import { loadPredictor } from '../electron/backend/training/predictor.js';
+import { brownMultiLabel, loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'finetune-trainer-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const cacheFile = path.join(dir, 'embeddings.sqlite');
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** 80 ham, 40 hard ham, 40 spam from the training half, plus 8 synthetic hard-ham variants. */
+function spamSubset(): TrainExample[] {
+  const { train } = loadSpamAssassin();
+  const take = (label: string, n: number) => train.filter((e) => e.label === label).slice(0, n);
+  const real = [...take('ham', 80), ...take('hard_ham', 40), ...take('spam', 40)].map((e, i) => ({
+    id: i,
+    text: e.text,
+    contentHash: hash(e.text),
+    labels: [e.label],
+  }));
+  const synthetic = real
+    .filter((e) => e.labels[0] === 'hard_ham')
+    .slice(0, 8)
+    .map((e, j) => {
+      const text = `${e.text}\n\nRegards, the team (variant ${j})`;
+      return { id: `syn-${j}`, text, contentHash: hash(text), labels: ['hard_ham'], synthetic: true };
+    });
+  return [...real, ...synthetic];
+}
+
+const spamJob = (modelDir: string, strategy: TrainJob['settings']['strategy'] = 'auto'): TrainJob => ({
+  task: 'single_label',
+  labels: [...SPAM_LABELS],
+  examples: spamSubset(),
+  settings: { ...DEFAULT_TRAIN_SETTINGS, strategy, epochs: 25, testFraction: 0.3 },
+  encoder: 'use-lite',
+  cacheFile,
+  modelDir,
+});
+
+test('single-label run on real e-mails: beats chance, complete metrics, synthetic only in training, predictor reproduces probabilities', async () => {
+  const events: TrainProgress[] = [];
+  const job = spamJob(path.join(dir, 'spam-model'));
+  const result = await trainClassifier(job, (p) => events.push(p));
+  const m = result.metrics;
+
+  // Chance macro-F1 for 3 classes is about 0.33; real e-mails with headers stripped are far easier than that.
+  assert.ok(m.f1_macro > 0.7, `macro-F1 ${m.f1_macro}`);
+  assert.equal(m.task, 'single_label');
+  assert.deepEqual(m.labels, SPAM_LABELS);
+  for (const key of ['accuracy', 'f1_macro', 'f1_micro', 'f1_weighted', 'ece'] as const) assert.ok(Number.isFinite(m[key]), key);
+  const supports = SPAM_LABELS.map((label) => m.per_class[label].support);
+  assert.equal(supports.reduce((a, b) => a + b, 0), m.n_test);
+  for (const label of SPAM_LABELS) {
+    const c = m.per_class[label];
+    assert.ok(c.f1Interval && c.f1Interval[0] <= c.f1 + 1e-9 && c.f1 <= c.f1Interval[1] + 1e-9, `${label} interval ${c.f1Interval} around ${c.f1}`);
+  }
+  assert.equal(m.confusion_matrix!.matrix.flat().reduce((a, b) => a + b, 0), m.n_test);
+  assert.equal(m.calibration!.length, 15);
+  assert.ok(m.strategy.auto && m.strategy.auto.reason.length > 0, 'auto records the recommendation followed');
+  assert.ok(m.strategy.temperature! > 0);
+  assert.equal(m.strategy.lexical?.enabled, true);
+  assert.ok(m.seconds.embed >= 0 && m.seconds.train > 0 && m.seconds.eval >= 0);
+  assert.equal(m.n_train + m.n_val + m.n_test, job.examples.length);
+
+  // Splits: disjoint, complete, synthetic examples only in training.
+  const { train, val, test: testIds } = result.split;
+  assert.equal(new Set([...train, ...val, ...testIds]).size, job.examples.length);
+  const synthetic = job.examples.filter((e) => e.synthetic).map((e) => e.id);
+  for (const id of synthetic) assert.ok(train.includes(id) && !val.includes(id) && !testIds.includes(id), `${id} in training only`);
+  assert.equal(result.split.seed, DEFAULT_TRAIN_SETTINGS.seed);
+
+  // Progress: every phase, epochs with loss and validation macro-F1.
+  const phases = new Set(events.map((e) => e.phase));
+  for (const phase of ['prepare', 'embed', 'train', 'calibrate', 'evaluate', 'done']) assert.ok(phases.has(phase as TrainProgress['phase']), phase);
+  assert.ok(events.some((e) => e.phase === 'train' && e.epoch !== undefined && Number.isFinite(e.loss) && e.valMacroF1 !== undefined));
+  assert.equal(result.history.length > 0, true);
+
+  // The saved model reproduces the probabilities computed at the end of training.
+  const predictor = await loadPredictor(result.modelDir);
+  try {
+    const again = await predictor.predict(result.predictions.map((row) => row.text));
+    again.forEach((row, i) => {
+      assert.deepEqual(row.predicted, result.predictions[i].predicted);
+      for (const label of SPAM_LABELS) assert.ok(Math.abs(row.probabilities[label] - result.predictions[i].probabilities[label]) < 1e-9, `row ${i} ${label}`);
+    });
+  } finally {
+    await predictor.dispose();
+  }
+});
+
+test('cancelling during training rejects promptly with an AbortError and writes no model', async () => {
+  const controller = new AbortController();
+  const modelDir = path.join(dir, 'cancelled-model');
+  let phaseAtAbort = '';
+  let eventsAfterAbort = 0;
+  await assert.rejects(
+    trainClassifier(spamJob(modelDir, 'oversample'), (p) => {
+      if (controller.signal.aborted) eventsAfterAbort++;
+      if (p.phase === 'train' && !controller.signal.aborted) {
+        phaseAtAbort = p.phase;
+        controller.abort();
+      }
+    }, controller.signal),
+    (error: Error) => error.name === 'AbortError',
+  );
+  assert.equal(phaseAtAbort, 'train');
+  assert.ok(eventsAfterAbort <= 2, `${eventsAfterAbort} progress events after the abort`);
+  const { existsSync } = await import('node:fs');
+  assert.equal(existsSync(path.join(modelDir, 'manifest.json')), false);
+});
+
+test('multi-label run on Brown passages: sigmoid probabilities, thresholds tuned per label', async () => {
+  const brown = brownMultiLabel({ passagesPerFile: 1 });
+  // Four genres keep the run small; passages with other genres are dropped.
+  const labels = ['adventure', 'government', 'learned', 'news'];
+  const keep = brown.train.filter((e) => e.labels.every((l) => labels.includes(l)));
+  const examples: TrainExample[] = keep.map((e) => ({ id: e.id, text: e.text, contentHash: hash(e.text), labels: e.labels }));
+  const result = await trainClassifier(
+    {
+      task: 'multi_label',
+      labels,
+      examples,
+      settings: { ...DEFAULT_TRAIN_SETTINGS, strategy: 'none', epochs: 30, testFraction: 0.3 },
+      encoder: 'use-lite',
+      cacheFile,
+      modelDir: path.join(dir, 'brown-model'),
+    },
+    () => {},
+  );
+  const m = result.metrics;
+  assert.equal(m.task, 'multi_label');
+  assert.ok(m.thresholds && labels.every((l) => m.thresholds![l] > 0 && m.thresholds![l] < 1), 'a threshold per label');
+  assert.equal(m.confusion_matrix, undefined);
+  assert.ok(m.f1_macro > 0.5, `macro-F1 ${m.f1_macro}`);
+  // Sigmoid, not softmax: per-row probabilities need not sum to 1, and paired passages can get two labels.
+  const sums = result.predictions.map((row) => labels.reduce((s, l) => s + row.probabilities[l], 0));
+  assert.ok(sums.some((s) => Math.abs(s - 1) > 0.05));
+  assert.ok(['bce', 'focal_bce'].includes(m.strategy.loss));
+});
