@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { RunMetrics, TrainSettings } from '../shared/domain.js';
-import { migrate } from '../electron/backend/store/database.js';
-import { LATEST_SCHEMA_VERSION } from '../electron/backend/store/migrations/index.js';
+import { APPLICATION_ID, migrate } from '../electron/backend/store/database.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../electron/backend/store/migrations/index.js';
 import { ProjectFileError, ProjectStore, ProjectVersionError } from '../electron/backend/store/project-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'finetune-store-'));
@@ -72,6 +73,23 @@ describe('project file', () => {
     assert.throws(() => ProjectStore.open(other), /not a Finetune project/);
     assert.deepEqual(readFileSync(other), before);
     assert.throws(() => ProjectStore.open(join(dir, 'missing.ftproj')), /no such project file/);
+  });
+
+  test('a version 1 file is migrated when opened, keeping its data', () => {
+    const file = newFile();
+    const db = raw(file);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    migrate(db, 0, MIGRATIONS.slice(0, 1));
+    db.prepare(`INSERT INTO projects (name, task, created_at) VALUES ('v1', 'single_label', '2026-01-01T00:00:00Z')`).run();
+    db.prepare(`INSERT INTO runs (status, settings, started_at) VALUES ('running', '{}', '2026-01-01T00:00:00Z')`).run();
+    db.close();
+    const store = ProjectStore.open(file);
+    assert.equal(store.info().schemaVersion, LATEST_SCHEMA_VERSION);
+    assert.ok(LATEST_SCHEMA_VERSION >= 2);
+    assert.equal(store.info().name, 'v1');
+    // A version 1 run has no owner process on record, so a run it left running is a crashed one.
+    assert.equal(store.listRuns()[0].status, 'failed');
+    store.close();
   });
 
   test('migrations apply in order, each in a transaction with its user_version', () => {
@@ -228,19 +246,27 @@ describe('runs', () => {
     store.close();
   });
 
-  test('runs left running by a crash become failed with the reason when the project is opened', () => {
+  test('runs whose process died become failed with the reason when the project is opened; live ones stay', () => {
     const file = newFile();
     const store = ProjectStore.create(file, { name: 'crash', task: 'single_label' });
     const done = store.createRun(settings);
     store.finishRun(done, { status: 'cancelled' });
     const crashed = store.createRun(settings);
+    const live = store.createRun(settings); // owned by this process, which is alive
     store.close();
+    const finished = spawnSync(process.execPath, ['-e', '']); // its process id is free once it has exited
+    const db = raw(file);
+    db.prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(finished.pid, crashed);
+    db.close();
+
     const reopened = ProjectStore.open(file);
     const byId = new Map(reopened.listRuns().map((r) => [r.id, r]));
     assert.equal(byId.get(done)?.status, 'cancelled');
     assert.equal(byId.get(crashed)?.status, 'failed');
     assert.match(byId.get(crashed)?.error ?? '', /stopped unexpectedly/);
+    assert.equal(byId.get(live)?.status, 'running');
     assert.equal(reopened.failStaleRuns('again'), 0);
+    reopened.finishRun(live, { status: 'completed' });
     reopened.close();
   });
 });

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations/index.js';
 
 /** Marks a SQLite file as a Finetune project ("FTNE"), so other SQLite files are refused rather than altered. */
-const APPLICATION_ID = 0x46544e45;
+export const APPLICATION_ID = 0x46544e45;
 
 export class ProjectVersionError extends Error {
   constructor(

@@ -184,7 +184,12 @@ export async function importSources(
   }
   if (paths.length === 0) throw new ImportError('Nothing to import: give at least one file or folder.');
   const started = performance.now();
-  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    throw new ImportError('The project is busy: another Finetune window or command is writing to it. Try again when it has finished.');
+  }
   try {
     const writer = recordWriter(db, task, 'imported');
     for await (const event of readSources(paths, options, signal)) {

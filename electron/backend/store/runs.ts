@@ -1,5 +1,6 @@
 // Training runs: their settings, status, metrics, split, history and test-set predictions.
 import type Database from 'better-sqlite3';
+import { uptime } from 'node:os';
 import type { PredictionRow, RunMetrics, RunStatus, RunSummary, TrainSettings } from '../../../shared/domain.js';
 
 export interface RunSplit {
@@ -39,9 +40,19 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
 
 export function createRun(db: Database.Database, settings: TrainSettings): number {
   const info = db
-    .prepare(`INSERT INTO runs (status, settings, started_at) VALUES ('running', ?, ?)`)
-    .run(JSON.stringify(settings), new Date().toISOString());
+    .prepare(`INSERT INTO runs (status, settings, started_at, owner_pid) VALUES ('running', ?, ?, ?)`)
+    .run(JSON.stringify(settings), new Date().toISOString(), process.pid);
   return Number(info.lastInsertRowid);
+}
+
+/** Whether the process that owns a run is still there (signal 0 only checks; EPERM means it exists). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function runRow<K extends string>(db: Database.Database, runId: number, columns: K[]): Record<K, string | null> & { status: RunStatus } {
@@ -79,11 +90,25 @@ export function finishRun(db: Database.Database, runId: number, result: RunResul
   })();
 }
 
-/** Runs still 'running' when a project is opened were cut short by a crash: they become 'failed' with the reason. */
+/**
+ * Runs still 'running' whose owning process has ended were cut short by a crash: they become 'failed' with the
+ * reason. Runs of a live process (this one, or the app training while the CLI looks) are left alone.
+ */
 export function failStaleRuns(db: Database.Database, reason: string): number {
+  const running = db.prepare(`SELECT id, owner_pid AS ownerPid, started_at AS startedAt FROM runs WHERE status = 'running'`).all() as Array<{
+    id: number;
+    ownerPid: number | null;
+    startedAt: string;
+  }>;
+  // A run from before the last boot is stale even if its process id has since been given to another process.
+  const bootedAt = Date.now() - uptime() * 1000;
+  const stale = running
+    .filter((r) => r.ownerPid === null || Date.parse(r.startedAt) < bootedAt || !processAlive(r.ownerPid))
+    .map((r) => r.id);
+  if (stale.length === 0) return 0;
   return db
-    .prepare(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE status = 'running'`)
-    .run(reason, new Date().toISOString()).changes;
+    .prepare(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id IN (SELECT value FROM json_each(?))`)
+    .run(reason, new Date().toISOString(), JSON.stringify(stale)).changes;
 }
 
 export function listRuns(db: Database.Database): RunSummary[] {

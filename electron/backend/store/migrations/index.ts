@@ -1,6 +1,7 @@
 // Every schema migration, in order. A new schema version adds one file and one line here; never edit a shipped one.
 import type Database from 'better-sqlite3';
 import { initialSchema } from './0001_initial.js';
+import { runOwner } from './0002_run_owner.js';
 
 export interface Migration {
   /** The user_version the file has after this migration. */
@@ -8,6 +9,6 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
