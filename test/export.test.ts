@@ -1,6 +1,7 @@
-// Export parity on a really trained model: the tiny random BERT (a local Hugging Face folder) as the encoder,
+// Export parity on really trained models: the tiny random BERT (a local Hugging Face folder) as the encoder,
 // trained on SpamAssassin bodies with the app's trainer, exported, then run in onnxruntime-node and in
-// @huggingface/transformers' pipeline, compared with the app's own predictor on 500 test documents.
+// @huggingface/transformers' pipeline, compared with the app's own predictor on 500 test documents; and the
+// shipped USE-lite encoder (slower: fewer documents here, all 500 in bench/onnx.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -15,6 +16,7 @@ import { loadPredictor } from '../electron/backend/training/predictor.js';
 import { exportModel, MODEL_FILE, QUANTIZED_MODEL_FILE } from '../electron/backend/export/index.js';
 import { loadOnnxPredictor } from '../electron/backend/export/onnx-predictor.js';
 import { checkOnnxModel } from '../electron/backend/export/onnx-checker.js';
+import { compareRows } from '../electron/backend/export/verify.js';
 import { brownMultiLabel, loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
 import { writeTinyBert } from './fixtures/tiny-bert.js';
 
@@ -35,7 +37,7 @@ const spread = <T>(items: T[], n: number): T[] => items.filter((_, i) => i % Mat
 
 interface TrainedModel { runDir: string; modelDir: string; testTexts: string[] }
 
-async function trainTinyBertModel(name: string, task: TaskKind, labels: string[], train: TrainExample[], test: TrainExample[], settings: Partial<TrainSettings>): Promise<TrainedModel> {
+async function trainModel(name: string, encoder: string, task: TaskKind, labels: string[], train: TrainExample[], test: TrainExample[], settings: Partial<TrainSettings>): Promise<TrainedModel> {
   const runDir = path.join(root, name);
   const result = await trainClassifier({
     task,
@@ -43,22 +45,12 @@ async function trainTinyBertModel(name: string, task: TaskKind, labels: string[]
     examples: train,
     test,
     settings: { ...DEFAULT_TRAIN_SETTINGS, epochs: 12, ...settings },
-    encoder: `hf:${bert}`,
+    encoder,
     cacheFile: path.join(runDir, 'cache.sqlite'),
     modelDir: path.join(runDir, 'model'),
   }, () => {}, undefined, { bootstrapIterations: 50, lexical: { maxFeatures: 3000, minDocumentFrequency: 2 } });
   await writeRunArtifacts(runDir, result.metrics, result.predictions);
   return { runDir, modelDir: result.modelDir, testTexts: test.map((e) => e.text) };
-}
-
-function compare(reference: PredictionRow[], exported: PredictionRow[], labels: string[]): { maxDiff: number; sameLabels: number } {
-  let maxDiff = 0;
-  let sameLabels = 0;
-  reference.forEach((row, i) => {
-    for (const label of labels) maxDiff = Math.max(maxDiff, Math.abs(row.probabilities[label] - exported[i].probabilities[label]));
-    if (row.predicted.join('|') === exported[i].predicted.join('|')) sameLabels++;
-  });
-  return { maxDiff, sameLabels };
 }
 
 async function assertCheckerPasses(t: { diagnostic: (m: string) => void }, file: string) {
@@ -81,7 +73,7 @@ before(async () => {
   const train = SPAM_LABELS.flatMap((label) => spread(corpus.train.filter((e) => e.label === label), label === 'ham' ? 200 : 100))
     .map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
   const test = spread(corpus.test, PARITY_DOCS).map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
-  spam = await trainTinyBertModel('spam', 'single_label', SPAM_LABELS, train, test, { strategy: 'weighted' });
+  spam = await trainModel('spam', `hf:${bert}`, 'single_label', SPAM_LABELS, train, test, { strategy: 'weighted' });
   spamExport = path.join(root, 'spam-export');
   await exportModel(spam.modelDir, spamExport, { quantize: true });
   const predictor = await loadPredictor(spam.modelDir);
@@ -117,7 +109,7 @@ test(`onnxruntime-node on the export gives the app's probabilities (≤ 1e-4) an
   const onnx = await loadOnnxPredictor(spamExport);
   const exported = await onnx.predict(spam.testTexts);
   await onnx.dispose();
-  const { maxDiff, sameLabels } = compare(reference, exported, SPAM_LABELS);
+  const { maxAbsDiff: maxDiff, sameLabels } = compareRows(reference, exported);
   assert.ok(maxDiff <= 1e-4, `max abs probability difference ${maxDiff}`);
   assert.equal(sameLabels, PARITY_DOCS);
   // The model really learned something, so parity is not trivially met by constant outputs.
@@ -128,7 +120,7 @@ test('the int8 export stays close to the float model', async (t) => {
   const quantized = await loadOnnxPredictor(spamExport, { quantized: true });
   const rows = await quantized.predict(spam.testTexts);
   await quantized.dispose();
-  const { maxDiff, sameLabels } = compare(reference, rows, SPAM_LABELS);
+  const { maxAbsDiff: maxDiff, sameLabels } = compareRows(reference, rows);
   t.diagnostic(`int8: max abs probability difference ${maxDiff.toFixed(4)}, same label on ${sameLabels}/${PARITY_DOCS}`);
   assert.ok(maxDiff < 0.1, `int8 drifted by ${maxDiff}`);
   assert.ok(sameLabels >= 0.95 * PARITY_DOCS, `int8 changed ${PARITY_DOCS - sameLabels} labels`);
@@ -154,7 +146,7 @@ test('multi-label with an MLP head: sigmoid, tuned thresholds and parity', async
     .map((e) => ({ ...e, labels: e.labels.filter((l) => labels.includes(l)) }))
     .filter((e) => e.labels.length > 0)
     .map((e) => example(e.id, e.text, e.labels));
-  const model = await trainTinyBertModel('brown', 'multi_label', labels, keep(brown.train), keep(brown.test), { head: 'mlp', strategy: 'none' });
+  const model = await trainModel('brown', `hf:${bert}`, 'multi_label', labels, keep(brown.train), keep(brown.test), { head: 'mlp', strategy: 'none' });
   const out = path.join(root, 'brown-export');
   await exportModel(model.modelDir, out);
   const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
@@ -165,7 +157,7 @@ test('multi-label with an MLP head: sigmoid, tuned thresholds and parity', async
   const expected = await app.predict(model.testTexts);
   const actual = await onnx.predict(model.testTexts);
   await Promise.all([app.dispose(), onnx.dispose()]);
-  const { maxDiff, sameLabels } = compare(expected, actual, labels);
+  const { maxAbsDiff: maxDiff, sameLabels } = compareRows(expected, actual);
   assert.ok(maxDiff <= 1e-4, `max abs probability difference ${maxDiff}`);
   assert.equal(sameLabels, model.testTexts.length);
 });
@@ -180,4 +172,38 @@ test('export errors name the folder and the reason', async () => {
   await cp(spam.modelDir, moved, { recursive: true });
   writeFileSync(path.join(moved, 'manifest.json'), JSON.stringify({ ...manifest, encoder: { ...manifest.encoder, id: 'hf:tiny-bert:0000000000000000' } }));
   await assert.rejects(exportModel(moved, path.join(root, 'y')), /trained with encoder 'hf:tiny-bert:0000000000000000'/);
+});
+
+test('USE-lite: the export holds the whole shipped encoder and matches the app (tfjs) on SpamAssassin bodies', async (t) => {
+  const corpus = loadSpamAssassin();
+  const train = SPAM_LABELS.flatMap((label) => spread(corpus.train.filter((e) => e.label === label), 30))
+    .map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
+  const test = [...spread(corpus.test, 60).map((e) => example(`${e.group}/${e.id}`, e.text, [e.label])), example('empty', '', ['ham'])];
+  const model = await trainModel('use-lite', 'use-lite', 'single_label', SPAM_LABELS, train, test, { strategy: 'weighted', epochs: 8 });
+  const out = path.join(root, 'use-lite-export');
+  await exportModel(model.modelDir, out, { quantize: true });
+  await assertCheckerPasses(t, path.join(out, MODEL_FILE));
+  await assertCheckerPasses(t, path.join(out, QUANTIZED_MODEL_FILE));
+
+  const app = await loadPredictor(model.modelDir);
+  const expected = await app.predict(model.testTexts);
+  await app.dispose();
+  const onnx = await loadOnnxPredictor(out);
+  const { maxAbsDiff, sameLabels } = compareRows(expected, await onnx.predict(model.testTexts));
+  await onnx.dispose();
+  assert.ok(maxAbsDiff <= 1e-4, `max abs probability difference ${maxAbsDiff}`);
+  assert.equal(sameLabels, model.testTexts.length);
+
+  const int8 = await loadOnnxPredictor(out, { quantized: true });
+  const quantized = compareRows(expected, await int8.predict(model.testTexts));
+  await int8.dispose();
+  t.diagnostic(`USE-lite int8: max abs probability difference ${quantized.maxAbsDiff.toFixed(4)}, same label on ${quantized.sameLabels}/${model.testTexts.length}`);
+  assert.ok(quantized.sameLabels >= 0.9 * model.testTexts.length);
+
+  const { pipeline, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  const classify = await pipeline('text-classification', out, { dtype: 'fp32' });
+  const results = (await classify(model.testTexts.slice(0, 10))) as { label: string }[];
+  await classify.dispose();
+  assert.deepEqual(results.map((r) => r.label), expected.slice(0, 10).map((r) => r.predicted[0]));
 });

@@ -5,6 +5,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunMetrics } from '../../../shared/domain.js';
 import { hfEncoderId } from '../encoders/hf.js';
+import { LONG_DOC_MODES } from '../encoders/long-docs.js';
+import { writeTokenizerFiles } from '../encoders/tokenizer.js';
+import { USE_LITE_MAX_TOKENS, useLiteEncoderId, type UseLiteOptions } from '../encoders/use-lite.js';
+import { loadUseLiteWeights } from '../encoders/use-lite-model.js';
+import { buildUseLiteOnnx, USE_LITE_ONNX_OPSET } from '../encoders/use-lite-onnx.js';
 import { readModelFiles, type ModelFiles } from '../training/model-files.js';
 import { buildClassifierGraph, hfEncoderGraph, type EncoderGraph } from './graph.js';
 import { renderModelCard } from './model-card.js';
@@ -65,14 +70,24 @@ async function hfEncoderExport(folder: string, expectedId: string): Promise<Enco
   };
 }
 
-async function useLiteEncoderExport(): Promise<EncoderExport> {
-  const { buildUseLiteOnnx, USE_LITE_ONNX_OPSET } = await import('../encoders/use-lite-onnx.js');
-  const { writeTokenizerFiles } = await import('../encoders/tokenizer.js');
+/** The USE-lite settings (window size, long-document rule) whose encoder id the model was trained with. */
+function useLiteOptionsOf(expectedId: string): UseLiteOptions {
+  const { version } = loadUseLiteWeights();
+  for (const longDocs of LONG_DOC_MODES) {
+    for (let maxTokens = 1; maxTokens <= USE_LITE_MAX_TOKENS; maxTokens++) {
+      if (useLiteEncoderId(version, { maxTokens, longDocs }) === expectedId) return { maxTokens, longDocs };
+    }
+  }
+  throw new Error(`export: the model was trained with encoder '${expectedId}', which this version of the app (USE-lite ${version}) cannot rebuild; retrain the model`);
+}
+
+async function useLiteEncoderExport(expectedId: string): Promise<EncoderExport> {
+  const options = useLiteOptionsOf(expectedId);
   return {
     graph: {
       opset: USE_LITE_ONNX_OPSET,
-      description: 'Universal Sentence Encoder lite (512-d, SentencePiece unigram tokenizer), converted to ONNX',
-      append: (b, inputIds, attentionMask) => buildUseLiteOnnx(b, inputIds, attentionMask),
+      description: `Universal Sentence Encoder lite (512-d, SentencePiece unigram tokenizer; ${options.longDocs} to windows of ${options.maxTokens} ids), converted to ONNX`,
+      append: (b, inputIds, attentionMask) => buildUseLiteOnnx(b, inputIds, attentionMask, options),
     },
     // transformers.js needs a known model_type to pick a sequence-classification wrapper; the graph is self-contained.
     modelType: 'bert',
@@ -87,7 +102,7 @@ async function useLiteEncoderExport(): Promise<EncoderExport> {
 function encoderExport(files: ModelFiles): Promise<EncoderExport> {
   const { spec, id } = files.manifest.encoder;
   if (spec.startsWith('hf:')) return hfEncoderExport(spec.slice(3), id);
-  if (spec === 'use-lite') return useLiteEncoderExport();
+  if (spec === 'use-lite') return useLiteEncoderExport(id);
   throw new Error(`export: unknown encoder '${spec}' in the model manifest`);
 }
 

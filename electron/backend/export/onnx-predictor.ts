@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
+import { loadUseLiteTokenizer } from '../encoders/tokenizer.js';
 import { throwIfAborted } from '../training/heads.js';
 import { decide, type Predictor } from '../training/predictor.js';
 import { ATTENTION_MASK, INPUT_IDS, PROBABILITIES } from './graph.js';
@@ -23,6 +24,7 @@ interface ExportConfig {
   id2label: Record<string, string>;
   problem_type: 'single_label_classification' | 'multi_label_classification';
   thresholds: Record<string, number> | null;
+  finetune?: { encoder?: { spec?: string } };
 }
 
 /** True when the folder looks like an export (so `predict --model` can take either kind of folder). */
@@ -44,6 +46,11 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
   env.allowLocalModels = true;
   const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   const padId = typeof tokenizer.pad_token_id === 'number' ? tokenizer.pad_token_id : 0;
+  // A USE-lite export tokenises through the app's own tokenizer module: the same tokenizer.json definition, plus
+  // whatever it does for texts too long for transformers.js in one piece, so the ids match the app's exactly.
+  const encode = config.finetune?.encoder?.spec === 'use-lite'
+    ? (await loadUseLiteTokenizer()).encode
+    : (text: string) => tokenizer.encode(text);
   const session = await ort.InferenceSession.create(modelPath, {
     intraOpNumThreads: opts.threads ?? 0,
     graphOptimizationLevel: 'all',
@@ -70,7 +77,7 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
     task,
     labels,
     async predict(texts, onProgress, signal): Promise<PredictionRow[]> {
-      const ids = texts.map((text) => tokenizer.encode(text));
+      const ids = texts.map(encode);
       const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
       const probabilities: number[][] = new Array(texts.length);
       for (let start = 0; start < order.length; start += batchSize) {
