@@ -11,7 +11,7 @@ const SHOWN_ISSUES = 20;
 
 interface ImportCliOptions {
   project: string;
-  data: string[];
+  data?: string[];
   textCol?: string;
   labelCol?: string;
   multiLabel?: boolean;
@@ -22,13 +22,13 @@ interface ImportCliOptions {
   allIssues?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function importCommand(): Command {
   return new Command('import')
     .description('import documents (CSV, TSV, JSONL, a folder of label folders, .txt .md .eml .html .pdf .docx) into a project')
     .addOption(projectOption())
-    .addOption(new Option('--data <path>', 'a file or folder to import (repeat for several)').argParser(collect).default([]))
+    .addOption(new Option('--data <path>', 'a file or folder to import (repeat for several)').argParser(collect))
     .option('--text-col <column>', 'column (CSV/TSV) or field (JSONL) holding the text')
     .option('--label-col <column>', 'column or field holding the label(s); without it documents are imported unlabeled')
     .option('--multi-label', 'documents may carry several labels (a new project becomes multi-label)')
@@ -43,8 +43,9 @@ export function importCommand(): Command {
 }
 
 async function runImport(opts: ImportCliOptions): Promise<number> {
-  if (opts.data.length === 0) throw new UsageError('Nothing to import: give --data FILE_OR_FOLDER (repeatable).');
-  for (const path of opts.data) {
+  const data = opts.data ?? [];
+  if (data.length === 0) throw new UsageError('Nothing to import: give --data FILE_OR_FOLDER (repeatable).');
+  for (const path of data) {
     if (!existsSync(path)) throw new UsageError(`--data ${path}: no such file or folder.`);
   }
   if (opts.labelSep !== undefined && opts.labelSep.length === 0) throw new UsageError('--label-sep cannot be empty.');
@@ -67,7 +68,7 @@ async function runImport(opts: ImportCliOptions): Promise<number> {
   const interrupt = interruptSignal();
   const progress = progressPrinter();
   try {
-    const report = await store.importSources(opts.data, options, progress.update, interrupt.signal);
+    const report = await store.importSources(data, options, progress.update, interrupt.signal);
     progress.end();
     process.stdout.write(formatReport(report, store.file, Boolean(opts.allIssues)));
     keepProject ||= report.imported > 0;
