@@ -53,7 +53,10 @@ export class Wizard {
     api.on('train:progress', (p) => this.#onProgress(p));
     api.on('train:finished', (f) => {
       if (f.status === 'completed') this.selectedRunId = f.runId;
-      if (f.status === 'failed') this.notice = { kind: 'error', text: `Training run ${f.runId} failed: ${f.error ?? 'no reason given'}.` };
+      // On the Train step the run's card says it already; elsewhere the user would not see it.
+      if (f.status === 'failed' && this.step !== 'train') {
+        this.notice = { kind: 'error', text: `Training run ${f.runId} failed: ${f.error ?? 'no reason given'}. Open "Train" to see it.` };
+      }
       void this.refreshRuns();
     });
   }

@@ -1,0 +1,122 @@
+// Helpers the wizard specs share: the backend API from the test's side (to check what the page shows against
+// what the backend stored), screenshots, and the steps every path goes through after the data is in.
+import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { RequestArg, RequestChannel, RequestResult } from '../../shared/api.js';
+
+export const SCREENS_DIR = join(import.meta.dirname, '..', '..', 'e2e-artifacts', 'screens');
+
+/** Calls the host's API as the page does (docs/ARCHITECTURE.md "Browser host protocol"). */
+export async function callApi<C extends RequestChannel>(pageUrl: string, channel: C, arg: RequestArg<C>): Promise<RequestResult<C>> {
+  const url = new URL(pageUrl);
+  const socket = new WebSocket(`ws://${url.host}/api`, { headers: { Origin: url.origin } });
+  try {
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    socket.send(JSON.stringify({ token: url.searchParams.get('token') }));
+    socket.send(JSON.stringify({ id: 1, channel, arg }));
+    return await new Promise((resolve, reject) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        if (message.id !== 1) return;
+        if (message.ok) resolve(message.result);
+        else reject(new Error(`${channel}: ${message.error.message}`));
+      });
+      socket.once('close', (code) => reject(new Error(`${channel}: socket closed (${code})`)));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENS_DIR, { recursive: true });
+  // From the top, so the sticky sidebar sits where a user would see it.
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.screenshot({ path: join(SCREENS_DIR, `${name}.png`), fullPage: true });
+}
+
+export async function heading(page: Page, name: string): Promise<void> {
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+}
+
+/** The label counts and the imbalance review the page shows equal the backend's. */
+export async function checkReview(page: Page, url: string): Promise<void> {
+  const review = await callApi(url, 'review:imbalance', undefined);
+  await expect(page.getByTestId('review-documents')).toHaveText(String(review.documents));
+  await expect(page.getByTestId('review-labeled')).toHaveText(String(review.labeled));
+  await expect(page.getByTestId('review-unlabeled')).toHaveText(String(review.unlabeled));
+  for (const c of review.classes) {
+    await expect(page.getByTestId('class-counts').locator(`li[data-label="${c.label}"] [data-testid="class-count"]`)).toHaveText(String(c.count));
+  }
+  expect(review.recommendation, 'the backend recommends a strategy').not.toBeNull();
+  await expect(page.getByTestId('recommendation-reason')).toHaveText(review.recommendation!.reason);
+  await expect(page.getByTestId('recommendation-basis').locator('li')).toHaveText(review.recommendation!.basis);
+}
+
+/**
+ * Strategy -> train -> results -> use, from the Balance step. Fewer epochs keep the spec quick;
+ * every other setting is the recommended default.
+ */
+export async function trainAndInspect(page: Page, url: string, prefix: number): Promise<void> {
+  const shot = (n: number, name: string) => screenshot(page, `${String(prefix + n).padStart(2, '0')}-${name}`);
+  const review = await callApi(url, 'review:imbalance', undefined);
+
+  await page.getByRole('button', { name: 'Next: choose a strategy' }).click();
+  await heading(page, 'Training strategy');
+  await expect(page.locator(`label[data-strategy="${review.recommendation!.strategy}"] input`)).toBeChecked();
+  await expect(page.locator(`label[data-strategy="${review.recommendation!.strategy}"]`)).toContainText('Recommended');
+  await page.getByText('Advanced settings').click();
+  await page.getByLabel('Epochs at most').fill('15');
+  await shot(0, 'strategy');
+
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await heading(page, 'Training');
+  const status = page.getByTestId('train-status');
+  await expect(status).toHaveAttribute('data-status', 'running');
+  // The first finished epoch draws the curve: wait for the app's own progress, not a clock (or for the run to end).
+  const ended = page.locator('[data-testid="train-status"]:not([data-status="running"])');
+  await expect(page.getByRole('img', { name: /Validation macro-F1: .* after epoch/ }).or(ended).first()).toBeVisible({ timeout: 10 * 60_000 });
+  await shot(1, 'train');
+  await expect(ended).toBeVisible({ timeout: 10 * 60_000 });
+  await expect(status, await status.innerText()).toHaveAttribute('data-status', 'completed');
+  await shot(2, 'train-done');
+
+  await page.getByRole('button', { name: 'See the results' }).click();
+  await heading(page, 'Results');
+  const runs = await callApi(url, 'runs:list', undefined);
+  const runId = Math.max(...runs.filter((r) => r.status === 'completed').map((r) => r.id));
+  const metrics = await callApi(url, 'runs:metrics', { runId });
+  await expect(page.getByTestId('macro-f1')).toHaveText(metrics.f1_macro.toFixed(2));
+  await expect(page.getByTestId('accuracy')).toHaveText(metrics.accuracy.toFixed(2));
+  await expect(page.getByTestId('trust')).toContainText(`on ${metrics.n_test} test documents`);
+  for (const label of metrics.labels) {
+    const m = metrics.per_class[label];
+    const row = page.getByTestId('per-class').locator(`tr[data-label="${label}"]`);
+    await expect(row.locator('[data-metric="precision"]')).toHaveText(m.undefinedPrecision ? 'undefined' : m.precision.toFixed(2));
+    await expect(row.locator('[data-metric="recall"]')).toHaveText(m.undefinedRecall ? 'undefined' : m.recall.toFixed(2));
+    await expect(row.locator('[data-metric="f1"]')).toHaveText(m.undefinedPrecision && m.undefinedRecall ? 'undefined' : m.f1.toFixed(2));
+    await expect(row.locator('[data-metric="support"]')).toContainText(String(m.support));
+    if (m.smallSupport) await expect(row.locator('[data-metric="support"]')).toContainText('too few to trust');
+  }
+  // Clicking a cell of the confusion matrix lists exactly its documents.
+  const matrix = metrics.confusion_matrix!;
+  const [t, p] = [0, Math.min(1, matrix.labels.length - 1)];
+  const cellName = `${matrix.matrix[t][p]} documents of class ${matrix.labels[t]} predicted as ${matrix.labels[p]}. Show them.`;
+  await page.getByRole('button', { name: cellName }).click();
+  await expect(page.getByTestId('cell-documents').getByTestId('prediction')).toHaveCount(matrix.matrix[t][p]);
+  await shot(3, 'results');
+
+  await page.getByRole('button', { name: 'Next: use the model' }).click();
+  await heading(page, 'Use the model');
+  const text = 'Congratulations! You have been selected to receive a FREE cruise. Click here now to claim your prize, limited offer.';
+  await page.getByLabel('One or more documents').fill(text);
+  await page.getByRole('button', { name: 'Classify', exact: true }).click();
+  const expected = await callApi(url, 'predict:texts', { runId, texts: [text] });
+  await expect(page.getByTestId('predictions').getByTestId('predicted')).toHaveText(expected[0].predicted.join(', '));
+  await shot(4, 'use');
+}

@@ -1,0 +1,40 @@
+// The whole wizard on the bundled sample project: what the user sees equals what the backend computed and stored.
+import { expect, test } from '@playwright/test';
+import { startTestHost } from './support/host.js';
+import { callApi, checkReview, heading, screenshot, trainAndInspect } from './support/wizard.js';
+
+let host: Awaited<ReturnType<typeof startTestHost>>;
+test.beforeAll(async () => {
+  host = await startTestHost();
+});
+test.afterAll(async () => {
+  await host?.close();
+});
+
+test('sample project: taxonomy, review, strategy, train, results, predict', async ({ page }) => {
+  await page.goto(host.url);
+  await heading(page, 'Projects');
+  await expect(page.getByText('No recent projects yet')).toBeVisible();
+  await screenshot(page, '01-projects');
+
+  await page.getByRole('button', { name: 'Open sample project' }).click();
+  await heading(page, 'Labels');
+  const labels = await callApi(host.url, 'labels:list', undefined);
+  expect(labels.length).toBeGreaterThanOrEqual(2);
+  for (const label of labels) {
+    await expect(page.locator(`tr[data-label="${label.name}"] [data-testid="label-count"]`)).toHaveText(String(label.count));
+  }
+  await screenshot(page, '02-taxonomy');
+
+  await page.getByRole('button', { name: 'Next: label & review documents' }).click();
+  await heading(page, 'Label & review');
+  await expect(page.getByTestId('doc-card')).toContainText('Document 1 of');
+  await screenshot(page, '03-label');
+
+  await page.getByRole('button', { name: 'Next: check the balance' }).click();
+  await heading(page, 'Balance between classes');
+  await checkReview(page, host.url);
+  await screenshot(page, '04-review');
+
+  await trainAndInspect(page, host.url, 5);
+});
