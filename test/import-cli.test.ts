@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ImbalanceReview } from '../shared/domain.js';
+import { ProjectStore } from '../electron/backend/store/project-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'finetune-import-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,10 +26,14 @@ function finetune(...args: string[]): Promise<CliResult> {
   });
 }
 
-async function review(project: string): Promise<ImbalanceReview> {
-  const result = await finetune('inspect', '--project', project, '--json');
-  assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout) as ImbalanceReview;
+/** The review read in-process (fewer process starts); `finetune inspect` itself is run where its output matters. */
+function review(project: string): ImbalanceReview {
+  const store = ProjectStore.open(join(dir, project));
+  try {
+    return store.review();
+  } finally {
+    store.close();
+  }
 }
 
 const countsOf = (r: ImbalanceReview) => Object.fromEntries(r.classes.map((c) => [c.label, c.count]));
@@ -58,7 +63,7 @@ describe('finetune import (CSV)', () => {
     assert.match(result.stdout, /skipped tickets\.csv:7: empty text/);
     assert.match(result.stderr, /importing tickets\.csv/);
 
-    const r = await review('tickets.ftproj');
+    const r = review('tickets.ftproj');
     assert.equal(r.documents, 5);
     assert.equal(r.unlabeled, 1);
     assert.deepEqual(countsOf(r), { billing: 2, bug: 2 });
@@ -71,7 +76,7 @@ describe('finetune import (CSV)', () => {
     const result = await finetune('import', '--project', 'tickets.ftproj', '--data', 'tickets.csv', '--text-col', 'body', '--label-col', 'category');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /imported: 0 {2}skipped: 8 {2}failed: 0/);
-    assert.equal((await review('tickets.ftproj')).documents, 5);
+    assert.equal(review('tickets.ftproj').documents, 5);
   });
 
   test('long issue lists are cut at 20 unless --all-issues', async () => {
@@ -100,7 +105,7 @@ describe('finetune import (JSONL, folders)', () => {
     const result = await finetune('import', '--project', 'tags.ftproj', '--data', 'tags.jsonl', '--label-col', 'tags', '--multi-label', '--label-sep', '|');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /imported: 4 {2}skipped: 0 {2}failed: 0/);
-    const r = await review('tags.ftproj');
+    const r = review('tags.ftproj');
     assert.equal(r.task, 'multi_label');
     assert.deepEqual(countsOf(r), { bug: 2, performance: 1, feature: 1 });
     assert.equal(r.unlabeled, 1);
@@ -114,7 +119,7 @@ describe('finetune import (JSONL, folders)', () => {
     const result = await finetune('import', '--project', 'tickets.ftproj', '--data', 'tags.jsonl', '--label-col', 'tags', '--multi-label');
     assert.equal(result.code, 1);
     assert.match(result.stderr, /single-label but the data is multi-label/);
-    assert.equal((await review('tickets.ftproj')).documents, 5);
+    assert.equal(review('tickets.ftproj').documents, 5);
   });
 
   test('a one-class folder imports, and the review says training needs two classes', async () => {
@@ -126,8 +131,11 @@ describe('finetune import (JSONL, folders)', () => {
     assert.match(result.stdout, /imported: 2 {2}skipped: 0 {2}failed: 0/);
     assert.match(result.stdout, /new labels: spam/);
     const text = await finetune('inspect', '--project', 'mail.ftproj');
+    assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /Training needs at least two classes with examples; found 1/);
-    const r = await review('mail.ftproj');
+    const json = await finetune('inspect', '--project', 'mail.ftproj', '--json');
+    const r = JSON.parse(json.stdout) as ImbalanceReview;
+    assert.equal(r.documents, 2);
     assert.equal(r.recommendation, null);
     assert.equal(r.imbalanceRatio, null);
   });
