@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { throwIfAborted } from '../training/heads.js';
+import { inLengthBatches, padBatch } from '../onnx/batching.js';
 import type { EmbedProgress, TextEncoder } from './types.js';
 
 export type HfPoolingMode = 'mean' | 'cls';
@@ -175,22 +175,16 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
 
   /** Runs the model on id lists already clipped to maxLength and pools each. */
   async function embedBatch(clipped: number[][]): Promise<Float32Array[]> {
-    const seq = Math.max(1, ...clipped.map((row) => row.length));
-    const inputIds = new BigInt64Array(clipped.length * seq).fill(BigInt(settings.padId));
-    const mask = new BigInt64Array(clipped.length * seq);
-    clipped.forEach((row, r) => row.forEach((tokenId, t) => {
-      inputIds[r * seq + t] = BigInt(tokenId);
-      mask[r * seq + t] = 1n;
-    }));
+    const { inputIds, attentionMask, dims } = padBatch(clipped, settings.padId);
     const outputs = await model({
-      input_ids: new Tensor('int64', inputIds, [clipped.length, seq]),
-      attention_mask: new Tensor('int64', mask, [clipped.length, seq]),
+      input_ids: new Tensor('int64', inputIds, dims),
+      attention_mask: new Tensor('int64', attentionMask, dims),
     });
     const states = outputs.last_hidden_state;
     if (!states) throw new Error(`${settings.modelPath}: the model has no last_hidden_state output`);
     const hidden = states.dims[2];
     const data = states.data as Float32Array;
-    return clipped.map((row, r) => poolHiddenStates(data, r * seq * hidden, row.length, hidden, settings));
+    return clipped.map((row, r) => poolHiddenStates(data, r * dims[1] * hidden, row.length, hidden, settings));
   }
 
   // config.json's hidden_size is optional: measure the width on a one-word text when it is absent.
@@ -201,19 +195,9 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
     backend: 'onnxruntime-cpu (transformers.js)',
     settings,
     tokenize,
-    async embed(texts: string[], onProgress?: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<Float32Array[]> {
-      const ids = texts.map(leadingIds);
+    embed(texts: string[], onProgress?: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<Float32Array[]> {
       // Similar lengths share a batch, so little time goes to padding.
-      const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
-      const vectors: Float32Array[] = new Array(texts.length);
-      for (let start = 0; start < order.length; start += batchSize) {
-        throwIfAborted(signal);
-        const batch = order.slice(start, start + batchSize);
-        const pooled = await embedBatch(batch.map((i) => ids[i]));
-        batch.forEach((i, k) => { vectors[i] = pooled[k]; });
-        onProgress?.({ done: Math.min(start + batchSize, order.length), total: order.length });
-      }
-      return vectors;
+      return inLengthBatches(texts.map(leadingIds), batchSize, embedBatch, onProgress, signal);
     },
     async dispose() {
       await model.dispose();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
 import { loadUseLiteTokenizer } from '../encoders/tokenizer.js';
-import { throwIfAborted } from '../training/heads.js';
+import { inLengthBatches, padBatch } from '../onnx/batching.js';
 import { decide, type Predictor } from '../training/predictor.js';
 import { ATTENTION_MASK, INPUT_IDS, PROBABILITIES } from './graph.js';
 import { MODEL_FILE, QUANTIZED_MODEL_FILE } from './index.js';
@@ -58,16 +58,10 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
   const batchSize = opts.batchSize ?? 16;
 
   async function probabilitiesOf(ids: number[][]): Promise<number[][]> {
-    const seq = Math.max(1, ...ids.map((row) => row.length));
-    const inputIds = new BigInt64Array(ids.length * seq).fill(BigInt(padId));
-    const mask = new BigInt64Array(ids.length * seq);
-    ids.forEach((row, r) => row.forEach((id, t) => {
-      inputIds[r * seq + t] = BigInt(id);
-      mask[r * seq + t] = 1n;
-    }));
+    const { inputIds, attentionMask, dims } = padBatch(ids, padId);
     const out = await session.run({
-      [INPUT_IDS]: new ort.Tensor('int64', inputIds, [ids.length, seq]),
-      [ATTENTION_MASK]: new ort.Tensor('int64', mask, [ids.length, seq]),
+      [INPUT_IDS]: new ort.Tensor('int64', inputIds, dims),
+      [ATTENTION_MASK]: new ort.Tensor('int64', attentionMask, dims),
     }, [PROBABILITIES]);
     const data = out[PROBABILITIES].data as Float32Array;
     return ids.map((_, r) => Array.from(data.subarray(r * labels.length, (r + 1) * labels.length)));
@@ -77,16 +71,7 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
     task,
     labels,
     async predict(texts, onProgress, signal): Promise<PredictionRow[]> {
-      const ids = texts.map(encode);
-      const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
-      const probabilities: number[][] = new Array(texts.length);
-      for (let start = 0; start < order.length; start += batchSize) {
-        throwIfAborted(signal);
-        const batch = order.slice(start, start + batchSize);
-        const rows = await probabilitiesOf(batch.map((i) => ids[i]));
-        batch.forEach((i, k) => { probabilities[i] = rows[k]; });
-        onProgress?.({ done: Math.min(start + batchSize, order.length), total: order.length });
-      }
+      const probabilities = await inLengthBatches(texts.map(encode), batchSize, probabilitiesOf, onProgress, signal);
       const predicted = decide(task, probabilities, thresholds);
       return texts.map((text, i) => ({
         text,
