@@ -1,9 +1,11 @@
 // The app service end to end on real parts: a project file in a temp folder, CSV import through the real parsers,
 // label operations, the imbalance review, a real (small) training run in the worker process, and predictions.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { EventChannels } from '../shared/api.js';
 import { DEFAULT_TRAIN_SETTINGS } from '../shared/domain.js';
@@ -11,15 +13,26 @@ import { toCsv } from '../shared/csv.js';
 import { defaultSamplePath } from '../electron/backend/app/resources.js';
 import { createAppService, type AppService } from '../electron/backend/app/service.js';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
+import { nodeWorkerSpawner, type WorkerSpawner } from '../electron/backend/training/worker-client.js';
 import { loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
 
 let dir: string;
 let service: AppService;
 let projectPath: string;
 
+/** Worker processes started so far (the real Node worker, counted). */
+let spawned = 0;
+const countingSpawner = (): WorkerSpawner => {
+  const spawn = nodeWorkerSpawner();
+  return () => {
+    spawned++;
+    return spawn();
+  };
+};
+
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'finetune-service-'));
-  service = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath() });
+  service = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath(), spawner: countingSpawner() });
 });
 after(async () => {
   await service.close();
@@ -131,9 +144,12 @@ describe('app service', () => {
       const total = Object.values(row.probabilities).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(total - 1) < 1e-4, `probabilities sum to ${total}`);
     }
+    const spawnedBeforeSecondPrediction = spawned;
     const file = writeCsv('new-mail.csv', { ham: 2, spam: 1, hard_ham: 0 });
     const fromFile = await service.handle('predict:file', { runId, path: file, options: { textCol: 'body' } });
     assert.equal(fromFile.rows.length, 3);
+    assert.equal(spawned, spawnedBeforeSecondPrediction, 'the prediction worker (model loaded) serves the next request');
+    assert.equal(spawned, 2, 'one training process, one prediction process');
     assert.equal(fromFile.csv.split('\r\n')[0], 'text,predicted,p_ham,p_hard_ham,p_spam'.replace(/p_ham,p_hard_ham,p_spam/, metrics.labels.map((l) => `p_${l}`).join(',')));
 
     // What the service returned is what the project file holds, read by a fresh store after the service let go.
@@ -149,9 +165,13 @@ describe('app service', () => {
   });
 
   it('on open, a run left running by a crash is marked failed with the reason', async () => {
-    const store = ProjectStore.open(projectPath);
-    const stale = store.createRun(DEFAULT_TRAIN_SETTINGS);
-    store.close();
+    // Another process starts a run and dies without finishing it, as a crashed app would.
+    const storeModule = pathToFileURL(join(import.meta.dirname, '..', 'electron', 'backend', 'store', 'project-store.ts')).href;
+    const script = `const { ProjectStore } = await import(${JSON.stringify(storeModule)});
+      const store = ProjectStore.open(${JSON.stringify(projectPath)});
+      console.log(store.createRun(${JSON.stringify(DEFAULT_TRAIN_SETTINGS)}));
+      process.exit(0);`;
+    const stale = Number(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }).trim());
     await service.handle('projects:open', { path: projectPath });
     const run = (await service.handle('runs:list', undefined)).find((r) => r.id === stale);
     assert.equal(run?.status, 'failed');

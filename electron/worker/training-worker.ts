@@ -2,7 +2,7 @@
 // process.parentPort) and a Node child process started with fork (process.send / 'message').
 // It embeds, trains and evaluates what the job holds; it never opens the project file, only the embedding cache
 // named in the job.
-import { loadPredictor } from '../backend/training/predictor.js';
+import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
 import { trainClassifier } from '../backend/training/trainer.js';
 import type { FromWorker, ToWorker } from '../backend/training/worker-protocol.js';
 
@@ -38,53 +38,69 @@ function connectToParent(): ParentChannel {
 }
 
 const parent = connectToParent();
-let running: AbortController | null = null;
+
+/** Jobs run one after another; cancel aborts the one running and those still waiting (a cancel can arrive in the
+ * same read as its job, before the job has started). */
+let queue: Promise<void> = Promise.resolve();
+const unfinished = new Set<AbortController>();
+
+/** The last model used for predictions stays loaded: the next request for it skips the encoder load. */
+let loaded: { modelDir: string; predictor: Promise<Predictor> } | null = null;
+
+function predictorFor(modelDir: string): Promise<Predictor> {
+  if (loaded?.modelDir !== modelDir) {
+    const previous = loaded?.predictor;
+    void previous?.then((p) => p.dispose(), () => undefined);
+    loaded = { modelDir, predictor: loadPredictor(modelDir) };
+    // A model that failed to load is not kept: the next request tries again.
+    const attempt = loaded;
+    attempt.predictor.catch(() => {
+      if (loaded === attempt) loaded = null;
+    });
+  }
+  return loaded.predictor;
+}
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
 
-async function runExclusive(work: (signal: AbortSignal) => Promise<FromWorker>): Promise<void> {
-  if (running) {
-    parent.send({ type: 'error', message: 'The training process is already busy with another job.' });
-    return;
-  }
+function enqueue(work: (signal: AbortSignal) => Promise<FromWorker>, requestId?: number): void {
   const controller = new AbortController();
-  running = controller;
-  try {
-    parent.send(await work(controller.signal));
-  } catch (error) {
-    if (controller.signal.aborted || isAbort(error)) parent.send({ type: 'cancelled' });
-    else {
-      const err = error instanceof Error ? error : new Error(String(error));
-      parent.send({ type: 'error', message: err.message, stack: err.stack });
+  unfinished.add(controller);
+  queue = queue.then(async () => {
+    try {
+      controller.signal.throwIfAborted();
+      parent.send(await work(controller.signal));
+    } catch (error) {
+      if (controller.signal.aborted || isAbort(error)) parent.send({ type: 'cancelled' });
+      else {
+        const err = error instanceof Error ? error : new Error(String(error));
+        parent.send({ type: 'error', message: err.message, stack: err.stack, requestId });
+      }
+    } finally {
+      unfinished.delete(controller);
     }
-  } finally {
-    running = null;
-  }
+  });
 }
 
 parent.onMessage((message) => {
   switch (message.type) {
     case 'train':
-      void runExclusive(async (signal) => {
+      enqueue(async (signal) => {
         const result = await trainClassifier(message.job, (progress) => parent.send({ type: 'progress', progress }), signal);
         return { type: 'result', result };
       });
       break;
     case 'predict':
-      void runExclusive(async (signal) => {
-        const predictor = await loadPredictor(message.modelDir);
-        try {
-          const rows = await predictor.predict(message.texts, undefined, signal);
-          return { type: 'predictions', requestId: message.requestId, rows };
-        } finally {
-          predictor.dispose();
-        }
-      });
+      enqueue(async (signal) => {
+        const predictor = await predictorFor(message.modelDir);
+        const rows = await predictor.predict(message.texts, undefined, signal);
+        return { type: 'predictions', requestId: message.requestId, rows };
+      }, message.requestId);
       break;
     case 'cancel':
-      running?.abort();
+      for (const controller of unfinished) controller.abort();
       break;
   }
 });

@@ -10,7 +10,7 @@ import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TrainP
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/trainer.js';
-import { predictInWorker, startTraining, trainExamplesFromProject, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { nodeWorkerSpawner, PredictionWorker, startTraining, trainExamplesFromProject, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { RecentProjects } from './recent.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument } from './validate.js';
@@ -87,6 +87,8 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
   const cacheFile = join(dataDir, 'cache', 'embeddings.sqlite');
   for (const dir of [projectsDir, uploadsDir, dirname(cacheFile)]) mkdirSync(dir, { recursive: true });
   const recent = new RecentProjects(dataDir);
+  const spawner = opts.spawner ?? nodeWorkerSpawner();
+  const predictions = new PredictionWorker(spawner);
   const listeners = new Set<ServiceListener>();
   let current: OpenProject | null = null;
   let live: LiveRun | null = null;
@@ -165,7 +167,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
           modelDir: modelDirFor(open, runId),
         },
         {
-          spawner: opts.spawner,
+          spawner,
           onProgress: (progress) => {
             const withRun = { ...progress, runId };
             state.progress = withRun;
@@ -255,7 +257,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     'runs:metrics': ({ runId }) => project().store.runMetrics(runId),
     'runs:predictions': ({ runId, ...filter }) => project().store.runPredictions(runId, filter),
 
-    'predict:texts': ({ runId, texts }) => predictInWorker(modelDirOf(runId), texts, { spawner: opts.spawner }).done,
+    'predict:texts': ({ runId, texts }) => predictions.predict(modelDirOf(runId), texts),
     'predict:file': ({ runId, path, options }) => predictFile(runId, path, options),
     'export:onnx': () => {
       throw new Error('ONNX export is not part of this build yet.');
@@ -274,7 +276,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     if (texts.length === 0) {
       throw new Error(`${path}: no documents to predict${problems.length ? ` (${problems.slice(0, 3).join('; ')})` : ''}.`);
     }
-    const rows = await predictInWorker(modelDirOf(runId), texts, { spawner: opts.spawner }).done;
+    const rows = await predictions.predict(modelDirOf(runId), texts);
     return { rows, csv: predictionsToCsv(rows, project().store.runMetrics(runId).labels) };
   }
 
@@ -299,6 +301,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
         live.job.cancel();
         await live.recorded;
       }
+      predictions.close();
       current?.store.close();
       current = null;
       listeners.clear();

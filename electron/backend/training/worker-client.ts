@@ -185,14 +185,60 @@ export function startTraining(
   );
 }
 
-let nextRequestId = 1;
+/** How long an unused prediction worker stays loaded before it is stopped to free its memory. */
+const PREDICTION_IDLE_MS = 5 * 60_000;
 
-/** Predictions from a trained model, computed in a worker so the owner process stays responsive. */
-export function predictInWorker(modelDir: string, texts: string[], opts: { spawner?: WorkerSpawner } = {}): WorkerJob<PredictionRow[]> {
-  const requestId = nextRequestId++;
-  return runInWorker(
-    { type: 'predict', requestId, modelDir, texts },
-    opts.spawner ?? nodeWorkerSpawner(),
-    (message) => (message.type === 'predictions' && message.requestId === requestId ? message.rows : undefined),
-  );
+/**
+ * Predictions in a long-lived worker that keeps the last model loaded, so pasting text into the Use step answers
+ * in well under a second after the first call. A crashed worker fails its pending requests and is respawned on the
+ * next one.
+ */
+export class PredictionWorker {
+  private port: WorkerPort | null = null;
+  private readonly pending = new Map<number, { resolve: (rows: PredictionRow[]) => void; reject: (error: Error) => void }>();
+  private nextRequestId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly spawner: WorkerSpawner = nodeWorkerSpawner()) {}
+
+  predict(modelDir: string, texts: string[]): Promise<PredictionRow[]> {
+    clearTimeout(this.idleTimer);
+    const port = (this.port ??= this.spawn());
+    const requestId = this.nextRequestId++;
+    return new Promise<PredictionRow[]>((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+      port.postMessage({ type: 'predict', requestId, modelDir, texts });
+    }).finally(() => {
+      if (this.pending.size === 0) this.idleTimer = setTimeout(() => this.close(), PREDICTION_IDLE_MS).unref();
+    });
+  }
+
+  close(): void {
+    clearTimeout(this.idleTimer);
+    const port = this.port;
+    this.port = null;
+    port?.kill();
+  }
+
+  private settle(requestId: number | undefined, outcome: { rows: PredictionRow[] } | { error: Error }): void {
+    const waiter = requestId === undefined ? undefined : this.pending.get(requestId);
+    if (!waiter) return;
+    this.pending.delete(requestId!);
+    if ('rows' in outcome) waiter.resolve(outcome.rows);
+    else waiter.reject(outcome.error);
+  }
+
+  private spawn(): WorkerPort {
+    const port = this.spawner();
+    port.onMessage((message) => {
+      if (message.type === 'predictions') this.settle(message.requestId, { rows: message.rows });
+      else if (message.type === 'error') this.settle(message.requestId, { error: new Error(message.message) });
+    });
+    port.onExit((code, signal, lastError) => {
+      if (this.port === port) this.port = null;
+      const error = new WorkerCrashError(describeExit(code, signal, lastError).replace('training process', 'prediction process'));
+      for (const requestId of [...this.pending.keys()]) this.settle(requestId, { error });
+    });
+    return port;
+  }
 }

@@ -13,5 +13,6 @@ export type FromWorker =
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'result'; result: TrainResult }
   | { type: 'predictions'; requestId: number; rows: PredictionRow[] }
-  | { type: 'error'; message: string; stack?: string }
+  /** requestId: set when the error answers a 'predict' request. */
+  | { type: 'error'; message: string; stack?: string; requestId?: number }
   | { type: 'cancelled' };
