@@ -200,6 +200,33 @@ describe('documents and annotations', () => {
   });
 });
 
+describe('import transaction', () => {
+  test('an import cancelled midway is rolled back and the project stays usable', async () => {
+    const store = ProjectStore.create(newFile(), { name: 'cancel', task: 'single_label' });
+    store.addDocuments([{ text: 'kept before', labels: ['old'], sourceFile: 'typed' }], 'manual');
+    const csv = join(dir, 'cancel.csv');
+    writeFileSync(csv, `text,label\n${Array.from({ length: 50_000 }, (_, i) => `row number ${i},new_${i % 3}`).join('\n')}\n`);
+    const controller = new AbortController();
+    let importedWhenCancelled = 0;
+    await assert.rejects(
+      store.importSources([csv], { labelCol: 'label' }, (p) => {
+        if (p.imported > 0 && !controller.signal.aborted) {
+          importedWhenCancelled = p.imported;
+          controller.abort();
+        }
+      }, controller.signal),
+      { name: 'AbortError' },
+    );
+    assert.ok(importedWhenCancelled > 0, 'cancelled after documents were written');
+    assert.equal(store.queryDocuments({}).total, 1);
+    assert.deepEqual(store.labels().map((l) => l.name), ['old']);
+    const again = await store.importSources([csv], { labelCol: 'label' });
+    assert.equal(again.imported, 50_000);
+    assert.deepEqual(again.labelsCreated, ['new_0', 'new_1', 'new_2']);
+    store.close();
+  });
+});
+
 describe('runs', () => {
   const metrics = { task: 'single_label', labels: ['a', 'b'], accuracy: 0.9, f1_macro: 0.85 } as unknown as RunMetrics;
 
