@@ -167,23 +167,27 @@ export async function* delimitedRows(
   }
 }
 
-/** CSV/TSV rows as records and issues. */
-export async function* readDelimited(path: string, options: ImportOptions, signal?: AbortSignal): AsyncGenerator<ImportEvent> {
+/**
+ * CSV/TSV rows as records and issues, one page of events per ~1 MB read (pages keep the per-row cost to
+ * plain function calls; only the outer iterator hands out single events).
+ */
+export async function* readDelimited(path: string, options: ImportOptions, signal?: AbortSignal): AsyncGenerator<ImportEvent[]> {
   const layout = await delimitedLayout(path, options);
   let bytesDone = 0;
-  yield { kind: 'progress', file: path, bytesDone: 0, bytesTotal: layout.size };
+  yield [{ kind: 'progress', file: path, bytesDone: 0, bytesTotal: layout.size }];
   let names: string[] | null = null;
   let choice: FieldChoice | null = null;
   let dataRow = 0;
   let imported = 0;
   let pending: { row: number; fields: string[] }[] = [];
+  let page: ImportEvent[] = [];
 
   const rowObject = (fields: string[]) => Object.fromEntries(names!.map((name, i) => [name, fields[i] ?? '']));
-  function* emit(row: number, fields: string[]): Generator<ImportEvent> {
+  const emit = (row: number, fields: string[]) => {
     const columns = names!;
     if (fields.length !== columns.length) {
-      yield issueEvent('skipped', path, String(row),
-        `row ${row} has ${fields.length} field${fields.length === 1 ? '' : 's'} but the header has ${columns.length}; check its quotes and delimiters`);
+      page.push(issueEvent('skipped', path, String(row),
+        `row ${row} has ${fields.length} field${fields.length === 1 ? '' : 's'} but the header has ${columns.length}; check its quotes and delimiters`));
       return;
     }
     const { textField, labelField } = choice!;
@@ -196,55 +200,61 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
       else metadata[columns[i]] = fields[i];
     }
     if (text === '') {
-      yield issueEvent('skipped', path, String(row), `empty text in column "${textField}"`);
+      page.push(issueEvent('skipped', path, String(row), `empty text in column "${textField}"`));
       return;
     }
     imported++;
-    yield { kind: 'record', record: { text, labels: parseLabels(labelCell, options), sourceFile: path, sourceRef: String(row), metadata } };
-  }
-  function* decideFields(): Generator<ImportEvent> {
+    page.push({ kind: 'record', record: { text, labels: parseLabels(labelCell, options), sourceFile: path, sourceRef: String(row), metadata } });
+  };
+  const notice = (message: string) => page.push({ kind: 'notice', file: path, message });
+  const decideFields = () => {
     const result = chooseFields(names!, pending.slice(0, GUESS_ROWS).map((p) => rowObject(p.fields)), options, 'column');
     if (typeof result === 'string') throw new SourceProblem('failed', '', result);
     choice = result;
-    for (const message of result.notices) yield { kind: 'notice', file: path, message };
+    result.notices.forEach(notice);
     if (names!.length === 1 && layout.delimiter !== '\t') {
-      yield { kind: 'notice', file: path, message: 'only one column found; if this is wrong, check the delimiter (comma, semicolon, tab or pipe)' };
+      notice('only one column found; if this is wrong, check the delimiter (comma, semicolon, tab or pipe)');
     } else {
-      yield { kind: 'notice', file: path, message: `delimiter: ${DELIMITER_NAMES[layout.delimiter]}; encoding: ${layout.encoding.encoding}` };
+      notice(`delimiter: ${DELIMITER_NAMES[layout.delimiter]}; encoding: ${layout.encoding.encoding}`);
     }
-    for (const p of pending) yield* emit(p.row, p.fields);
+    for (const p of pending) emit(p.row, p.fields);
     pending = [];
-  }
+  };
+  const takePage = () => {
+    const taken = page;
+    page = [];
+    return taken;
+  };
 
   try {
-    const notices: string[] = [];
-    const onSwitch = (atByte: number, encoding: string) => notices.push(encodingSwitchNotice(atByte, encoding));
+    const onSwitch = (atByte: number, encoding: string) => notice(encodingSwitchNotice(atByte, encoding));
     for await (const rows of delimitedRows(path, layout, signal, (bytes) => { bytesDone = bytes; }, onSwitch)) {
-      for (const message of notices.splice(0)) yield { kind: 'notice', file: path, message };
       for (const row of rows) {
         if (names === null) {
           names = headerNames(row.fields);
           continue;
         }
         dataRow++;
-        if (choice === null) {
+        if (choice !== null) emit(dataRow, row.fields);
+        else {
           pending.push({ row: dataRow, fields: row.fields });
-          if (pending.length >= GUESS_ROWS) yield* decideFields();
-        } else {
-          yield* emit(dataRow, row.fields);
+          if (pending.length >= GUESS_ROWS) decideFields();
         }
       }
-      yield { kind: 'progress', file: path, bytesDone, bytesTotal: layout.size };
+      page.push({ kind: 'progress', file: path, bytesDone, bytesTotal: layout.size });
+      yield takePage();
     }
   } catch (error) {
     if (!(error instanceof RowParseError)) throw error;
     if (names === null) {
       throw new SourceProblem('failed', '', `cannot read the header row (line 1): ${error.csvError.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted column name is never closed' : error.message}`);
     }
-    if (choice === null) yield* decideFields();
+    if (choice === null) decideFields();
+    yield takePage();
     throw quoteProblem(error.csvError, dataRow + 1, error.startLine, imported);
   }
   if (names === null) throw new SourceProblem('failed', '', 'empty file (no header row)');
   if (dataRow === 0) throw new SourceProblem('failed', '', 'header row only, no data rows');
-  if (choice === null) yield* decideFields();
+  if (choice === null) decideFields();
+  if (page.length) yield takePage();
 }

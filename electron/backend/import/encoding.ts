@@ -11,7 +11,7 @@ export const SAMPLE_BYTES = 64 * 1024;
 const BINARY_SAMPLE_BYTES = 8 * 1024;
 const CONTROL_SAMPLE_BYTES = 2 * 1024;
 /** Read size for streamed sources; also the granularity of progress events. */
-const CHUNK_BYTES = 1024 * 1024;
+const CHUNK_BYTES = 256 * 1024;
 
 export interface DetectedEncoding {
   /** An iconv-lite encoding name; 'utf8' means the bytes can be passed through. */

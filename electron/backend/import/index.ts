@@ -29,8 +29,8 @@ interface FileContext {
   label?: string | null;
 }
 
-/** One file's events; every problem becomes an issue naming the file and the row or path. */
-async function* readFileSource(path: string, options: ImportOptions, signal: AbortSignal | undefined, context: FileContext): AsyncGenerator<ImportEvent> {
+/** One file's events in pages; every problem becomes an issue naming the file and the row or path. */
+async function* readFileSource(path: string, options: ImportOptions, signal: AbortSignal | undefined, context: FileContext): AsyncGenerator<ImportEvent[]> {
   const where = context.relative ?? '';
   const folderLabels = context.label ? [context.label] : null;
   try {
@@ -38,63 +38,64 @@ async function* readFileSource(path: string, options: ImportOptions, signal: Abo
     if (format === 'document') {
       const document = await extractDocument(path, options);
       if (document.text === '') {
-        yield issueEvent('skipped', path, where, 'empty text (the document has no text)');
+        yield [issueEvent('skipped', path, where, 'empty text (the document has no text)')];
         return;
       }
       const sourceRef = context.relative ?? basename(path);
-      yield { kind: 'record', record: { text: document.text, labels: folderLabels, sourceFile: path, sourceRef, metadata: document.metadata } };
+      yield [{ kind: 'record', record: { text: document.text, labels: folderLabels, sourceFile: path, sourceRef, metadata: document.metadata } }];
       return;
     }
-    const rows = format === 'delimited' ? readDelimited(path, options, signal) : readJsonl(path, options, signal);
-    for await (const event of rows) {
-      signal?.throwIfAborted();
-      if (event.kind === 'record' && event.record.labels === null && folderLabels) event.record.labels = folderLabels;
-      yield event;
+    const pages = format === 'delimited' ? readDelimited(path, options, signal) : readJsonl(path, options, signal);
+    for await (const page of pages) {
+      if (folderLabels) {
+        for (const event of page) if (event.kind === 'record' && event.record.labels === null) event.record.labels = folderLabels;
+      }
+      yield page;
     }
   } catch (error) {
     if (abortedBy(signal, error)) throw signal?.reason ?? error;
     if (error instanceof SourceProblem) {
-      yield issueEvent(error.status, path, error.where || where, error.reason);
+      yield [issueEvent(error.status, path, error.where || where, error.reason)];
     } else if ((error as NodeJS.ErrnoException).code) {
-      yield issueEvent('failed', path, where, describeFsError(error as NodeJS.ErrnoException));
+      yield [issueEvent('failed', path, where, describeFsError(error as NodeJS.ErrnoException))];
     } else {
-      yield issueEvent('failed', path, where, `cannot read it: ${(error as Error).message ?? String(error)}`);
+      yield [issueEvent('failed', path, where, `cannot read it: ${(error as Error).message ?? String(error)}`)];
     }
   }
 }
 
-async function* readFolderSource(root: string, options: ImportOptions, signal: AbortSignal | undefined): AsyncGenerator<ImportEvent> {
+async function* readFolderSource(root: string, options: ImportOptions, signal: AbortSignal | undefined): AsyncGenerator<ImportEvent[]> {
   let files: FolderFile[];
   try {
     files = await listFolder(root);
   } catch (error) {
-    yield issueEvent('failed', root, '', `cannot list the folder: ${describeFsError(error as NodeJS.ErrnoException)}`);
+    yield [issueEvent('failed', root, '', `cannot list the folder: ${describeFsError(error as NodeJS.ErrnoException)}`)];
     return;
   }
   if (files.length === 0) {
-    yield issueEvent('failed', root, '', 'empty folder (no files in it or its subfolders)');
+    yield [issueEvent('failed', root, '', 'empty folder (no files in it or its subfolders)')];
     return;
   }
   const bytesTotal = files.reduce((sum, file) => sum + file.size, 0);
   let bytesDone = 0;
   let reported = 0;
   let filesSinceReport = 0;
-  yield { kind: 'progress', file: root, bytesDone: 0, bytesTotal };
+  yield [{ kind: 'progress', file: root, bytesDone: 0, bytesTotal }];
   for (const file of files) {
     signal?.throwIfAborted();
-    for await (const event of readFileSource(file.path, options, signal, { relative: file.relative, label: file.label })) {
+    for await (const page of readFileSource(file.path, options, signal, { relative: file.relative, label: file.label })) {
       // A CSV inside the folder reports its own progress; the folder's total is what the user waits on.
-      if (event.kind !== 'progress') yield event;
+      yield page.filter((event) => event.kind !== 'progress');
     }
     bytesDone += file.size;
     filesSinceReport++;
     if (bytesDone - reported >= PROGRESS_BYTES || filesSinceReport >= PROGRESS_FILES) {
-      yield { kind: 'progress', file: root, bytesDone, bytesTotal };
+      yield [{ kind: 'progress', file: root, bytesDone, bytesTotal }];
       reported = bytesDone;
       filesSinceReport = 0;
     }
   }
-  yield { kind: 'progress', file: root, bytesDone, bytesTotal };
+  yield [{ kind: 'progress', file: root, bytesDone, bytesTotal }];
 }
 
 /**
@@ -113,7 +114,13 @@ export async function* readSources(paths: string[], options: ImportOptions, sign
       yield issueEvent('failed', path, '', describeFsError(error as NodeJS.ErrnoException));
       continue;
     }
-    if (isFolder) yield* readFolderSource(path, options, signal);
-    else yield* readFileSource(path, options, signal, {});
+    // The readers hand out pages of events (one per ~1 MB or per file); single events only from here.
+    const pages = isFolder ? readFolderSource(path, options, signal) : readFileSource(path, options, signal, {});
+    for await (const page of pages) {
+      for (const event of page) {
+        signal?.throwIfAborted();
+        yield event;
+      }
+    }
   }
 }

@@ -77,31 +77,33 @@ export async function* jsonLines(
   if (last.length) yield last;
 }
 
-export async function* readJsonl(path: string, options: ImportOptions, signal?: AbortSignal): AsyncGenerator<ImportEvent> {
+/** JSONL lines as records and issues, one page of events per ~1 MB read. */
+export async function* readJsonl(path: string, options: ImportOptions, signal?: AbortSignal): AsyncGenerator<ImportEvent[]> {
   const { sample, size } = await readSample(path);
   if (size === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
   const encoding = textEncodingOf(sample, options.encoding);
-  yield { kind: 'progress', file: path, bytesDone: 0, bytesTotal: size };
+  yield [{ kind: 'progress', file: path, bytesDone: 0, bytesTotal: size }];
   let bytesDone = 0;
   let choice: FieldChoice | null = null;
   let pending: JsonLine[] = [];
   let objects = 0;
+  let out: ImportEvent[] = [];
 
-  function* emit(item: JsonLine): Generator<ImportEvent> {
+  const emit = (item: JsonLine) => {
     const where = String(item.line);
     if (!item.object) {
-      yield issueEvent('failed', path, where, item.error!);
+      out.push(issueEvent('failed', path, where, item.error!));
       return;
     }
     const { textField, labelField } = choice!;
     const textValue = fieldValue(item.object, textField);
     if (textValue === undefined) {
-      yield issueEvent('skipped', path, where, `line ${item.line} has no field "${textField}"`);
+      out.push(issueEvent('skipped', path, where, `line ${item.line} has no field "${textField}"`));
       return;
     }
     const text = cellText(textValue).trim();
     if (text === '') {
-      yield issueEvent('skipped', path, where, `empty text in field "${textField}"`);
+      out.push(issueEvent('skipped', path, where, `empty text in field "${textField}"`));
       return;
     }
     const metadata: Record<string, unknown> = {};
@@ -109,9 +111,10 @@ export async function* readJsonl(path: string, options: ImportOptions, signal?: 
       if (key !== textField && key !== labelField) metadata[key] = value;
     }
     const labels = labelField === null ? null : parseLabels(fieldValue(item.object, labelField), options);
-    yield { kind: 'record', record: { text, labels, sourceFile: path, sourceRef: where, metadata } };
-  }
-  function* decideFields(): Generator<ImportEvent> {
+    out.push({ kind: 'record', record: { text, labels, sourceFile: path, sourceRef: where, metadata } });
+  };
+  const notice = (message: string) => out.push({ kind: 'notice', file: path, message });
+  const decideFields = () => {
     const objectsSeen = pending.filter((item) => item.object).map((item) => item.object!);
     const names = [...new Set(objectsSeen.flatMap((object) => Object.keys(object)))];
     const rows = objectsSeen.map((object) => Object.fromEntries(names.map((name) => [name, cellText(object[name])])));
@@ -121,34 +124,39 @@ export async function* readJsonl(path: string, options: ImportOptions, signal?: 
     const result = chooseFields([...names, ...asked], rows, options, 'field');
     if (typeof result === 'string') {
       if (objectsSeen.length === 0) return;
-      throw new SourceProblem('failed', '', `${result} (in the first ${objectsSeen.length} lines)`);
+      throw new SourceProblem('failed', '', `${result} (in the first ${objectsSeen.length} objects)`);
     }
     choice = result;
-    for (const message of result.notices) yield { kind: 'notice', file: path, message };
-    for (const item of pending) yield* emit(item);
+    result.notices.forEach(notice);
+    pending.forEach(emit);
     pending = [];
-  }
+  };
+  const takePage = () => {
+    const taken = out;
+    out = [];
+    return taken;
+  };
 
-  const notices: string[] = [];
-  const onSwitch = (atByte: number, name: string) => notices.push(encodingSwitchNotice(atByte, name));
-  for await (const page of jsonLines(path, encoding, signal, (bytes) => { bytesDone = bytes; }, onSwitch)) {
-    for (const message of notices.splice(0)) yield { kind: 'notice', file: path, message };
-    for (const item of page) {
+  const onSwitch = (atByte: number, name: string) => notice(encodingSwitchNotice(atByte, name));
+  for await (const lines of jsonLines(path, encoding, signal, (bytes) => { bytesDone = bytes; }, onSwitch)) {
+    for (const item of lines) {
       if (item.object) objects++;
-      if (choice !== null) yield* emit(item);
+      if (choice !== null) emit(item);
       else {
         pending.push(item);
-        if (objects >= GUESS_LINES) yield* decideFields();
+        if (objects >= GUESS_LINES) decideFields();
       }
     }
-    yield { kind: 'progress', file: path, bytesDone, bytesTotal: size };
+    out.push({ kind: 'progress', file: path, bytesDone, bytesTotal: size });
+    yield takePage();
   }
   if (choice === null) {
-    yield* decideFields();
+    decideFields();
     // No object at all: every line was bad (or there were none).
     if (choice === null) {
       if (pending.length === 0) throw new SourceProblem('failed', '', 'empty file (only blank lines)');
-      for (const item of pending) yield issueEvent('failed', path, String(item.line), item.error!);
+      for (const item of pending) out.push(issueEvent('failed', path, String(item.line), item.error!));
     }
   }
+  if (out.length) yield takePage();
 }
