@@ -9,10 +9,11 @@ import { readSources, type ImportRecord } from '../import/index.js';
 import { insertLabel } from './taxonomy.js';
 
 export interface ImportProgress {
+  /** The source being read: a file, or a folder (whose figures then cover all its files). */
   file: string;
-  /** Bytes read of the current file. */
+  /** Bytes read of that source. */
   done: number;
-  /** Size of the current file in bytes, null while unknown. */
+  /** Its size in bytes, null while unknown. */
   total: number | null;
   /** Documents imported so far in this import, all files together. */
   imported: number;
