@@ -139,14 +139,15 @@ test("@huggingface/transformers' text-classification pipeline loads the export a
   });
 });
 
-test('multi-label with an MLP head: sigmoid, tuned thresholds and parity', async () => {
+test('multi-label with an MLP head on a CLS-pooled, normalised BERT: sigmoid, tuned thresholds and parity', async () => {
+  const clsBert = await writeTinyBert(path.join(root, 'tiny-bert-cls'), { pooling: 'cls', normalize: true, seed: 11 });
   const brown = brownMultiLabel({ wordsPerPassage: 60 });
   const labels = brown.labels.slice(0, 4);
   const keep = (items: typeof brown.train) => items
     .map((e) => ({ ...e, labels: e.labels.filter((l) => labels.includes(l)) }))
     .filter((e) => e.labels.length > 0)
     .map((e) => example(e.id, e.text, e.labels));
-  const model = await trainModel('brown', `hf:${bert}`, 'multi_label', labels, keep(brown.train), keep(brown.test), { head: 'mlp', strategy: 'none' });
+  const model = await trainModel('brown', `hf:${clsBert}`, 'multi_label', labels, keep(brown.train), keep(brown.test), { head: 'mlp', strategy: 'none' });
   const out = path.join(root, 'brown-export');
   await exportModel(model.modelDir, out);
   const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
@@ -160,6 +161,21 @@ test('multi-label with an MLP head: sigmoid, tuned thresholds and parity', async
   const { maxAbsDiff: maxDiff, sameLabels } = compareRows(expected, actual);
   assert.ok(maxDiff <= 1e-4, `max abs probability difference ${maxDiff}`);
   assert.equal(sameLabels, model.testTexts.length);
+});
+
+test('`finetune export` writes the folder, runs the checker and proves parity on the run\'s test documents', async () => {
+  const { execFile } = await import('node:child_process');
+  const out = path.join(root, 'cli-export');
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['bin/finetune.js', 'export', '--model', spam.modelDir, '--out', out, '--verify', '30'], (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
+  });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /onnx\/model\.onnx/);
+  assert.match(stdout, /Parity on 30 test documents/);
+  assert.match(stdout, /onnx .* same labels 30\/30/);
+  assert.ok(existsSync(path.join(out, MODEL_FILE)));
 });
 
 test('export errors name the folder and the reason', async () => {

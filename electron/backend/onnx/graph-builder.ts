@@ -308,6 +308,10 @@ export class OnnxGraphBuilder {
       if (domain && domain !== 'ai.onnx') this.domains.add(domain);
     }
     if ((model.functions?.length ?? 0) > 0) throw new Error('Cannot inline an ONNX model that defines local functions');
+    if ((graph.sparse_initializer?.length ?? 0) > 0) throw new Error('Cannot inline an ONNX model with sparse initializers');
+    if (graph.initializer.some((t) => (t.external_data?.length ?? 0) > 0)) {
+      throw new Error('Cannot inline an ONNX model whose weights live in an external data file (save it with the weights inside the .onnx)');
+    }
     const initializerNames = new Set(graph.initializer.map((t) => t.name ?? ''));
     const rename = new Map<string, string>();
     for (const input of graph.input) {
@@ -341,7 +345,6 @@ export class OnnxGraphBuilder {
     };
     const outputNames = graph.output.map((o) => o.name);
     renameGraph(graph); // the bound graph inputs map to their bindings; everything else gets the prefix
-    if ((graph.sparse_initializer?.length ?? 0) > 0) throw new Error('Cannot inline an ONNX model with sparse initializers');
     this.initializers.push(...graph.initializer);
     this.nodes.push(...graph.node);
     return Object.fromEntries(outputNames.map((name) => [name, mapName(name)]));
