@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsv } from '../shared/csv.js';
 import { startTestHost } from './support/host.js';
-import { checkReview, heading, screenshot, trainAndInspect } from './support/wizard.js';
+import { callApi, checkReview, heading, screenshot, trainAndInspect } from './support/wizard.js';
 
 interface SpamAssassinMessage {
   group: string;
@@ -86,4 +86,22 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   await screenshot(page, '24-review');
 
   await trainAndInspect(page, host.url, 25);
+
+  // A second run with another strategy, compared side by side with the first.
+  await page.getByRole('button', { name: /Strategy/ }).click();
+  await page.locator('label[data-strategy="none"]').click();
+  await page.getByText('Advanced settings').click();
+  await page.getByLabel('Epochs at most').fill('15');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'completed', { timeout: 10 * 60_000 });
+  await page.getByRole('button', { name: 'See the results' }).click();
+  const runs = (await callApi(host.url, 'runs:list', undefined)).filter((r) => r.status === 'completed');
+  expect(runs).toHaveLength(2);
+  for (const run of runs) await page.getByLabel(`Compare run ${run.id}`).check();
+  const compare = page.getByTestId('run-compare');
+  for (const [column, run] of runs.sort((a, b) => a.id - b.id).entries()) {
+    const metrics = await callApi(host.url, 'runs:metrics', { runId: run.id });
+    await expect(compare.locator('tr', { hasText: 'Macro-F1' }).locator('td').nth(column)).toHaveText(metrics.f1_macro.toFixed(2));
+  }
+  await screenshot(page, '30-compare-runs');
 });

@@ -37,4 +37,11 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await screenshot(page, '04-review');
 
   await trainAndInspect(page, host.url, 5);
+
+  // The narrowest supported window: nothing overlaps or spills sideways.
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await page.getByRole('button', { name: /Results/ }).click();
+  await heading(page, 'Results');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+  await screenshot(page, '10-results-1024px');
 });

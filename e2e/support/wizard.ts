@@ -104,8 +104,11 @@ export async function trainAndInspect(page: Page, url: string, prefix: number): 
     if (m.smallSupport) await expect(row.locator('[data-metric="support"]')).toContainText('too few to trust');
   }
   // Clicking a cell of the confusion matrix lists exactly its documents.
+  // The cell opened is the largest mistake (an off-diagonal cell), or the first class's hits if there is none.
   const matrix = metrics.confusion_matrix!;
-  const [t, p] = [0, Math.min(1, matrix.labels.length - 1)];
+  const cells = matrix.labels.flatMap((_, r) => matrix.labels.map((_, c) => ({ r, c, n: matrix.matrix[r][c] })));
+  const worst = cells.filter((x) => x.r !== x.c).sort((a, b) => b.n - a.n)[0];
+  const { r: t, c: p } = worst && worst.n > 0 ? worst : { r: 0, c: 0 };
   const cellName = `${matrix.matrix[t][p]} documents of class ${matrix.labels[t]} predicted as ${matrix.labels[p]}. Show them.`;
   await page.getByRole('button', { name: cellName }).click();
   await expect(page.getByTestId('cell-documents').getByTestId('prediction')).toHaveCount(matrix.matrix[t][p]);
