@@ -50,7 +50,7 @@ test('onnx and tfjs backends give the same vectors (max |Δ| ≤ 1e-4) and the s
 
 test('long-document rules inside the graph equal the app’s windows, for every mode', async () => {
   const tokenizer = await loadUseLiteTokenizer();
-  const texts = [...emails.slice(0, 12), 'short one'];
+  const texts = [...emails.slice(0, 12), 'short one', '', ' \n '];
   const fullIds = texts.map((t) => tokenizer.encode(t));
   assert.ok(fullIds.some((ids) => ids.length > 128 * 8), 'needs a text longer than every mode reads');
   for (const longDocs of ['truncate', 'head_tail', 'chunk_mean'] as const) {
@@ -61,4 +61,7 @@ test('long-document rules inside the graph equal the app’s windows, for every 
       await app.dispose();
     }
   }
+  const onlyEmpty = await loadEncoder('use-lite', { backend: 'onnx' });
+  const diff = maxAbsDiff(await runGraph({ maxTokens: 128, longDocs: 'truncate' }, [[], []]), await onlyEmpty.embed(['', '']));
+  assert.ok(diff <= 1e-4, `a batch of empty texts (sequence length 0): max |Δ| ${diff}`);
 });

@@ -114,6 +114,13 @@ test('long documents: windows from a prefix/suffix equal those of the whole text
       }
     }
   }
+  // Whole-text tokenisation of long texts goes piece by piece, cut at whitespace: the same ids as one piece.
+  const longest = long.reduce((a, b) => (a.length > b.length ? a : b));
+  assert.ok(longest.length > 40_000);
+  const { PreTrainedTokenizer } = await import('@huggingface/transformers');
+  const { useLiteTokenizerJson, useLiteTokenizerConfig } = await import('../electron/backend/encoders/tokenizer.js');
+  const onePiece = new PreTrainedTokenizer(useLiteTokenizerJson(), useLiteTokenizerConfig(1e6)).encode(longest, { add_special_tokens: false });
+  assert.deepEqual(tokenizer.encode(longest), onePiece);
   assert.deepEqual(tokenWindows([1, 2, 3, 4, 5], 4, 'head_tail'), [[1, 2, 4, 5]]);
   assert.deepEqual(tokenWindows([1, 2, 3, 4, 5], 2, 'chunk_mean'), [[1, 2], [3, 4], [5]]);
   assert.deepEqual(tokenWindows([], 4, 'truncate'), [[0]]);

@@ -94,7 +94,36 @@ export function loadUseLiteTokenizer(): Promise<UseLiteTokenizer> {
   tokenizerCache ??= (async () => {
     const { PreTrainedTokenizer } = await import('@huggingface/transformers');
     const hf = new PreTrainedTokenizer(useLiteTokenizerJson(), useLiteTokenizerConfig(1_000_000));
-    return { encode: (text: string) => hf.encode(text, { add_special_tokens: false }) };
+    const encodePiece = (text: string) => hf.encode(text, { add_special_tokens: false });
+    return {
+      encode(text: string) {
+        if (text.length <= PIECE_CHARS) return encodePiece(text);
+        // Exact: pieces never span a word boundary, so cutting at whitespace changes no id (and keeps the
+        // Viterbi lattice small on megabyte-sized texts).
+        const ids: number[] = [];
+        for (const piece of whitespaceCutPieces(text, PIECE_CHARS)) ids.push(...encodePiece(piece));
+        return ids;
+      },
+    };
   })();
   return tokenizerCache;
+}
+
+/** Texts longer than this are tokenised piece by piece. */
+const PIECE_CHARS = 20_000;
+
+/** Consecutive pieces of at most ~maxChars, cut just after a whitespace character where there is one. */
+function* whitespaceCutPieces(text: string, maxChars: number): Generator<string> {
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + maxChars);
+    if (end < text.length) {
+      let cut = end;
+      while (cut > start && !/\s/u.test(text[cut - 1])) cut--;
+      // No whitespace at all: cut anyway (a 20k-character "word" is not language), avoiding a split surrogate pair.
+      end = cut > start ? cut : end - (/[\uD800-\uDBFF]/.test(text[end - 1]) ? 1 : 0);
+    }
+    yield text.slice(start, end);
+    start = end;
+  }
 }

@@ -40,10 +40,11 @@ const LAYERS: LayerSpec[] = [
  * clipped. The long-document rule (`opts`, default the app's) is applied inside, so the graph sees exactly the ids
  * the app embeds. Returns the name of the float32 [batch, 512] unit-length embedding.
  */
-export function buildUseLiteOnnx(b: OnnxGraphBuilder, inputIds: string, attentionMask: string, opts: Partial<UseLiteOptions> = {}): string {
+export function buildUseLiteOnnx(b: OnnxGraphBuilder, rawIds: string, rawMask: string, opts: Partial<UseLiteOptions> = {}): string {
   const { maxTokens, longDocs } = { ...DEFAULT_USE_LITE_OPTIONS, ...opts };
   if (b.opset < USE_LITE_ONNX_OPSET) throw new Error(`USE-lite ONNX needs opset ≥ ${USE_LITE_ONNX_OPSET}, the builder has ${b.opset}`);
   const g = new GraphOps(b);
+  const [inputIds, attentionMask] = emptyRowsAsUnknown(g, rawIds, rawMask);
   if (longDocs === 'chunk_mean') {
     // [B, S] → [B·MAX_CHUNKS, maxTokens]: windows of maxTokens, padded with masked zeros; empty windows are left
     // out of the mean, as the app never embeds them.
@@ -59,6 +60,18 @@ export function buildUseLiteOnnx(b: OnnxGraphBuilder, inputIds: string, attentio
   }
   const [ids, mask] = longDocs === 'head_tail' ? headTail(g, inputIds, attentionMask, maxTokens) : [g.slice(inputIds, maxTokens), g.slice(attentionMask, maxTokens)];
   return encode(g, ids, mask);
+}
+
+/**
+ * The app embeds an empty text as one <unk> token (tokenWindows); the same here: padded ids become 0 (<unk>) and
+ * position 0 is always real. Rows with any id are unchanged. One zero column is appended first so that a batch
+ * of only empty texts (sequence length 0) still has a position 0.
+ */
+function emptyRowsAsUnknown(g: GraphOps, ids: string, mask: string): [string, string] {
+  const paddedIds = g.padRight(ids, 1), paddedMask = g.padRight(mask, 1);
+  const width = g.op('Squeeze', [g.op('Gather', [g.op('Shape', [paddedMask]), g.i64([1])], { axis: int(0) })]);
+  const firstColumn = g.op('Cast', [g.op('Equal', [g.op('Range', [g.i64s(0), width, g.i64s(1)]), g.i64s(0)])], { to: int(7) }); // [S+1]
+  return [g.op('Mul', [paddedIds, paddedMask]), g.op('Max', [paddedMask, g.op('Unsqueeze', [firstColumn, g.i64([0])])])];
 }
 
 /** The encoder proper on ids/mask [N, T] with T ≤ 128 after the clip. */
@@ -200,6 +213,8 @@ export async function createOnnxUseLiteRunner(): Promise<UseLiteRunner> {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // Idle threads sleep instead of spinning: the CPU is shared with the UI and other work, and batches are large.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   return {
     backend: 'onnxruntime-cpu',

@@ -1,5 +1,7 @@
 // The one place that picks the TensorFlow.js backend for this process (encoder and training head alike).
 // Order: WebGPU (Dawn through the `webgpu` package) → tfjs-node-gpu → tfjs-node → wasm → cpu.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import os from 'node:os';
@@ -73,6 +75,11 @@ async function pickBackend(prefer: TfPreference): Promise<TfRuntime> {
 
 /** Installs Dawn's navigator.gpu and asks for an adapter; false (with a note) when there is none. */
 async function prepareWebGpu(notes: string[]): Promise<boolean> {
+  if (process.platform === 'linux' && !vulkanLoaderFound()) {
+    // Dawn would print "Couldn't load Vulkan" to stderr on every run; say it once, here, instead.
+    notes.push('webgpu: no Vulkan loader (libvulkan.so.1) on this system, so no GPU adapter');
+    return false;
+  }
   try {
     const { create, globals } = (await import('webgpu')) as unknown as { create(o: string[]): GPU; globals: object };
     const gpu = create([]);
@@ -90,6 +97,15 @@ async function prepareWebGpu(notes: string[]): Promise<boolean> {
     notes.push(`webgpu: could not load Dawn (${(err as Error).message})`);
     return false;
   }
+}
+
+/** Is libvulkan.so.1 in LD_LIBRARY_PATH or the dynamic linker's cache? (Linux only.) */
+function vulkanLoaderFound(): boolean {
+  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (dirs.some((dir) => existsSync(path.join(dir, 'libvulkan.so.1')))) return true;
+  const cache = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  if (cache.status === 0) return cache.stdout.includes('libvulkan.so.1');
+  return ['/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/lib/aarch64-linux-gnu'].some((dir) => existsSync(path.join(dir, 'libvulkan.so.1')));
 }
 
 async function tryNativeBinding(pkg: string, notes: string[]): Promise<boolean> {
