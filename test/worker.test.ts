@@ -12,10 +12,12 @@ import { toCsv } from '../shared/csv.js';
 import { createAppService } from '../electron/backend/app/service.js';
 import { defaultSamplePath } from '../electron/backend/app/resources.js';
 import type { TrainJob } from '../electron/backend/training/trainer.js';
-import { nodeWorkerSpawner, startTraining, type WorkerSpawner } from '../electron/backend/training/worker-client.js';
+import { nodeWorkerSpawner, PredictionWorker, startTraining, type WorkerPort, type WorkerSpawner } from '../electron/backend/training/worker-client.js';
 import { loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
 
 let dir: string;
+/** The model the first test trains, used by the prediction worker test. */
+let trainedModelDir: string;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'finetune-worker-'));
@@ -79,6 +81,32 @@ describe('training worker (Node child process)', () => {
     assert.equal(result.metrics.n_test, result.split.test.length);
     assert.ok(phases.has('embed') && phases.has('train'), [...phases].join(','));
     await exited(run.pid!);
+    trainedModelDir = result.modelDir;
+  });
+
+  it('the prediction worker keeps the model loaded, and a killed one fails its request and is replaced', async () => {
+    const ports: WorkerPort[] = [];
+    const spawn = nodeWorkerSpawner();
+    const predictions = new PredictionWorker(() => {
+      const port = spawn();
+      ports.push(port);
+      return port;
+    });
+    try {
+      const texts = ['FREE money, click now', 'the build is green again'];
+      const first = await predictions.predict(trainedModelDir, texts);
+      assert.deepEqual(first.map((r) => r.text), texts);
+      assert.deepEqual(await predictions.predict(trainedModelDir, texts), first, 'same model, same answers');
+      assert.equal(ports.length, 1);
+
+      const pending = predictions.predict(trainedModelDir, texts);
+      process.kill(ports[0].pid!, 'SIGKILL');
+      await assert.rejects(pending, /the prediction process stopped unexpectedly \(signal SIGKILL\)/);
+      assert.deepEqual(await predictions.predict(trainedModelDir, texts), first);
+      assert.equal(ports.length, 2);
+    } finally {
+      predictions.close();
+    }
   });
 
   it('a cancel sent right behind the job is honoured by the worker itself: AbortError, the process ends', async () => {

@@ -186,6 +186,9 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
         const ids = (list: (number | string)[]) => list.map(Number);
         const split = { seed: result.split.seed, train: ids(result.split.train), val: ids(result.split.val), test: ids(result.split.test) };
         store.finishRun(runId, { status: 'completed', ...result, split });
+        // Load the new model in the prediction worker now, while the user reads the results: the Use step then
+        // answers at once. A failure here shows up again, with its reason, on the first real prediction.
+        predictions.predict(result.modelDir, []).catch(() => undefined);
         return { status: 'completed' as RunStatus, error: null };
       },
       (error: Error) => {
