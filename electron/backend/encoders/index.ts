@@ -4,7 +4,7 @@
 import { loadHfEncoder } from './hf.js';
 import type { LongDocMode } from './long-docs.js';
 import type { TextEncoder } from './types.js';
-import { createUseLiteEncoder, resolveUseLiteOptions } from './use-lite.js';
+import { createUseLiteEncoder, resolveUseLiteOptions, type UseLiteRunner } from './use-lite.js';
 import { loadUseLiteWeights } from './use-lite-model.js';
 import { createOnnxUseLiteRunner } from './use-lite-onnx.js';
 import { createTfjsUseLiteRunner } from './use-lite-tfjs.js';
@@ -34,7 +34,17 @@ export async function loadEncoder(spec: string = DEFAULT_ENCODER_SPEC, opts: Loa
   }
   const settings = resolveUseLiteOptions(opts);
   const weights = loadUseLiteWeights();
-  const backend = opts.backend ?? 'auto';
-  const runner = backend === 'tfjs' ? await createTfjsUseLiteRunner() : await createOnnxUseLiteRunner();
+  const runner = await createUseLiteRunner(opts.backend ?? 'auto');
   return createUseLiteEncoder(runner, weights.version, settings);
+}
+
+/** 'auto' is ONNX Runtime, and tfjs where ONNX Runtime cannot load (e.g. no native binary for this platform). */
+async function createUseLiteRunner(backend: NonNullable<LoadEncoderOptions['backend']>): Promise<UseLiteRunner> {
+  if (backend === 'tfjs') return createTfjsUseLiteRunner();
+  if (backend === 'onnx') return createOnnxUseLiteRunner();
+  try {
+    return await createOnnxUseLiteRunner();
+  } catch {
+    return createTfjsUseLiteRunner();
+  }
 }
