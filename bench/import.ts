@@ -21,6 +21,8 @@ interface ChildFigures {
   classes: Record<string, number>;
   imbalanceRatio: number | null;
   peakRssMB: number;
+  /** CPU time of the child (user + system), less sensitive than wall time to other jobs on the machine. */
+  cpuSeconds: number;
 }
 
 const round = (ms: number) => Number((ms / 1000).toFixed(3));
@@ -43,6 +45,7 @@ async function measureImport(mail: string, project: string): Promise<ChildFigure
     classes: Object.fromEntries(review.classes.map((c) => [c.label, c.count])),
     imbalanceRatio: review.imbalanceRatio,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    cpuSeconds: round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
   };
 }
 
