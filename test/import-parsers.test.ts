@@ -134,6 +134,15 @@ test('CSV: empty text cells are skipped with their row; empty label cells give u
   onlyIssue(result, path, '2', /empty text/, 'skipped');
 });
 
+test('CSV: CRLF line endings (also inside quoted fields) become \\n; a trailing delimiter on every row is accepted', async () => {
+  const crlf = write('crlf.csv', 'text,label\r\n"line one\r\nline two",a\r\nplain,b\r\n');
+  assert.deepEqual((await collect([crlf], { textCol: 'text' })).records.map((r) => r.text), ['line one\nline two', 'plain']);
+  const trailing = write('trailing.csv', 'text,label\nhello,a,\nbye,b,\n');
+  const result = await collect([trailing], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(result.issues, []);
+  assert.deepEqual(result.records.map((r) => [r.text, r.labels]), [['hello', ['a']], ['bye', ['b']]]);
+});
+
 test('CSV: a row with the wrong number of fields is skipped, naming the counts', async () => {
   const path = write('ragged.csv', 'text,label\nok,a\ntoo,many,fields\n');
   const result = await collect([path], { textCol: 'text', labelCol: 'label' });

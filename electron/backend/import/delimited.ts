@@ -4,7 +4,7 @@ import { parse, type CsvError } from 'csv-parse';
 import type { ImportOptions } from '../../../shared/domain.js';
 import { decodeText, encodingSwitchNotice, readSample, readUtf8Chunks, textEncodingOf, type DetectedEncoding } from './encoding.js';
 import { chooseFields, parseLabels, type FieldChoice } from './fields.js';
-import { SourceProblem, issueEvent, type ImportEvent } from './types.js';
+import { SourceProblem, cleanText, issueEvent, type ImportEvent } from './types.js';
 
 export const DELIMITERS = [',', ';', '\t', '|'] as const;
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
@@ -185,6 +185,8 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
   const rowObject = (fields: string[]) => Object.fromEntries(names!.map((name, i) => [name, fields[i] ?? '']));
   const emit = (row: number, fields: string[]) => {
     const columns = names!;
+    // A delimiter at the end of every data row (some exporters write one) only adds empty fields.
+    if (fields.length > columns.length && fields.slice(columns.length).every((field) => field.trim() === '')) fields = fields.slice(0, columns.length);
     if (fields.length !== columns.length) {
       page.push(issueEvent('skipped', path, String(row),
         `row ${row} has ${fields.length} field${fields.length === 1 ? '' : 's'} but the header has ${columns.length}; check its quotes and delimiters`));
@@ -195,7 +197,7 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
     let text = '';
     let labelCell: string | undefined;
     for (let i = 0; i < columns.length; i++) {
-      if (columns[i] === textField) text = fields[i].trim();
+      if (columns[i] === textField) text = cleanText(fields[i]);
       else if (columns[i] === labelField) labelCell = fields[i];
       else metadata[columns[i]] = fields[i];
     }

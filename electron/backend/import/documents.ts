@@ -6,7 +6,7 @@ import { compile } from 'html-to-text';
 import type { ImportOptions } from '../../../shared/domain.js';
 import { decodeText, refuseBinary, textEncodingOf } from './encoding.js';
 import { parseMail } from './mail.js';
-import { SourceProblem } from './types.js';
+import { SourceProblem, cleanText } from './types.js';
 
 export interface ExtractedDocument {
   text: string;
@@ -130,5 +130,5 @@ export async function extractDocument(path: string, options: ImportOptions): Pro
   }
   // Synchronous on purpose: fs.promises.readFile costs ~0.2 ms per call, more than parsing a typical e-mail.
   const document = await extractor(readFileSync(path), options);
-  return { text: document.text.replace(/\r\n?/g, '\n').trim(), metadata: document.metadata };
+  return { text: cleanText(document.text), metadata: document.metadata };
 }

@@ -2,7 +2,7 @@
 import type { ImportOptions } from '../../../shared/domain.js';
 import { encodingSwitchNotice, readSample, readUtf8Chunks, textEncodingOf, type DetectedEncoding } from './encoding.js';
 import { chooseFields, parseLabels, type FieldChoice } from './fields.js';
-import { SourceProblem, issueEvent, type ImportEvent } from './types.js';
+import { SourceProblem, cleanText, issueEvent, type ImportEvent } from './types.js';
 
 const GUESS_LINES = 50;
 
@@ -101,7 +101,7 @@ export async function* readJsonl(path: string, options: ImportOptions, signal?: 
       out.push(issueEvent('skipped', path, where, `line ${item.line} has no field "${textField}"`));
       return;
     }
-    const text = cellText(textValue).trim();
+    const text = cleanText(cellText(textValue));
     if (text === '') {
       out.push(issueEvent('skipped', path, where, `empty text in field "${textField}"`));
       return;

@@ -36,6 +36,11 @@ export class SourceProblem extends Error {
   }
 }
 
+/** Record text as stored: Windows and old Mac line endings made '\n', surrounding white space trimmed. */
+export function cleanText(text: string): string {
+  return (text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text).trim();
+}
+
 export function issueEvent(status: ImportIssue['status'], file: string, where: string, reason: string): ImportEvent {
   return { kind: 'issue', issue: { status, file, where, reason } };
 }
