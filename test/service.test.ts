@@ -2,7 +2,7 @@
 // label operations, the imbalance review, a real (small) training run in the worker process, and predictions.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -151,6 +151,10 @@ describe('app service', () => {
     assert.equal(spawned, spawnedBeforeSecondPrediction, 'the prediction worker (model loaded) serves the next request');
     assert.equal(spawned, 2, 'one training process, one prediction process');
     assert.equal(fromFile.csv.split('\r\n')[0], 'text,predicted,p_ham,p_hard_ham,p_spam'.replace(/p_ham,p_hard_ham,p_spam/, metrics.labels.map((l) => `p_${l}`).join(',')));
+
+    const exported = await service.handle('export:onnx', { runId });
+    assert.ok(exported.outDir.startsWith(join(dir, 'data', 'exports')), exported.outDir);
+    assert.ok(existsSync(join(exported.outDir, 'onnx', 'model.onnx')));
 
     // What the service returned is what the project file holds, read by a fresh store after the service let go.
     await service.close();

@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
+import { exportModel } from '../export/index.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/trainer.js';
@@ -262,8 +263,11 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
 
     'predict:texts': ({ runId, texts }) => predictions.predict(modelDirOf(runId), texts),
     'predict:file': ({ runId, path, options }) => predictFile(runId, path, options),
-    'export:onnx': () => {
-      throw new Error('ONNX export is not part of this build yet.');
+    'export:onnx': async ({ runId, outDir, quantize }) => {
+      const open = project();
+      const name = `${safeFileName(basename(open.path, extname(open.path)))} run ${runId} onnx`;
+      const target = outDir ? resolve(outDir) : freePath(join(dataDir, 'exports'), name);
+      return { outDir: (await exportModel(modelDirOf(runId), target, { quantize })).outDir };
     },
     ...syntheticHandlers(() => project().store),
   };
