@@ -76,7 +76,10 @@ describe('finetune import (CSV)', () => {
     const result = await finetune('import', '--project', 'tickets.ftproj', '--data', 'tickets.csv', '--text-col', 'body', '--label-col', 'category');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /imported: 0 {2}skipped: 8 {2}failed: 0/);
-    assert.equal(review('tickets.ftproj').documents, 5);
+    const r = review('tickets.ftproj');
+    assert.equal(r.documents, 5);
+    // The empty row was seen twice but is one empty text.
+    assert.equal(r.warnings.find((w) => w.kind === 'empty_texts_skipped')?.count, 1);
   });
 
   test('long issue lists are cut at 20 unless --all-issues', async () => {

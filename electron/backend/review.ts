@@ -53,7 +53,7 @@ export function reviewProject(db: Database.Database, task: TaskKind, testFractio
     duplicateGroups: groups.groups,
     duplicateDocuments: groups.documents,
     conflictingGroups,
-    emptySkipped: count(db, 'SELECT SUM(empty_skipped) AS n FROM imports'),
+    emptySkipped: count(db, 'SELECT COUNT(*) AS n FROM skipped_empty'),
     testFraction,
   });
 }

@@ -75,6 +75,7 @@ function statements(db: Database.Database) {
     insertSkipped: db.prepare(
       'INSERT INTO skipped_duplicates (document_id, source_file, source_ref, labels, conflicting) VALUES (?, ?, ?, ?, ?)',
     ),
+    noteEmpty: db.prepare('INSERT OR IGNORE INTO skipped_empty (source_file, source_ref) VALUES (?, ?)'),
     insertImport: db.prepare(
       `INSERT INTO imports (finished_at, files, imported, skipped, failed, empty_skipped, issues)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -91,7 +92,10 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
   let emptySkipped = 0;
 
   const addIssue = (issue: ImportIssue): void => {
-    if (isEmptyTextIssue(issue)) emptySkipped++;
+    if (isEmptyTextIssue(issue)) {
+      emptySkipped++;
+      sql.noteEmpty.run(issue.file, issue.where);
+    }
     report.issues.push(issue);
     if (issue.status === 'skipped') report.skipped++;
     else report.failed++;
