@@ -2,7 +2,7 @@
 // path, and the reason; good input gives clean records.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
@@ -344,7 +344,7 @@ test('unknown extensions and missing paths become issues, and the next source st
 
 // ---------- Folders ----------
 
-test('folder: subfolder names are labels (recursively), root files unlabeled, problems name the relative path', async () => {
+test('folder: subfolder names are labels (recursively), root files unlabeled, links are not walked twice, problems name the relative path', async () => {
   const root = join(dir, 'tickets');
   write('tickets/billing/a.txt', 'refund please');
   write('tickets/billing/2024/b.md', 'invoice wrong');
@@ -352,6 +352,7 @@ test('folder: subfolder names are labels (recursively), root files unlabeled, pr
   write('tickets/outage/broken.txt', Buffer.from([0, 1, 2, 3, 0, 0]));
   write('tickets/loose.txt', 'no label here');
   write('tickets/.DS_Store', Buffer.from([0, 0, 0, 1]));
+  symlinkSync(root, join(root, 'outage', 'loop'), 'dir');
   const result = await collect([root]);
   const byRef = Object.fromEntries(result.records.map((r) => [r.sourceRef, r]));
   assert.deepEqual(Object.keys(byRef).sort(), ['billing/2024/b.md', 'billing/a.txt', 'loose.txt', 'outage/c.html']);

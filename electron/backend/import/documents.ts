@@ -1,5 +1,5 @@
 // Single documents: plain text, Markdown, HTML, e-mail (.eml), PDF and Word (.docx), each to clean text.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Address } from 'postal-mime';
 import { compile } from 'html-to-text';
@@ -12,6 +12,9 @@ export interface ExtractedDocument {
   text: string;
   metadata: Record<string, unknown>;
 }
+
+/** A single document is read whole; beyond this it is surely not one document to classify. */
+const MAX_DOCUMENT_BYTES = 256 * 2 ** 20;
 
 type Extractor = (bytes: Buffer, options: ImportOptions) => Promise<ExtractedDocument>;
 
@@ -127,6 +130,10 @@ export async function extractDocument(path: string, options: ImportOptions): Pro
   if (!extractor) {
     const hint = extension === '.doc' ? '; save it as .docx' : extension === '.xlsx' || extension === '.xls' ? '; save it as CSV' : '';
     throw new SourceProblem('skipped', '', `unsupported file type "${extension || '(no extension)'}"${hint} (supported: .csv, .tsv, .jsonl, ${DOCUMENT_EXTENSIONS.join(', ')})`);
+  }
+  const { size } = statSync(path);
+  if (size > MAX_DOCUMENT_BYTES) {
+    throw new SourceProblem('failed', '', `too large for one document (${Math.round(size / 2 ** 20)} MB, the limit is ${MAX_DOCUMENT_BYTES / 2 ** 20} MB); split it, or import it as CSV or JSONL`);
   }
   // Synchronous on purpose: fs.promises.readFile costs ~0.2 ms per call, more than parsing a typical e-mail.
   const document = await extractor(readFileSync(path), options);

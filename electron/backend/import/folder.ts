@@ -1,6 +1,6 @@
 // Folder imports: each immediate subfolder names a label (its files are collected recursively),
 // files directly in the folder are unlabeled.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 export interface FolderFile {
@@ -14,7 +14,11 @@ export interface FolderFile {
 /** Hidden files and folders (.DS_Store, .git) are not documents. */
 const isHidden = (name: string) => name.startsWith('.');
 
-async function collect(root: string, dir: string, label: string | null, into: FolderFile[]): Promise<void> {
+async function collect(root: string, dir: string, label: string | null, into: FolderFile[], visited: Set<string>): Promise<void> {
+  // A link back to a folder already walked (a loop, or the same data twice) is not walked again.
+  const real = await realpath(dir);
+  if (visited.has(real)) return;
+  visited.add(real);
   const entries = (await readdir(dir, { withFileTypes: true }))
     .filter((entry) => !isHidden(entry.name))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -23,7 +27,7 @@ async function collect(root: string, dir: string, label: string | null, into: Fo
     const path = join(dir, entry.name);
     // Symbolic links are followed: a label folder may well be a link to the real data.
     const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path)).isDirectory());
-    if (isDirectory) await collect(root, path, label ?? (dir === root ? entry.name : null), into);
+    if (isDirectory) await collect(root, path, label ?? (dir === root ? entry.name : null), into, visited);
     else files.push(path);
   }
   const sizes = await Promise.all(files.map(async (path) => (await stat(path)).size));
@@ -33,6 +37,6 @@ async function collect(root: string, dir: string, label: string | null, into: Fo
 /** Every file under root (sorted, hidden ones left out) with the label its place gives it. */
 export async function listFolder(root: string): Promise<FolderFile[]> {
   const files: FolderFile[] = [];
-  await collect(root, root, null, files);
+  await collect(root, root, null, files, new Set());
   return files;
 }
