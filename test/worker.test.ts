@@ -139,6 +139,17 @@ describe('training worker (Node child process)', () => {
     await assert.rejects(run.done, /the training process stopped unexpectedly \(signal SIGKILL\)/);
   });
 
+  it('a worker that runs out of memory rejects with the reason V8 gave', async () => {
+    // A stand-in entry that exhausts a small heap, as a huge project would a real worker.
+    const entry = join(dir, 'hungry-worker.mjs');
+    writeFileSync(entry, "const hoard = []; process.on('message', () => { for (;;) hoard.push(new Array(1e5).fill(hoard.length)); });");
+    const run = startTraining(job('oom'), {
+      spawner: nodeWorkerSpawner({ file: entry, execArgv: ['--max-old-space-size=32'] }),
+      onProgress: () => undefined,
+    });
+    await assert.rejects(run.done, /the training process stopped unexpectedly \(signal SIGABRT\): FATAL ERROR: .*heap out of memory/);
+  });
+
   it('through the app service, a killed run is recorded as failed with the reason', async () => {
     const service = createAppService({ dataDir: join(dir, 'service-data'), samplePath: defaultSamplePath() });
     try {

@@ -57,12 +57,12 @@ export function keepTail(stream: NodeJS.ReadableStream, sink: NodeJS.WritableStr
   return () => tail;
 }
 
-/** The last line that names an error (e.g. "Error [ERR_MODULE_NOT_FOUND]: Cannot find module ..."). */
+/** The last line that names an error ("Error [ERR_MODULE_NOT_FOUND]: ...", "FATAL ERROR: ... heap out of memory"). */
 export function lastErrorLine(text: string): string | undefined {
   return text
     .split('\n')
     .map((line) => line.trim())
-    .findLast((line) => /^\w*(Error|Exception)\b/.test(line));
+    .findLast((line) => /^(\w*(Error|Exception)\b|FATAL ERROR:)/.test(line));
 }
 
 export function nodeWorkerSpawner(entry = workerEntry()): WorkerSpawner {
@@ -91,8 +91,9 @@ export function nodeWorkerSpawner(entry = workerEntry()): WorkerSpawner {
 
 function describeExit(code: number | null, signal: string | null, lastError?: string): string {
   const how = signal ? `signal ${signal}` : `exit code ${code}`;
-  // After a signal, whatever the process printed last is unrelated to why it stopped.
-  const why = !signal && lastError ? `: ${lastError}` : '';
+  // After a signal only V8's own fatal error (e.g. out of memory, which aborts) explains it; other lines are old news.
+  const explains = lastError !== undefined && (!signal || lastError.startsWith('FATAL ERROR:'));
+  const why = explains ? `: ${lastError}` : '';
   return `the training process stopped unexpectedly (${how})${why}`;
 }
 
