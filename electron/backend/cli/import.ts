@@ -9,15 +9,10 @@ import { displayPath, EXIT, interruptSignal, projectOption, statusLine, UsageErr
 /** Issues shown without --all-issues. */
 const SHOWN_ISSUES = 20;
 
-interface ImportCliOptions {
+/** The command line's options: the import options under their own names, plus the command's own. */
+interface ImportCliOptions extends ImportOptions {
   project: string;
   data?: string[];
-  textCol?: string;
-  labelCol?: string;
-  multiLabel?: boolean;
-  labelSep?: string;
-  keepSubject?: boolean;
-  encoding?: string;
   name?: string;
   allIssues?: boolean;
 }
