@@ -4,22 +4,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsv } from '../shared/csv.js';
-import { startTestHost } from './support/host.js';
-import { callApi, screenshot } from './support/wizard.js';
+import { callApi, screenshot, useTestHost } from './support/wizard.js';
 
-let host: Awaited<ReturnType<typeof startTestHost>>;
-test.beforeAll(async () => {
-  host = await startTestHost();
-  // An unlabeled project with three labels, set up through the API the page uses.
+// An unlabeled project with three labels, set up through the API the page uses.
+const testHost = useTestHost(async (host) => {
   await callApi(host.url, 'projects:create', { name: 'Keyboard labeling', task: 'single_label' });
   const texts = ['My parcel never arrived and nobody answers.', 'How do I change my delivery address?', 'Great service, thank you!', 'The invoice is wrong again.', 'Can I pay by bank transfer?'];
   const file = join(mkdtempSync(join(tmpdir(), 'finetune-e2e-')), 'tickets.csv');
   writeFileSync(file, toCsv(['text'], texts.map((t) => [t])));
   await callApi(host.url, 'import:run', { paths: [file], options: { textCol: 'text' } });
   for (const name of ['complaint', 'question', 'praise']) await callApi(host.url, 'labels:add', { name });
-});
-test.afterAll(async () => {
-  await host?.close();
 });
 
 /** Tab until the focused element matches, as a keyboard user would (bounded, so a missing control fails). */
@@ -33,6 +27,7 @@ async function tabTo(page: Page, name: RegExp): Promise<void> {
 }
 
 test('label documents with the keyboard only, saved across a reload', async ({ page }) => {
+  const host = testHost();
   await page.goto(host.url);
   await tabTo(page, /Label & review/);
   // The focused control shows a visible focus ring.

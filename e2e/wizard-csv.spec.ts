@@ -2,12 +2,11 @@
 // the same review -> train -> results -> predict path as the sample.
 import { expect, test } from '@playwright/test';
 import { createRequire } from 'node:module';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsv } from '../shared/csv.js';
-import { startTestHost } from './support/host.js';
-import { callApi, checkReview, heading, screenshot, trainAndInspect } from './support/wizard.js';
+import { callApi, checkReview, heading, screenshot, trainAndInspect, useTestHost } from './support/wizard.js';
 
 interface SpamAssassinMessage {
   group: string;
@@ -37,15 +36,10 @@ function writeEmailCsv(): { path: string; rows: number } {
   return { path, rows: withId.length };
 }
 
-let host: Awaited<ReturnType<typeof startTestHost>>;
-test.beforeAll(async () => {
-  host = await startTestHost();
-});
-test.afterAll(async () => {
-  await host?.close();
-});
+const testHost = useTestHost();
 
 test('CSV import: mapping, report, review, train, results, predict', async ({ page }) => {
+  const host = testHost();
   const csv = writeEmailCsv();
   await page.goto(host.url);
   await page.getByLabel('Name').fill('Support mail');
@@ -77,6 +71,17 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   for (const [name, count] of [['everyday', 95], ['spam', 40], ['tricky', 15]] as const) {
     await expect(page.locator(`tr[data-label="${name}"] [data-testid="label-count"]`)).toHaveText(String(count));
   }
+  // Add, rename and delete a label; the consequence is stated before anything changes.
+  await page.getByLabel('Name').fill('urgent');
+  await page.getByRole('button', { name: 'Add label' }).click();
+  await page.locator('tr[data-label="urgent"]').getByRole('button', { name: 'Rename' }).click();
+  await page.getByLabel('New name for "urgent"').fill('urgent mail');
+  await page.getByRole('button', { name: 'Rename', exact: true }).last().click();
+  await expect(page.locator('tr[data-label="urgent mail"]')).toBeVisible();
+  await page.locator('tr[data-label="urgent mail"]').getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByText('"urgent mail" is removed from 0 documents')).toBeVisible();
+  await page.getByRole('button', { name: 'Delete label' }).click();
+  await expect(page.locator('tr[data-label="urgent mail"]')).toHaveCount(0);
   await screenshot(page, '23-taxonomy');
 
   await page.getByRole('button', { name: 'Next: label & review documents' }).click();
@@ -104,4 +109,20 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
     await expect(compare.locator('tr', { hasText: 'Macro-F1' }).locator('td').nth(column)).toHaveText(metrics.f1_macro.toFixed(2));
   }
   await screenshot(page, '30-compare-runs');
+
+  // Predictions for a whole file, exported as CSV.
+  await page.getByRole('button', { name: 'Next: use the model' }).click();
+  const texts = ['Win a free holiday now, click here!!!', 'Are we still meeting on Thursday about the release notes?', 'Your order has shipped.'];
+  const file = join(mkdtempSync(join(tmpdir(), 'finetune-e2e-')), 'new-mail.csv');
+  writeFileSync(file, toCsv(['message'], texts.map((t) => [t])));
+  await page.getByRole('group', { name: 'Classify a file' }).locator('input[type="file"]').setInputFiles(file);
+  await expect(page.getByRole('heading', { name: 'Predictions for new-mail.csv' })).toBeVisible();
+  await expect(page.getByTestId('predictions').getByTestId('prediction')).toHaveCount(3);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export predictions as CSV' }).click();
+  const saved = await (await download).path();
+  const exported = readFileSync(saved, 'utf8').trim().split(/\r?\n/);
+  expect(exported).toHaveLength(4);
+  expect(exported[1]).toContain('Win a free holiday');
+  await screenshot(page, '31-use-file');
 });

@@ -1,17 +1,11 @@
 // The whole wizard on the bundled sample project: what the user sees equals what the backend computed and stored.
 import { expect, test } from '@playwright/test';
-import { startTestHost } from './support/host.js';
-import { callApi, checkReview, heading, screenshot, trainAndInspect } from './support/wizard.js';
+import { callApi, checkReview, heading, screenshot, trainAndInspect, useTestHost } from './support/wizard.js';
 
-let host: Awaited<ReturnType<typeof startTestHost>>;
-test.beforeAll(async () => {
-  host = await startTestHost();
-});
-test.afterAll(async () => {
-  await host?.close();
-});
+const testHost = useTestHost();
 
 test('sample project: taxonomy, review, strategy, train, results, predict', async ({ page }) => {
+  const host = testHost();
   await page.goto(host.url);
   await heading(page, 'Projects');
   await expect(page.getByText('No recent projects yet')).toBeVisible();
@@ -30,6 +24,13 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await heading(page, 'Label & review');
   await expect(page.getByTestId('doc-card')).toContainText('Document 1 of');
   await screenshot(page, '03-label');
+  // The table view with a search: the page counts what the backend finds.
+  await page.getByRole('button', { name: 'Table' }).click();
+  await page.getByLabel('Search the text').fill('Nigerian');
+  const found = await callApi(host.url, 'documents:query', { search: 'Nigerian', limit: 1 });
+  await expect(page.getByText(`${found.total} document${found.total === 1 ? '' : 's'} · page 1 of`)).toBeVisible();
+  await screenshot(page, '03-label-table');
+  await page.getByRole('button', { name: 'One at a time' }).click();
 
   await page.getByRole('button', { name: 'Next: check the balance' }).click();
   await heading(page, 'Balance between classes');

@@ -1,10 +1,24 @@
 // Helpers the wizard specs share: the backend API from the test's side (to check what the page shows against
 // what the backend stored), screenshots, and the steps every path goes through after the data is in.
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { RequestArg, RequestChannel, RequestResult } from '../../shared/api.js';
+import { startTestHost, type TestHost } from './host.js';
+
+/** A browser host on a fresh data folder for the spec file; call the returned function inside tests. */
+export function useTestHost(setUp?: (host: TestHost) => Promise<void>): () => TestHost {
+  let host: TestHost | undefined;
+  test.beforeAll(async () => {
+    host = await startTestHost();
+    await setUp?.(host);
+  });
+  test.afterAll(async () => {
+    await host?.close();
+  });
+  return () => host!;
+}
 
 export const SCREENS_DIR = join(import.meta.dirname, '..', '..', 'e2e-artifacts', 'screens');
 

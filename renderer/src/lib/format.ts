@@ -56,3 +56,9 @@ export function durationText(seconds: number | null): string {
 }
 
 export const fileName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
+
+/** Where a document came from: "tickets.csv, row 7" or "mail/2024/a.eml". */
+export function sourceText(doc: { sourceFile: string; sourceRef: string }): string {
+  if (!doc.sourceRef) return fileName(doc.sourceFile);
+  return /^\d+$/.test(doc.sourceRef) ? `${fileName(doc.sourceFile)}, row ${doc.sourceRef}` : `${fileName(doc.sourceFile)}, ${doc.sourceRef}`;
+}
