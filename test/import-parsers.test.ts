@@ -73,7 +73,7 @@ test('CSV: an unterminated quote names the row and line where it starts; rows be
   const issue = onlyIssue(result, path, '3', /unterminated quote/);
   assert.match(issue.reason, /row 3 \(starting on line 6\)/);
   assert.match(issue.reason, /closing "/);
-  assert.match(issue.reason, /2 rows before it were imported/);
+  assert.match(issue.reason, /2 rows before it were read/);
 });
 
 test('CSV: a missing column fails the whole file, naming the column asked for and the columns present', async () => {

@@ -1,4 +1,4 @@
-// CSV and TSV: streamed through csv-parse with backpressure (one ~1 MB chunk at a time), the delimiter
+// CSV and TSV: streamed through csv-parse with backpressure (one 256 KB chunk at a time), the delimiter
 // sniffed from the first lines, a header row required.
 import { parse, type CsvError } from 'csv-parse';
 import type { ImportOptions } from '../../../shared/domain.js';
@@ -86,8 +86,8 @@ export async function delimitedLayout(path: string, options: ImportOptions): Pro
   return { delimiter: sniffDelimiter(text, /\.tsv$/i.test(path)), encoding, size };
 }
 
-function quoteProblem(error: CsvError, dataRow: number, startLine: number, imported: number): SourceProblem {
-  const before = `${imported} row${imported === 1 ? '' : 's'} before it ${imported === 1 ? 'was' : 'were'} imported`;
+function quoteProblem(error: CsvError, dataRow: number, startLine: number, rowsRead: number): SourceProblem {
+  const before = `${rowsRead} row${rowsRead === 1 ? '' : 's'} before it ${rowsRead === 1 ? 'was' : 'were'} read`;
   if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
     return new SourceProblem('failed', String(dataRow),
       `unterminated quote: a quoted field in row ${dataRow} (starting on line ${startLine}) is never closed, so the rest of the file was read as one field. ` +
@@ -102,7 +102,7 @@ function quoteProblem(error: CsvError, dataRow: number, startLine: number, impor
 }
 
 /**
- * Streams a delimited file's rows as pages of raw rows, pulling the next ~1 MB only when the previous
+ * Streams a delimited file's rows as pages of raw rows, pulling the next 256 KB only when the previous
  * page was consumed. Parser errors end the stream with a SourceProblem after the rows before them.
  */
 export async function* delimitedRows(
@@ -168,7 +168,7 @@ export async function* delimitedRows(
 }
 
 /**
- * CSV/TSV rows as records and issues, one page of events per ~1 MB read (pages keep the per-row cost to
+ * CSV/TSV rows as records and issues, one page of events per 256 KB read (pages keep the per-row cost to
  * plain function calls; only the outer iterator hands out single events).
  */
 export async function* readDelimited(path: string, options: ImportOptions, signal?: AbortSignal): AsyncGenerator<ImportEvent[]> {
@@ -178,14 +178,14 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
   let names: string[] | null = null;
   let choice: FieldChoice | null = null;
   let dataRow = 0;
-  let imported = 0;
+  let rowsRead = 0;
   let pending: { row: number; fields: string[] }[] = [];
   let page: ImportEvent[] = [];
 
   const rowObject = (fields: string[]) => Object.fromEntries(names!.map((name, i) => [name, fields[i] ?? '']));
   const emit = (row: number, fields: string[]) => {
     const columns = names!;
-    // A delimiter at the end of every data row (some exporters write one) only adds empty fields.
+    // A delimiter at the end of a data row (some exporters write one) only adds empty fields.
     if (fields.length > columns.length && fields.slice(columns.length).every((field) => field.trim() === '')) fields = fields.slice(0, columns.length);
     if (fields.length !== columns.length) {
       page.push(issueEvent('skipped', path, String(row),
@@ -205,7 +205,7 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
       page.push(issueEvent('skipped', path, String(row), `empty text in column "${textField}"`));
       return;
     }
-    imported++;
+    rowsRead++;
     page.push({ kind: 'record', record: { text, labels: parseLabels(labelCell, options), sourceFile: path, sourceRef: String(row), metadata } });
   };
   const notice = (message: string) => page.push({ kind: 'notice', file: path, message });
@@ -253,7 +253,7 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
     }
     if (choice === null) decideFields();
     yield takePage();
-    throw quoteProblem(error.csvError, dataRow + 1, error.startLine, imported);
+    throw quoteProblem(error.csvError, dataRow + 1, error.startLine, rowsRead);
   }
   if (names === null) throw new SourceProblem('failed', '', 'empty file (no header row)');
   if (dataRow === 0) throw new SourceProblem('failed', '', 'header row only, no data rows');

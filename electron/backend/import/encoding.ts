@@ -129,7 +129,7 @@ export interface Utf8Chunk {
 const LATER_FALLBACK = 'windows-1252';
 
 /**
- * Streams a file as UTF-8 byte chunks of about 1 MB (transcoding when needed, BOM stripped).
+ * Streams a file as UTF-8 byte chunks of 256 KB (transcoding when needed, BOM stripped).
  * Pulled one chunk at a time, so memory stays bounded by the consumer's pace. When UTF-8 was only guessed
  * from the sample and a later chunk is not UTF-8, the rest is read as Windows-1252 and onSwitch says where.
  */

@@ -114,7 +114,7 @@ export async function* readSources(paths: string[], options: ImportOptions, sign
       yield issueEvent('failed', path, '', describeFsError(error as NodeJS.ErrnoException));
       continue;
     }
-    // The readers hand out pages of events (one per ~1 MB or per file); single events only from here.
+    // The readers hand out pages of events (one per 256 KB read or per file); single events only from here.
     const pages = isFolder ? readFolderSource(path, options, signal) : readFileSource(path, options, signal, {});
     for await (const page of pages) {
       for (const event of page) {

@@ -42,7 +42,7 @@ function parseLine(text: string, line: number): JsonLine {
   }
 }
 
-/** Non-blank lines of a JSONL file, parsed, in pages (one per ~1 MB chunk). */
+/** Non-blank lines of a JSONL file, parsed, in pages (one per 256 KB chunk). */
 export async function* jsonLines(
   path: string,
   encoding: DetectedEncoding,
@@ -77,7 +77,7 @@ export async function* jsonLines(
   if (last.length) yield last;
 }
 
-/** JSONL lines as records and issues, one page of events per ~1 MB read. */
+/** JSONL lines as records and issues, one page of events per 256 KB read. */
 export async function* readJsonl(path: string, options: ImportOptions, signal?: AbortSignal): AsyncGenerator<ImportEvent[]> {
   const { sample, size } = await readSample(path);
   if (size === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
