@@ -114,13 +114,13 @@ export function recommendStrategy(input: RecommendationInput): Recommendation | 
   const ratioLine = `largest : smallest = ${formatRatio(ratio)} : 1 (${largest[0]} ${formatCount(largest[1])} vs ${smallest[0]} ${formatCount(smallest[1])})`;
   const shareLine = `minority share ${formatShare(minorityShare)} (${smallest[0]})`;
   const basis = [ratioLine, shareLine];
-  const what = input.task === 'multi_label' ? 'label' : 'class';
+  const [what, whats] = input.task === 'multi_label' ? ['label', 'labels'] : ['class', 'classes'];
 
   if (ratio < L.weightedFromRatio) {
     return {
       strategy: 'none',
       basis,
-      reason: `The ${what}es are roughly balanced (less than ${L.weightedFromRatio} : 1), so plain training is used; re-weighting would add noise for little gain.`,
+      reason: `The ${whats} are roughly balanced (less than ${L.weightedFromRatio} : 1), so plain training is used; re-weighting would add noise for little gain.`,
     };
   }
   if (smallest[1] < L.syntheticBelowExamples) {
@@ -136,7 +136,7 @@ export function recommendStrategy(input: RecommendationInput): Recommendation | 
     return {
       strategy: 'undersample',
       basis,
-      reason: `There is a lot of data and the imbalance is extreme, so part of the largest ${what}es is left out of each training pass. Training gets much faster and little information is lost.`,
+      reason: `There is a lot of data and the imbalance is extreme, so part of the largest ${whats} is left out of each training pass. Training gets much faster and little information is lost.`,
     };
   }
   if (ratio >= L.oversampleFromRatio) {
@@ -153,14 +153,14 @@ export function recommendStrategy(input: RecommendationInput): Recommendation | 
       gamma: L.focalGamma,
       weights: 'sqrt_inverse',
       basis,
-      reason: `The imbalance is strong, so focal loss is used: it stops the many easy examples of large ${what}es from dominating what the model learns, and rarer ${what}es get extra weight.`,
+      reason: `The imbalance is strong, so focal loss is used: it stops the many easy examples of large ${whats} from dominating what the model learns, and rarer ${whats} get extra weight.`,
     };
   }
   return {
     strategy: 'weighted',
     weights: 'sqrt_inverse',
     basis,
-    reason: `The ${what}es are moderately imbalanced (${formatRatio(ratio)} : 1), so mistakes on rarer ${what}es count more in training. This is cheap and stable.`,
+    reason: `The ${whats} are moderately imbalanced (${formatRatio(ratio)} : 1), so mistakes on rarer ${whats} count more in training. This is cheap and stable.`,
   };
 }
 
