@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
-import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
+import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TaskKind, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
 import { exportModel } from '../export/index.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
@@ -27,7 +27,7 @@ export interface AppService {
 /** The bundled sample: a CSV plus how to import it (written by scripts/make-sample.ts). */
 interface SampleManifest {
   name: string;
-  task: 'single_label' | 'multi_label';
+  task: TaskKind;
   file: string;
   textCol: string;
   labelCol: string;
@@ -123,7 +123,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     return switchTo(absolute, ProjectStore.open(absolute));
   }
 
-  function createProject(name: string, task: TrainTask, path?: string): OpenProject {
+  function createProject(name: string, task: TaskKind, path?: string): OpenProject {
     const file = path ? resolve(path) : freePath(projectsDir, `${safeFileName(name)}.ftproj`);
     mkdirSync(dirname(file), { recursive: true });
     return switchTo(file, ProjectStore.create(file, { name, task }));
@@ -132,11 +132,13 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
   async function openSample(): Promise<OpenProject> {
     const manifest = JSON.parse(readFileSync(opts.samplePath, 'utf8')) as SampleManifest;
     const file = join(projectsDir, `${safeFileName(manifest.name)}.ftproj`);
-    if (existsSync(file)) return openProject(file);
-    const open = createProject(manifest.name, manifest.task, file);
-    const csv = resolve(dirname(opts.samplePath), manifest.file);
-    await open.store.importSources([csv], { textCol: manifest.textCol, labelCol: manifest.labelCol });
-    for (const [label, description] of Object.entries(manifest.labels)) open.store.describeLabel(label, description);
+    const open = existsSync(file) ? openProject(file) : createProject(manifest.name, manifest.task, file);
+    // The import is one transaction: a sample whose import was cut short is empty, and is filled now.
+    if (open.store.queryDocuments({ limit: 1 }).total === 0) {
+      const csv = resolve(dirname(opts.samplePath), manifest.file);
+      await open.store.importSources([csv], { textCol: manifest.textCol, labelCol: manifest.labelCol });
+      for (const [label, description] of Object.entries(manifest.labels)) open.store.describeLabel(label, description);
+    }
     return open;
   }
 
@@ -315,5 +317,3 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     },
   };
 }
-
-type TrainTask = RequestArg<'projects:create'>['task'];
