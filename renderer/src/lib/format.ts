@@ -36,8 +36,8 @@ export const strategyTitle = (name: StrategyName | 'auto'): string =>
 
 export const WEIGHT_TEXT: Record<WeightScheme, string> = {
   inverse: 'Inverse frequency (strongest)',
-  sqrt_inverse: 'Square root of inverse frequency (gentler)',
-  effective: 'Effective number of samples (Cui et al.)',
+  sqrt_inverse: 'Square root of inverse (gentler)',
+  effective: 'Effective number (Cui et al.)',
 };
 
 export const PHASE_TEXT: Record<TrainPhase, string> = {

@@ -61,9 +61,11 @@ export class Wizard {
     });
   }
 
+  /** Steps are history entries, so the browser's Back button goes to the previous step. */
   go(step: StepId): void {
+    if (step !== this.step) this.notice = null;
     this.step = step;
-    if (location.hash !== `#/${step}`) history.replaceState(null, '', `#/${step}`);
+    if (location.hash !== `#/${step}`) history.pushState(null, '', `#/${step}`);
   }
 
   /** Runs a backend call; on failure shows its message in plain words and returns undefined. */
