@@ -20,6 +20,7 @@ const pastPreparing = (page: Page) =>
 
 test('reload during a run shows its progress again; killing the training process fails the run with the reason', async ({ page }) => {
   await callApi(host.url, 'projects:openSample', undefined);
+  const labelsBefore = await callApi(host.url, 'labels:list', undefined);
   await page.goto(`${host.url}#/strategy`);
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(status(page)).toHaveAttribute('data-status', 'running');
@@ -47,6 +48,8 @@ test('reload during a run shows its progress again; killing the training process
   const runs = await callApi(host.url, 'runs:list', undefined);
   expect(runs.map((r) => [r.id, r.status, r.error])).toEqual([[active!.runId, 'failed', reason]]);
   expect(await callApi(host.url, 'train:active', undefined)).toBeNull();
+  // Nothing is lost: every document and label is as it was.
+  expect(await callApi(host.url, 'labels:list', undefined)).toEqual(labelsBefore);
   await page.reload();
   await expect(status(page)).toHaveAttribute('data-status', 'failed');
   await expect(status(page).getByRole('alert')).toContainText(reason);
