@@ -10,7 +10,7 @@ import { readSources } from '../import/index.js';
 import { contentHash } from '../store/importer.js';
 import { writeRunArtifacts } from '../training/artifacts.js';
 import type { TrainExample, TrainJob, TrainResult } from '../training/trainer.js';
-import { startTraining } from '../training/worker-client.js';
+import { startTraining, trainExamplesFromProject } from '../training/worker-client.js';
 import { formatIssueLine } from './import.js';
 import { displayPath, EXIT, interruptSignal, parseFraction, statusLine, UsageError, withProject } from './common.js';
 
@@ -106,14 +106,7 @@ async function runTrain(opts: TrainCliOptions): Promise<number> {
   if (opts.project) {
     return withProject(opts.project, async (store) => {
       const info = store.info();
-      const examples: TrainExample[] = store.trainingExamples().map((e) => ({
-        id: e.documentId,
-        text: e.text,
-        contentHash: e.contentHash,
-        labels: e.labels,
-        synthetic: e.source === 'synthetic',
-        parents: e.parents,
-      }));
+      const examples = trainExamplesFromProject(store.trainingExamples());
       const labels = store.labels().map((l) => l.name);
       const encoder = opts.encoder === 'use-lite' ? info.encoder : opts.encoder;
       const runId = store.createRun(settings);
