@@ -1,5 +1,7 @@
 // The whole wizard on the bundled sample project: what the user sees equals what the backend computed and stored.
 import { expect, test } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { callApi, checkReview, heading, screenshot, trainAndInspect, useTestHost } from './support/wizard.js';
 
 const testHost = useTestHost();
@@ -38,6 +40,12 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await screenshot(page, '04-review');
 
   await trainAndInspect(page, host.url, 5);
+
+  // The trained model leaves as ONNX files, in a folder the page names.
+  await page.getByRole('button', { name: 'Export model (ONNX)' }).click();
+  await expect(page.getByTestId('onnx-dir')).toBeVisible({ timeout: 5 * 60_000 });
+  const onnxDir = await page.getByTestId('onnx-dir').innerText();
+  expect(existsSync(join(onnxDir, 'onnx', 'model.onnx')), `${onnxDir}/onnx/model.onnx`).toBe(true);
 
   // The narrowest supported window: nothing overlaps or spills sideways.
   await page.setViewportSize({ width: 1024, height: 800 });
