@@ -342,6 +342,24 @@ test('unknown extensions and missing paths become issues, and the next source st
   assert.match(result.issues[1].reason, /not found/);
 });
 
+test('garbage in every supported format gives issues or records, never an exception', async () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const garbage = (length: number, printable: boolean) =>
+    Buffer.from(Array.from({ length }, () => (printable ? 32 + Math.floor(random() * 95) : Math.floor(random() * 256))));
+  const paths: string[] = [];
+  for (const extension of ['.csv', '.tsv', '.jsonl', '.txt', '.md', '.html', '.eml', '.pdf', '.docx']) {
+    paths.push(write(`garbage/binary${extension}`, garbage(3000, false)));
+    // Printable noise with quotes, delimiters and braces in it, plus a stray newline now and then.
+    const noise = garbage(3000, true).toString('latin1').replace(/~/g, '\n');
+    paths.push(write(`garbage/printable${extension}`, noise));
+  }
+  const result = await collect(paths);
+  const touched = new Set([...result.issues.map((i) => i.file), ...result.records.map((r) => r.sourceFile)]);
+  for (const path of paths) assert.ok(touched.has(path), `${path} gave neither a record nor an issue`);
+  for (const issue of result.issues) assert.ok(issue.reason.length > 10 && paths.includes(issue.file), JSON.stringify(issue));
+});
+
 // ---------- Folders ----------
 
 test('folder: subfolder names are labels (recursively), root files unlabeled, links are not walked twice, problems name the relative path', async () => {
