@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnLookup, fitLexical, selectRows, transformLexical } from '../electron/backend/training/lexical.js';
+import { columnLookup, concatRows, fitLexical, selectRows, transformLexical } from '../electron/backend/training/lexical.js';
 
 // Token-id documents: 7 8 is a frequent bigram, 9 appears once (below min df 2).
 const docs = [
@@ -46,6 +46,8 @@ test('a lookup rebuilt from the saved recipe (JSON round trip) gives identical f
   const a = transformLexical(recipe, docs);
   const b = transformLexical(reloaded, docs, columnLookup(reloaded));
   assert.deepEqual(b, a);
+  // Transforming in slices and stacking them gives the same block (the trainer works in slices).
+  assert.deepEqual(concatRows([transformLexical(recipe, docs.slice(0, 1)), transformLexical(recipe, docs.slice(1))]), a);
 });
 
 test('token ids outside the supported range are refused with the document named', () => {

@@ -39,7 +39,7 @@ const spamJob = (modelDir: string, strategy: TrainJob['settings']['strategy'] = 
   task: 'single_label',
   labels: [...SPAM_LABELS],
   examples: spamSubset(),
-  settings: { ...DEFAULT_TRAIN_SETTINGS, strategy, epochs: 25, testFraction: 0.3 },
+  settings: { ...DEFAULT_TRAIN_SETTINGS, strategy, testFraction: 0.3 },
   encoder: 'use-lite',
   cacheFile,
   modelDir,

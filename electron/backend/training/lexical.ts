@@ -46,7 +46,7 @@ export interface LexicalOptions {
   minDocumentFrequency: number;
 }
 
-export const DEFAULT_LEXICAL_OPTIONS: LexicalOptions = { maxFeatures: 20000, minDocumentFrequency: 2 };
+export const DEFAULT_LEXICAL_OPTIONS: LexicalOptions = { maxFeatures: 50000, minDocumentFrequency: 2 };
 
 /** Second id of a unigram in the tables below (a bigram's second id is a token id, >= 0). */
 const UNIGRAM = -2;
@@ -125,40 +125,50 @@ interface NgramCount {
   df: number;
 }
 
-/** Document frequency of every unigram and bigram of the documents. */
-function documentFrequencies(trainingIds: ArrayLike<number>[]): NgramCount[] {
-  const table = new NgramTable(1 << 16);
-  let df = new Int32Array(table.first.length);
-  let lastDoc = new Int32Array(table.first.length).fill(-1);
-  const grow = (oldFirst: Int32Array, oldSecond: Int32Array): void => {
-    const newDf = new Int32Array(table.first.length);
-    const newLast = new Int32Array(table.first.length).fill(-1);
+/** Counts, document by document, how many documents contain each unigram and bigram. */
+export class DocumentFrequencies {
+  private readonly table = new NgramTable(1 << 16);
+  private df = new Int32Array(this.table.first.length);
+  private lastDoc = new Int32Array(this.table.first.length).fill(-1);
+  documents = 0;
+
+  private readonly grow = (oldFirst: Int32Array, oldSecond: Int32Array): void => {
+    const df = new Int32Array(this.table.first.length);
+    const lastDoc = new Int32Array(this.table.first.length).fill(-1);
     oldFirst.forEach((a, oldSlot) => {
       if (a === EMPTY) return;
-      const slot = table.find(a, oldSecond[oldSlot]);
-      newDf[slot] = df[oldSlot];
-      newLast[slot] = lastDoc[oldSlot];
+      const slot = this.table.find(a, oldSecond[oldSlot]);
+      df[slot] = this.df[oldSlot];
+      lastDoc[slot] = this.lastDoc[oldSlot];
     });
-    df = newDf;
-    lastDoc = newLast;
+    this.df = df;
+    this.lastDoc = lastDoc;
   };
-  trainingIds.forEach((ids, doc) => {
+
+  add(ids: ArrayLike<number>): void {
+    const doc = this.documents++;
     checkIds(ids, doc);
     for (let i = 0; i < ids.length; i++) {
-      for (const b of i + 1 < ids.length ? [UNIGRAM, ids[i + 1]] : [UNIGRAM]) {
-        const slot = table.insert(ids[i], b, grow);
-        if (lastDoc[slot] !== doc) {
-          lastDoc[slot] = doc;
-          df[slot]++;
-        }
-      }
+      this.see(ids[i], UNIGRAM, doc);
+      if (i + 1 < ids.length) this.see(ids[i], ids[i + 1], doc);
     }
-  });
-  const counts: NgramCount[] = [];
-  table.first.forEach((a, slot) => {
-    if (a !== EMPTY) counts.push({ first: a, second: table.second[slot], df: df[slot] });
-  });
-  return counts;
+  }
+
+  private see(a: number, b: number, doc: number): void {
+    const slot = this.table.insert(a, b, this.grow);
+    if (this.lastDoc[slot] !== doc) {
+      this.lastDoc[slot] = doc;
+      this.df[slot]++;
+    }
+  }
+
+  counts(): NgramCount[] {
+    const out: NgramCount[] = [];
+    this.table.first.forEach((a, slot) => {
+      if (a !== EMPTY) out.push({ first: a, second: this.table.second[slot], df: this.df[slot] });
+    });
+    return out;
+  }
 }
 
 /** Unigrams before bigrams, then by ids: the pool order. */
@@ -167,13 +177,20 @@ const poolOrder = (x: NgramCount, y: NgramCount): number =>
 
 /** Chooses the vocabulary and idf from the training documents' token ids. */
 export function fitLexical(trainingIds: ArrayLike<number>[], options: LexicalOptions = DEFAULT_LEXICAL_OPTIONS): LexicalRecipe {
-  const kept = documentFrequencies(trainingIds)
+  const frequencies = new DocumentFrequencies();
+  for (const ids of trainingIds) frequencies.add(ids);
+  return recipeFromFrequencies(frequencies, options);
+}
+
+/** The recipe (vocabulary = top-k n-grams by document frequency, smooth idf) from counted training documents. */
+export function recipeFromFrequencies(frequencies: DocumentFrequencies, options: LexicalOptions): LexicalRecipe {
+  const kept = frequencies.counts()
     .filter((g) => g.df >= options.minDocumentFrequency)
     // Deterministic: most frequent first, ties in pool order.
     .sort((x, y) => y.df - x.df || poolOrder(x, y))
     .slice(0, options.maxFeatures)
     .sort(poolOrder);
-  const n = trainingIds.length;
+  const n = frequencies.documents;
   const poolInt64s: number[] = [];
   const ngramIndexes: number[] = [];
   const idf: number[] = [];
@@ -266,6 +283,25 @@ export function transformLexical(recipe: LexicalRecipe, docsIds: ArrayLike<numbe
     rowPtr[doc + 1] = nnz;
   });
   return { rowPtr, cols: cols.slice(0, nnz), values: values.slice(0, nnz), nCols };
+}
+
+/** CSR blocks stacked vertically (same column count). */
+export function concatRows(parts: SparseRows[]): SparseRows {
+  const rows = parts.reduce((n, p) => n + p.rowPtr.length - 1, 0);
+  const nnz = parts.reduce((n, p) => n + p.cols.length, 0);
+  const rowPtr = new Int32Array(rows + 1);
+  const cols = new Int32Array(nnz);
+  const values = new Float32Array(nnz);
+  let row = 0;
+  let offset = 0;
+  for (const part of parts) {
+    for (let r = 1; r < part.rowPtr.length; r++) rowPtr[row + r] = offset + part.rowPtr[r];
+    cols.set(part.cols, offset);
+    values.set(part.values, offset);
+    row += part.rowPtr.length - 1;
+    offset += part.cols.length;
+  }
+  return { rowPtr, cols, values, nCols: parts[0]?.nCols ?? 0 };
 }
 
 /** The given rows of a CSR block, in that order, as a new CSR block. */

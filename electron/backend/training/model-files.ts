@@ -1,7 +1,7 @@
 // The trained model folder: manifest.json (everything but the numbers), weights.bin (float32, little-endian,
 // tensors back to back at the offsets the manifest lists) and, with lexical features, lexical.json (lexical.ts).
 // loadPredictor and the ONNX export both read it through readModelFiles.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedStrategy, TaskKind } from '../../../shared/domain.js';
 import type { LoadEncoderOptions } from '../encoders/index.js';
@@ -65,7 +65,9 @@ export async function writeModelFiles(dir: string, model: { manifest: Omit<Model
     lexicalFile: model.lexical ? LEXICAL_FILE : null,
   };
   await writeFile(path.join(dir, WEIGHTS_FILE), bytes);
+  // A folder re-used for a run without lexical features must not keep a stale lexical.json.
   if (model.lexical) await writeFile(path.join(dir, LEXICAL_FILE), JSON.stringify(model.lexical));
+  else await rm(path.join(dir, LEXICAL_FILE), { force: true });
   await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
 }
 

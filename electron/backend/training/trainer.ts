@@ -12,7 +12,7 @@ import { EmbeddingCache, embedWithCache } from '../encoders/cache.js';
 import type { TextEncoder } from '../encoders/types.js';
 import { initTensorflow } from '../tf/backend.js';
 import { abortError, fitHead, headLogits, throwIfAborted, yieldToEventLoop, type EpochRecord, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
-import { columnLookup, DEFAULT_LEXICAL_OPTIONS, fitLexical, selectRows, transformLexical, type LexicalOptions, type LexicalRecipe, type SparseRows } from './lexical.js';
+import { columnLookup, concatRows, DEFAULT_LEXICAL_OPTIONS, DocumentFrequencies, recipeFromFrequencies, selectRows, transformLexical, type LexicalOptions, type LexicalRecipe, type SparseRows } from './lexical.js';
 import { writeModelFiles } from './model-files.js';
 import { buildFeatures, decide, probabilitiesFromLogits, scoreRows, type ScoringModel } from './predictor.js';
 import { createEpochSampler, samplingGroups } from './sampling.js';
@@ -59,6 +59,7 @@ export interface TrainResult {
 /** Knobs that are not user settings (benchmarks and tests use them). */
 export interface TrainTuning {
   lexical: LexicalOptions;
+  /** Largest minibatch; small training sets use smaller ones so that an epoch still has MIN_STEPS_PER_EPOCH steps. */
   batchSize: number;
   learningRate: number;
   weightDecay: number;
@@ -71,7 +72,8 @@ export interface TrainTuning {
 export const DEFAULT_TUNING: TrainTuning = {
   lexical: DEFAULT_LEXICAL_OPTIONS,
   batchSize: 64,
-  learningRate: 0.01,
+  // 0.01 reached the best validation epoch in 2-3 epochs and lost 2-4 points of test macro-F1 (docs/experiments.md).
+  learningRate: 0.002,
   weightDecay: 0,
   patience: 8,
   mlpHidden: 256,
@@ -83,6 +85,11 @@ const PROGRESS_INTERVAL_MS = 250;
 const HEARTBEAT_MS = 400;
 /** Documents per embedding slice (the signal is checked and events are handled between slices). */
 const EMBED_SLICE = 64;
+// With a few hundred examples and batches of 64, the small learning rate would take hundreds of epochs.
+const MIN_STEPS_PER_EPOCH = 32;
+const MIN_BATCH = 8;
+/** Documents per slice of lexical feature work. */
+const LEXICAL_SLICE = 250;
 
 /** Throttled progress with ETA; a heartbeat re-sends the latest state so the caller never waits > 0.5 s. */
 class ProgressReporter {
@@ -195,6 +202,37 @@ function macroF1Of(task: TaskKind, truth: number[][], predicted: number[][], k: 
     : macroF1(truth.map((t) => indicator(t, k)), predicted.map((p) => indicator(p, k)), k);
 }
 
+/**
+ * Fits the TF-IDF recipe on the first trainCount documents and transforms all of them, in slices with event-loop
+ * yields between (several seconds of work on a large corpus: progress keeps flowing and cancel is seen).
+ */
+async function buildLexicalFeatures(
+  ids: ArrayLike<number>[],
+  trainCount: number,
+  options: LexicalOptions,
+  onProgress: (done: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<{ recipe: LexicalRecipe; rows: SparseRows }> {
+  const total = trainCount + ids.length;
+  const frequencies = new DocumentFrequencies();
+  for (let start = 0; start < trainCount; start += LEXICAL_SLICE) {
+    throwIfAborted(signal);
+    for (let i = start; i < Math.min(trainCount, start + LEXICAL_SLICE); i++) frequencies.add(ids[i]);
+    onProgress(Math.min(trainCount, start + LEXICAL_SLICE), total);
+    await yieldToEventLoop();
+  }
+  const recipe = recipeFromFrequencies(frequencies, options);
+  const lookup = columnLookup(recipe);
+  const parts: SparseRows[] = [];
+  for (let start = 0; start < ids.length; start += LEXICAL_SLICE) {
+    throwIfAborted(signal);
+    parts.push(transformLexical(recipe, ids.slice(start, start + LEXICAL_SLICE), lookup));
+    onProgress(trainCount + Math.min(ids.length, start + LEXICAL_SLICE), total);
+    await yieldToEventLoop();
+  }
+  return { recipe, rows: concatRows(parts) };
+}
+
 function evaluate(
   task: TaskKind,
   labels: string[],
@@ -273,8 +311,9 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
     if (lexicalOn) {
       tokenCache = TokenCache.open(job.cacheFile);
       const ids = await tokenizeWithCache(encoder, tokenCache, items, (done, total) => progress.update('embed', done, total, { message: 'tokenizing for lexical features' }), signal);
-      lexicalRecipe = fitLexical(ids.slice(0, split.train.length), tune.lexical);
-      sparseAll = transformLexical(lexicalRecipe, ids, columnLookup(lexicalRecipe));
+      const built = await buildLexicalFeatures(ids, split.train.length, tune.lexical, (done, total) => progress.update('embed', done, total, { message: 'computing lexical features' }), signal);
+      lexicalRecipe = built.recipe;
+      sparseAll = built.rows;
     }
     const embedSeconds = (Date.now() - embedStart) / 1000;
     throwIfAborted(signal);
@@ -322,7 +361,8 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
     const stopOn = split.val.length > 0 ? { features: valFeatures, truth: truthOf('val') } : { features: trainFeatures, truth: truthOf('train') };
     const predictWith = (weights: HeadWeights, features: FeatureSet, thresholds: number[] | null, temperature = 1): number[][] =>
       decide(job.task, probabilitiesFromLogits(job.task, headLogits(arch, weights, features), k, temperature), thresholds);
-    const stepsPerEpoch = Math.ceil(split.train.length / tune.batchSize);
+    const batchSize = Math.max(MIN_BATCH, Math.min(tune.batchSize, Math.ceil(split.train.length / MIN_STEPS_PER_EPOCH)));
+    const stepsPerEpoch = Math.ceil(split.train.length / batchSize);
     let lastEpoch: EpochRecord | undefined;
     const fitted = await fitHead(tf, {
       arch,
@@ -333,7 +373,7 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       validate: (weights) => macroF1Of(job.task, stopOn.truth, predictWith(weights, stopOn.features, null), k),
       maxEpochs: settings.epochs,
       patience: tune.patience,
-      batchSize: tune.batchSize,
+      batchSize,
       learningRate: tune.learningRate,
       weightDecay: tune.weightDecay,
       seed: settings.seed,
