@@ -2,6 +2,7 @@
 // behind the same Predictor interface as a trained model folder (training/predictor.ts).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
@@ -16,7 +17,7 @@ export interface OnnxPredictorOptions {
   quantized?: boolean;
   /** Texts per ONNX run (texts of similar length are batched together). */
   batchSize?: number;
-  /** onnxruntime intra-op threads (default: ORT's choice, all cores). */
+  /** onnxruntime intra-op threads (default: every core). */
   threads?: number;
 }
 
@@ -52,8 +53,11 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
     ? (await loadUseLiteTokenizer()).encode
     : (text: string) => tokenizer.encode(text);
   const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: opts.threads ?? 0,
+    intraOpNumThreads: opts.threads ?? os.availableParallelism(),
+    interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // Idle threads sleep instead of spinning: the CPU is shared with the UI and other work.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   const batchSize = opts.batchSize ?? 16;
 
