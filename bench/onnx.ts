@@ -23,7 +23,7 @@ const toExample = (e: Example): TrainExample => ({ id: `${e.group}/${e.id}`, tex
 const spread = <T>(items: T[], n: number): T[] => items.filter((_, i) => i % Math.max(1, Math.floor(items.length / n)) === 0).slice(0, n);
 
 function figures(f: PathFigures, documents: number) {
-  return { docsPerSecond: round(f.docsPerSecond, 1), maxAbsProbabilityDiff: Number(f.maxAbsDiff.toExponential(2)), sameLabels: `${f.sameLabels}/${documents}` };
+  return { docsPerSecond: round(f.docsPerSecond, 1), cpuSeconds: round(f.cpuSeconds, 1), maxAbsProbabilityDiff: Number(f.maxAbsDiff.toExponential(2)), sameLabels: `${f.sameLabels}/${documents}` };
 }
 
 async function benchEncoder(dir: string, encoder: string, train: TrainExample[], test: TrainExample[]): Promise<Record<string, unknown>> {

@@ -11,6 +11,8 @@ import { loadOnnxPredictor } from './onnx-predictor.js';
 
 export interface PathFigures {
   docsPerSecond: number;
+  /** CPU seconds of this process (all threads) for the timed pass: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   /** Largest |p_app - p_path| over every document and class (0 for the app itself). */
   maxAbsDiff: number;
   /** Documents whose predicted label set equals the app's. */
@@ -45,14 +47,16 @@ export function compareRows(reference: PredictionRow[], rows: PredictionRow[]): 
 }
 
 /** Predicts once to warm up (first-run allocations and kernel choices), then times a full pass. */
-export async function timedPredict(predictor: Predictor, texts: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number }> {
+export async function timedPredict(predictor: Predictor, texts: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number; cpuSeconds: number }> {
   await predictor.predict(texts.slice(0, 8));
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const rows = await predictor.predict(texts);
-  return { rows, docsPerSecond: texts.length / ((performance.now() - started) / 1000) };
+  const used = process.cpuUsage(cpu);
+  return { rows, docsPerSecond: texts.length / ((performance.now() - started) / 1000), cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-async function measure(load: () => Promise<Predictor>, texts: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number }> {
+async function measure(load: () => Promise<Predictor>, texts: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number; cpuSeconds: number }> {
   const predictor = await load();
   try {
     return await timedPredict(predictor, texts);
@@ -66,12 +70,12 @@ export async function checkParity(modelDir: string, exportDir: string, texts: st
   const onnx = await measure(() => loadOnnxPredictor(exportDir), texts);
   const report: ParityReport = {
     documents: texts.length,
-    app: { docsPerSecond: app.docsPerSecond, maxAbsDiff: 0, sameLabels: texts.length },
-    onnx: { docsPerSecond: onnx.docsPerSecond, ...compareRows(app.rows, onnx.rows) },
+    app: { docsPerSecond: app.docsPerSecond, cpuSeconds: app.cpuSeconds, maxAbsDiff: 0, sameLabels: texts.length },
+    onnx: { docsPerSecond: onnx.docsPerSecond, cpuSeconds: onnx.cpuSeconds, ...compareRows(app.rows, onnx.rows) },
   };
   if (opts.int8) {
     const int8 = await measure(() => loadOnnxPredictor(exportDir, { quantized: true }), texts);
-    report.onnxInt8 = { docsPerSecond: int8.docsPerSecond, ...compareRows(app.rows, int8.rows) };
+    report.onnxInt8 = { docsPerSecond: int8.docsPerSecond, cpuSeconds: int8.cpuSeconds, ...compareRows(app.rows, int8.rows) };
   }
   return report;
 }
