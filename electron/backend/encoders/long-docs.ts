@@ -4,7 +4,8 @@ import { UNKNOWN_ID, loadUseLiteVocab, type UseLiteTokenizer } from './tokenizer
 
 export type LongDocMode = 'truncate' | 'head_tail' | 'chunk_mean';
 export const LONG_DOC_MODES: readonly LongDocMode[] = ['truncate', 'head_tail', 'chunk_mean'];
-/** chunk_mean averages at most this many consecutive windows from the start of the text. */
+/** chunk_mean averages at most this many consecutive windows from the start of the text (changing it changes vectors:
+ * bump TOKENIZER_REVISION in use-lite.ts with it, so cached vectors are not reused). */
 export const MAX_CHUNKS = 8;
 
 /**
