@@ -91,7 +91,9 @@ async function useLiteEncoderExport(expectedId: string): Promise<EncoderExport> 
     },
     // transformers.js needs a known model_type to pick a sequence-classification wrapper; the graph is self-contained.
     modelType: 'bert',
-    tokenizerNote: 'The tokenizer is SentencePiece unigram written as tokenizer.json; it is the exact definition the app tokenises with.',
+    tokenizerNote: 'tokenizer.json (SentencePiece unigram) is the exact definition the app tokenises with. transformers.js can overflow its stack ' +
+      'on a single text of ~200k characters: cut such texts at whitespace into pieces of at most 20k characters and join the ids ' +
+      '(exact for this tokenizer), as the app does.',
     async writeTokenizer(outDir) {
       await writeTokenizerFiles(outDir, { modelMaxLength: NO_TRUNCATION });
       return ['tokenizer.json', 'tokenizer_config.json'];
