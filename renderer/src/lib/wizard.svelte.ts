@@ -47,6 +47,16 @@ export class Wizard {
   documentCount = $derived(this.review?.documents ?? 0);
   completedRuns = $derived(this.runs.filter((r) => r.status === 'completed'));
   training = $derived(this.runs.some((r) => r.status === 'running'));
+  /** Steps whose work is visibly done, ticked in the sidebar so the user sees where they stand. */
+  doneSteps = $derived<StepId[]>(
+    [
+      ...(this.current ? (['projects'] as const) : []),
+      ...(this.documentCount > 0 ? (['import'] as const) : []),
+      ...(this.labels.length >= 2 ? (['taxonomy'] as const) : []),
+      ...(this.review && this.review.labeled > 0 && this.review.unlabeled === 0 ? (['label'] as const) : []),
+      ...(this.completedRuns.length > 0 ? (['strategy', 'train', 'results'] as const) : []),
+    ],
+  );
 
   constructor() {
     addEventListener('hashchange', () => (this.step = stepFromHash()));
@@ -146,11 +156,11 @@ export class Wizard {
   }
 
   /** A run was just started from the Strategy step. */
-  startedRun(runId: number): void {
+  async startedRun(runId: number): Promise<void> {
     this.liveRunId = runId;
     this.progress = null;
     this.curve = [];
-    void this.refreshRuns();
+    await this.refreshRuns();
     this.go('train');
   }
 
