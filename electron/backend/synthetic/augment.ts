@@ -87,7 +87,13 @@ interface DistinctiveTerm {
  */
 function distinctiveTerms(classTerms: Array<{ id: number; terms: Set<string> }>, backgroundTexts: string[]): DistinctiveTerm[] {
   const inClass = new Map<string, number[]>();
-  for (const doc of classTerms) for (const term of doc.terms) inClass.set(term, [...(inClass.get(term) ?? []), doc.id]);
+  for (const doc of classTerms) {
+    for (const term of doc.terms) {
+      const docs = inClass.get(term);
+      if (docs) docs.push(doc.id);
+      else inClass.set(term, [doc.id]);
+    }
+  }
   const df = new Map<string, number>();
   for (const text of backgroundTexts) {
     for (const term of terms(text)) if (inClass.has(term)) df.set(term, (df.get(term) ?? 0) + 1);
