@@ -27,10 +27,12 @@ const PARITY_DOCS = 500;
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 /** Texts are cut to 1,500 characters to keep the test fast (the tokenizer dominates); that is still past the tiny
  * BERT's 128 positions, so the clipping inside the graph is exercised. */
-const example = (id: string, fullText: string, labels: string[]): TrainExample => {
-  const text = fullText.slice(0, 1500);
+const example = (id: string, fullText: string, labels: string[], maxChars = 1500): TrainExample => {
+  const text = fullText.slice(0, maxChars);
   return { id, text, contentHash: hash(text), labels };
 };
+/** A few whole long bodies (20k–50k characters: the app tokenises texts over 20k characters in pieces). */
+const LONG_DOCS = 5;
 
 /** Every k-th item, so small samples still cover every class. */
 const spread = <T>(items: T[], n: number): T[] => items.filter((_, i) => i % Math.max(1, Math.floor(items.length / n)) === 0).slice(0, n);
@@ -72,7 +74,9 @@ before(async () => {
   const corpus = loadSpamAssassin();
   const train = SPAM_LABELS.flatMap((label) => spread(corpus.train.filter((e) => e.label === label), label === 'ham' ? 200 : 100))
     .map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
-  const test = spread(corpus.test, PARITY_DOCS).map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
+  const long = corpus.test.filter((e) => e.text.length > 20_000 && e.text.length < 50_000).slice(0, LONG_DOCS)
+    .map((e) => example(`${e.group}/${e.id}`, e.text, [e.label], Infinity));
+  const test = [...spread(corpus.test, PARITY_DOCS - LONG_DOCS).map((e) => example(`${e.group}/${e.id}`, e.text, [e.label])), ...long];
   spam = await trainModel('spam', `hf:${bert}`, 'single_label', SPAM_LABELS, train, test, { strategy: 'weighted' });
   spamExport = path.join(root, 'spam-export');
   await exportModel(spam.modelDir, spamExport, { quantize: true });

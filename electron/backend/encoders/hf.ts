@@ -9,7 +9,10 @@
 // The vector is L2-normalised when modules.json lists a sentence_transformers Normalize module.
 // Long texts: the token ids (with [CLS]/[SEP] as the tokenizer adds them) are clipped to their first maxLength ids,
 // maxLength = min(tokenizer_config.model_max_length, config.max_position_embeddings), or opts.maxLength if smaller.
-// The ONNX export repeats exactly these steps inside its graph (electron/backend/export/).
+// tokenize() returns the ids of the text itself, without the special tokens the post-processor adds around it, so
+// the ids of pieces of a text cut at whitespace join into the ids of the whole text (callers may tokenise long texts
+// in pieces). The ONNX export repeats exactly these steps inside its graph (electron/backend/export/), skipping the
+// added special tokens (hfSpecialTokenLayout) in its lexical features.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -107,13 +110,40 @@ export async function resolveHfEncoderSettings(folder: string, opts: HfEncoderOp
   };
 }
 
+export type HfTokenizer = Awaited<ReturnType<typeof import('@huggingface/transformers').AutoTokenizer.from_pretrained>>;
+
+/** Loads the folder's tokenizer.json with @huggingface/transformers, strictly offline. */
+export async function loadHfTokenizer(folder: string): Promise<HfTokenizer> {
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.useFSCache = false;
+  try {
+    return await AutoTokenizer.from_pretrained(folder, { local_files_only: true });
+  } catch (error) {
+    throw new Error(`${folder}: cannot load tokenizer.json with @huggingface/transformers: ${(error as Error).message}`);
+  }
+}
+
+/** How many special tokens the tokenizer's post-processor puts before and after a single text (BERT: 1 and 1). */
+export function hfSpecialTokenLayout(tokenizer: HfTokenizer): { leading: number; trailing: number } {
+  const probe = 'the a';
+  const content = tokenizer.encode(probe, { add_special_tokens: false });
+  const full = tokenizer.encode(probe);
+  for (let leading = 0; leading + content.length <= full.length; leading++) {
+    if (content.every((id, i) => full[leading + i] === id)) return { leading, trailing: full.length - leading - content.length };
+  }
+  throw new Error('tokenizer: the special tokens added around a text could not be located');
+}
+
 /** The encoder's cache identity: the model and tokenizer bytes plus the settings that shape the vectors. */
 export async function hfEncoderId(settings: HfEncoderSettings): Promise<string> {
   const hash = createHash('sha256');
   for (const file of [settings.modelPath, path.join(settings.folder, 'tokenizer.json')]) {
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   }
-  hash.update(JSON.stringify({ pooling: settings.pooling, normalize: settings.normalize, maxLength: settings.maxLength }));
+  // `tokenize: 'content'`: tokenize() ids carry no added special tokens (changed from the first version: new id).
+  hash.update(JSON.stringify({ pooling: settings.pooling, normalize: settings.normalize, maxLength: settings.maxLength, tokenize: 'content' }));
   return `hf:${path.basename(settings.folder)}:${hash.digest('hex').slice(0, 16)}`;
 }
 
@@ -141,22 +171,18 @@ export function poolHiddenStates(states: Float32Array, offset: number, length: n
 
 export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {}): Promise<HfTextEncoder> {
   const settings = await resolveHfEncoderSettings(folder, opts);
-  const { AutoTokenizer, AutoModel, Tensor, env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.useFSCache = false;
-  let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+  const tokenizer = await loadHfTokenizer(settings.folder);
+  const { AutoModel, Tensor } = await import('@huggingface/transformers');
   let model: Awaited<ReturnType<typeof AutoModel.from_pretrained>>;
   try {
-    tokenizer = await AutoTokenizer.from_pretrained(settings.folder, { local_files_only: true });
     model = await AutoModel.from_pretrained(settings.folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
   } catch (error) {
-    throw new Error(`${settings.folder}: cannot load the model with @huggingface/transformers: ${(error as Error).message}`);
+    throw new Error(`${settings.modelPath}: cannot load the model with @huggingface/transformers: ${(error as Error).message}`);
   }
   const batchSize = opts.batchSize ?? 16;
   const id = await hfEncoderId(settings);
 
-  const tokenize = async (texts: string[]): Promise<number[][]> => texts.map((text) => tokenizer.encode(text));
+  const tokenize = async (texts: string[]): Promise<number[][]> => texts.map((text) => tokenizer.encode(text, { add_special_tokens: false }));
 
   /**
    * The first maxLength ids of a text without tokenising all of it: normalisation and pre-tokenisation work

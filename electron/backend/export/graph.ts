@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { HeadWeights } from '../training/heads.js';
 import type { LexicalRecipe } from '../training/lexical.js';
 import type { ModelFiles } from '../training/model-files.js';
-import { resolveHfEncoderSettings, type HfEncoderSettings } from '../encoders/hf.js';
+import { hfSpecialTokenLayout, loadHfTokenizer, resolveHfEncoderSettings, type HfEncoderSettings } from '../encoders/hf.js';
 import { OnnxGraphBuilder, decodeModel, int, ints, longToNumber, tensor } from '../onnx/graph-builder.js';
 
 export const INPUT_IDS = 'input_ids';
@@ -20,6 +20,8 @@ export interface EncoderGraph {
   opset: number;
   /** What config.json and the card say the encoder is. */
   description: string;
+  /** Special tokens the tokenizer adds before/after each text: in input_ids, but never in the lexical features. */
+  specialTokens: { leading: number; trailing: number };
   append(b: OnnxGraphBuilder, inputIds: string, attentionMask: string): string;
 }
 
@@ -40,6 +42,7 @@ function l2Normalize(b: OnnxGraphBuilder, x: string, floor: number): string {
 
 export async function hfEncoderGraph(folder: string): Promise<EncoderGraph & { settings: HfEncoderSettings; modelBytes: Uint8Array }> {
   const settings = await resolveHfEncoderSettings(folder);
+  const specialTokens = hfSpecialTokenLayout(await loadHfTokenizer(settings.folder));
   const modelBytes = new Uint8Array(await readFile(settings.modelPath));
   const model = decodeModel(modelBytes);
   const opset = longToNumber(model.opset_import?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version);
@@ -49,6 +52,7 @@ export async function hfEncoderGraph(folder: string): Promise<EncoderGraph & { s
     opset,
     settings,
     modelBytes,
+    specialTokens,
     description: `Hugging Face ${settings.folder} (${settings.pooling} pooling${settings.normalize ? ', L2-normalised' : ''}, first ${settings.maxLength} ids)`,
     append(b, inputIds, attentionMask) {
       // The app clips to the first maxLength ids (encoders/hf.ts); Slice clamps when the batch is shorter.
@@ -84,11 +88,25 @@ export async function hfEncoderGraph(folder: string): Promise<EncoderGraph & { s
   };
 }
 
-/** The lexical features of training/lexical.ts: TF counts -> ln(1 + tf) · idf -> L2 row norm. */
-function appendLexical(b: OnnxGraphBuilder, recipe: LexicalRecipe, inputIds: string, attentionMask: string): string {
-  // Padding positions become recipe.padId (-1), which no n-gram in the pool contains.
-  const [isReal] = b.node('Cast', [attentionMask], { to: int(9) });
-  const [ids] = b.node('Where', [isReal, inputIds, b.constantInt64([recipe.padId], [])]);
+/**
+ * The lexical features of training/lexical.ts: TF counts -> ln(1 + tf) · idf -> L2 row norm, over the ids of the
+ * text itself: padding and the special tokens the tokenizer added around it become recipe.padId (-1), which no
+ * n-gram in the pool contains (the app's tokenize() never includes those added tokens).
+ */
+function appendLexical(b: OnnxGraphBuilder, recipe: LexicalRecipe, inputIds: string, attentionMask: string, specialTokens: EncoderGraph['specialTokens']): string {
+  let [isText] = b.node('Cast', [attentionMask], { to: int(9) });
+  if (specialTokens.leading > 0 || specialTokens.trailing > 0) {
+    const length = reduce(b, 'ReduceSum', attentionMask, [1], true);
+    const [shape] = b.node('Shape', [inputIds]);
+    const [seq] = b.node('Gather', [shape, b.constantInt64([1], [])], { axis: int(0) });
+    const [positions] = b.node('Range', [b.constantInt64([0], []), seq, b.constantInt64([1], [])]);
+    const [afterLeading] = b.node('GreaterOrEqual', [positions, b.constantInt64([specialTokens.leading], [])]);
+    const [textEnd] = b.node('Sub', [length, b.constantInt64([specialTokens.trailing], [])]);
+    const [beforeTrailing] = b.node('Less', [positions, textEnd]);
+    const [inside] = b.node('And', [afterLeading, beforeTrailing]);
+    isText = b.node('And', [isText, inside])[0];
+  }
+  const [ids] = b.node('Where', [isText, inputIds, b.constantInt64([recipe.padId], [])]);
   const [counts] = b.node('TfIdfVectorizer', [ids], {
     mode: 'TF',
     min_gram_length: int(recipe.minGramLength),
@@ -129,7 +147,7 @@ export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, m
     logits = b.node('MatMul', [activations, weight(b, weights, 'output')])[0];
   }
   if (lexical && weights.lexical) {
-    const features = appendLexical(b, lexical, inputIds, attentionMask);
+    const features = appendLexical(b, lexical, inputIds, attentionMask, encoder.specialTokens);
     const [lexicalLogits] = b.node('MatMul', [features, weight(b, weights, 'lexical')]);
     logits = b.node('Add', [logits, lexicalLogits])[0];
   }

@@ -86,6 +86,7 @@ async function useLiteEncoderExport(expectedId: string): Promise<EncoderExport> 
   return {
     graph: {
       opset: USE_LITE_ONNX_OPSET,
+      specialTokens: { leading: 0, trailing: 0 }, // its tokenizer.json has no post-processor
       description: `Universal Sentence Encoder lite (512-d, SentencePiece unigram tokenizer; ${options.longDocs} to windows of ${options.maxTokens} ids), converted to ONNX`,
       append: (b, inputIds, attentionMask) => buildUseLiteOnnx(b, inputIds, attentionMask, options),
     },
