@@ -3,14 +3,14 @@
 // service's channels and the `finetune synthetic` verbs.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { SyntheticExample } from '../shared/api.js';
 import { toCsv } from '../shared/csv.js';
-import { DEFAULT_TRAIN_SETTINGS } from '../shared/domain.js';
+import { DEFAULT_TRAIN_SETTINGS, type RunMetrics } from '../shared/domain.js';
 import { nearDuplicateKey } from '../shared/text.js';
 import { defaultSamplePath } from '../electron/backend/app/resources.js';
 import { createAppService } from '../electron/backend/app/service.js';
@@ -214,7 +214,7 @@ describe('app service channels', () => {
   });
 });
 
-describe('finetune synthetic', () => {
+describe('finetune synthetic, then finetune train', () => {
   const bin = fileURLToPath(new URL('../bin/finetune.js', import.meta.url));
   const cli = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -243,5 +243,30 @@ describe('finetune synthetic', () => {
     const store = ProjectStore.open(project);
     assert.deepEqual(store.trainingExamples().filter((e) => e.source === 'synthetic').map((e) => e.documentId), [rows[0].id, rows[1].id]);
     store.close();
+  });
+
+  test('a real training run keeps synthetic examples with held-out parents out, and metrics.json and report.md say how many', async () => {
+    const store = await smallProject('train');
+    const rows = store.generateSynthetic({ label: 'hard_ham', count: 12, seed: 2 });
+    for (const row of rows) store.reviewSynthetic(row.id, 'accepted');
+    store.close();
+    const out = join(dir, 'train-run');
+    const train = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const args = ['train', '--project', join(dir, 'train.ftproj'), '--strategy', 'synthetic+oversample', '--epochs', '5', '--no-lexical', '--seed', '1', '--cache', join(dir, 'cache.sqlite'), '--out', out];
+      execFile(process.execPath, [bin, ...args], { cwd: dir }, (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }));
+    });
+    assert.equal(train.code, 0, train.stderr);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as RunMetrics;
+    const reopened = ProjectStore.open(join(dir, 'train.ftproj'));
+    const split = reopened.runSplit(reopened.listRuns()[0].id)!;
+    reopened.close();
+    const trainIds = new Set(split.train);
+    const kept = rows.filter((r) => trainIds.has(r.id));
+    assert.ok(kept.every((r) => r.synthetic.parents.every((p) => trainIds.has(p))), 'every trained synthetic example has all its parents in train');
+    const leaky = rows.filter((r) => !r.synthetic.parents.every((p) => trainIds.has(p)));
+    assert.ok(leaky.length > 0, 'this seed puts some parents in validation or test');
+    assert.ok(leaky.every((r) => !trainIds.has(r.id) && !split.val.includes(r.id) && !split.test.includes(r.id)));
+    assert.deepEqual(metrics.synthetic, { used: kept.length, droppedForLeakage: leaky.length });
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), new RegExp(`synthetic examples \\(accepted\\): ${kept.length} trained, ${leaky.length} left out`));
   });
 });

@@ -65,6 +65,9 @@ export function renderReport(metrics: RunMetrics): string {
     '',
     strategyMarkdown(metrics),
     `- documents: ${metrics.n_train} train, ${metrics.n_val} validation, ${metrics.n_test} test (synthetic examples only ever in train)`,
+    ...(metrics.synthetic
+      ? [`- synthetic examples (accepted): ${metrics.synthetic.used} trained, ${metrics.synthetic.droppedForLeakage} left out because a document they were made from is in validation or test`]
+      : []),
     `- seconds: embedding ${metrics.seconds.embed.toFixed(1)}, training ${metrics.seconds.train.toFixed(1)}, evaluation ${metrics.seconds.eval.toFixed(1)}`,
     '',
   ].join('\n');
