@@ -1,10 +1,12 @@
 // The ONNX export against the app, on the same 500 SpamAssassin test documents in the same run:
-// documents per second of the app's predictor (tfjs for USE-lite) and of the exported graph in onnxruntime-node
-// (float and int8), the parity of each with the app, file sizes and export time.
+// documents per second of the app's predictor (its USE-lite forward pass in ONNX Runtime, the default, and in
+// tfjs-wasm) and of the exported graph in onnxruntime-node (float and int8), the parity of each with the app,
+// file sizes and export time.
 // USE-lite is the shipped encoder; the tiny random BERT shows the Hugging Face folder path.
 // `npx tsx bench/onnx.ts` prints the figures as JSON.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +15,9 @@ import { trainClassifier, type TrainExample } from '../electron/backend/training
 import { writeRunArtifacts } from '../electron/backend/training/artifacts.js';
 import { exportModel, MODEL_FILE, QUANTIZED_MODEL_FILE } from '../electron/backend/export/index.js';
 import { checkOnnxModel } from '../electron/backend/export/onnx-checker.js';
-import { checkParity, type PathFigures } from '../electron/backend/export/verify.js';
+import { checkParity, timedPredict, type PathFigures } from '../electron/backend/export/verify.js';
+import { MANIFEST_FILE, type ModelManifest } from '../electron/backend/training/model-files.js';
+import { loadPredictor } from '../electron/backend/training/predictor.js';
 import { loadSpamAssassin, SPAM_LABELS, type Example } from '../test/fixtures/corpora.js';
 import { writeTinyBert } from '../test/fixtures/tiny-bert.js';
 
@@ -24,6 +28,25 @@ const spread = <T>(items: T[], n: number): T[] => items.filter((_, i) => i % Mat
 
 function figures(f: PathFigures, documents: number) {
   return { docsPerSecond: round(f.docsPerSecond, 1), cpuSeconds: round(f.cpuSeconds, 1), maxAbsProbabilityDiff: Number(f.maxAbsDiff.toExponential(2)), sameLabels: `${f.sameLabels}/${documents}` };
+}
+
+/**
+ * The app's predictor with USE-lite's forward pass in tfjs-wasm (the app now defaults to ONNX Runtime for it): the same
+ * model folder with `backend: 'tfjs'` in its manifest's encoder options (the encoder id, hence the vectors, are the same).
+ */
+async function tfjsAppFigures(modelDir: string, texts: string[]): Promise<{ docsPerSecond: number; cpuSeconds: number }> {
+  const tfjsDir = `${modelDir}-tfjs`;
+  await cp(modelDir, tfjsDir, { recursive: true });
+  const manifestPath = join(tfjsDir, MANIFEST_FILE);
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as ModelManifest;
+  await writeFile(manifestPath, JSON.stringify({ ...manifest, encoder: { ...manifest.encoder, options: { ...manifest.encoder.options, backend: 'tfjs' } } }));
+  const predictor = await loadPredictor(tfjsDir);
+  try {
+    const { docsPerSecond, cpuSeconds } = await timedPredict(predictor, texts);
+    return { docsPerSecond, cpuSeconds };
+  } finally {
+    await predictor.dispose();
+  }
 }
 
 async function benchEncoder(dir: string, encoder: string, train: TrainExample[], test: TrainExample[]): Promise<Record<string, unknown>> {
@@ -41,7 +64,9 @@ async function benchEncoder(dir: string, encoder: string, train: TrainExample[],
   const out = join(runDir, 'export');
   const exported = await exportModel(result.modelDir, out, { quantize: true });
   const exportSeconds = (performance.now() - exportStarted) / 1000;
-  const parity = await checkParity(result.modelDir, out, test.map((e) => e.text), { int8: true });
+  const texts = test.map((e) => e.text);
+  const parity = await checkParity(result.modelDir, out, texts, { int8: true });
+  const tfjs = encoder === 'use-lite' ? await tfjsAppFigures(result.modelDir, texts) : undefined;
   const checker = await checkOnnxModel(join(out, MODEL_FILE));
   const int8 = parity.onnxInt8!;
   return {
@@ -56,9 +81,11 @@ async function benchEncoder(dir: string, encoder: string, train: TrainExample[],
     int8Quantized: exported.quantization,
     onnxChecker: checker.status,
     app: figures(parity.app, parity.documents),
+    ...(tfjs ? { appWithTfjsEncoder: { docsPerSecond: round(tfjs.docsPerSecond, 1), cpuSeconds: round(tfjs.cpuSeconds, 1) } } : {}),
     onnx: figures(parity.onnx, parity.documents),
     onnxInt8: figures(int8, parity.documents),
     onnxSpeedupOverApp: round(parity.onnx.docsPerSecond / parity.app.docsPerSecond),
+    ...(tfjs ? { onnxSpeedupOverTfjsApp: round(parity.onnx.docsPerSecond / tfjs.docsPerSecond) } : {}),
     int8SpeedupOverOnnx: round(int8.docsPerSecond / parity.onnx.docsPerSecond),
   };
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { HeadWeights } from '../training/heads.js';
 import type { LexicalRecipe } from '../training/lexical.js';
 import type { ModelFiles } from '../training/model-files.js';
-import { hfSpecialTokenLayout, loadHfTokenizer, resolveHfEncoderSettings, type HfEncoderSettings } from '../encoders/hf.js';
+import { hfSpecialTokenLayout, loadHfTokenizer, resolveHfEncoderSettings, type HfEncoderOptions, type HfEncoderSettings } from '../encoders/hf.js';
 import { OnnxGraphBuilder, decodeModel, int, ints, longToNumber, tensor } from '../onnx/graph-builder.js';
 
 export const INPUT_IDS = 'input_ids';
@@ -40,8 +40,8 @@ function l2Normalize(b: OnnxGraphBuilder, x: string, floor: number): string {
   return b.node('Div', [x, safe])[0];
 }
 
-export async function hfEncoderGraph(folder: string): Promise<EncoderGraph & { settings: HfEncoderSettings; modelBytes: Uint8Array }> {
-  const settings = await resolveHfEncoderSettings(folder);
+export async function hfEncoderGraph(folder: string, opts: HfEncoderOptions = {}): Promise<EncoderGraph & { settings: HfEncoderSettings; modelBytes: Uint8Array }> {
+  const settings = await resolveHfEncoderSettings(folder, opts);
   const specialTokens = hfSpecialTokenLayout(await loadHfTokenizer(settings.folder));
   const modelBytes = new Uint8Array(await readFile(settings.modelPath));
   const model = decodeModel(modelBytes);

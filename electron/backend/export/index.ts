@@ -41,8 +41,8 @@ interface EncoderExport {
   tokenizerNote: string;
 }
 
-async function hfEncoderExport(folder: string, expectedId: string): Promise<EncoderExport> {
-  const graph = await hfEncoderGraph(folder);
+async function hfEncoderExport(folder: string, expectedId: string, maxLength: number | undefined): Promise<EncoderExport> {
+  const graph = await hfEncoderGraph(folder, { maxLength });
   const id = await hfEncoderId(graph.settings);
   if (id !== expectedId) {
     throw new Error(`export: the model was trained with encoder '${expectedId}', but ${folder} now holds '${id}' (the folder changed since training; retrain)`);
@@ -103,8 +103,8 @@ async function useLiteEncoderExport(expectedId: string): Promise<EncoderExport> 
 }
 
 function encoderExport(files: ModelFiles): Promise<EncoderExport> {
-  const { spec, id } = files.manifest.encoder;
-  if (spec.startsWith('hf:')) return hfEncoderExport(spec.slice(3), id);
+  const { spec, id, options } = files.manifest.encoder;
+  if (spec.startsWith('hf:')) return hfEncoderExport(spec.slice(3), id, options?.maxTokens);
   if (spec === 'use-lite') return useLiteEncoderExport(id);
   throw new Error(`export: unknown encoder '${spec}' in the model manifest`);
 }
