@@ -141,7 +141,7 @@ test('tfjs encoder: vectors equal the @energetic-ai reference (cosine ≥ 0.9999
   const chunked = await loadEncoder('use-lite', { backend: 'tfjs', longDocs: 'chunk_mean' });
   assert.notEqual(chunked.id, encoder.id);
   const [chunkVector] = await chunked.embed([body]);
-  assert.ok(Math.abs(cosine(chunkVector, chunkVector) - 1) < 1e-6 && Math.abs(Math.hypot(...chunkVector) - 1) < 1e-5);
+  assert.ok(Math.abs(Math.hypot(...chunkVector) - 1) < 1e-5, 'the mean of several windows is re-normalised');
   assert.ok(cosine(chunkVector, (await encoder.embed([body]))[0]) < 0.9999, 'chunk_mean must differ from truncate on a long text');
   await assert.rejects(() => loadEncoder('use-lite', { maxTokens: 129 }), /maxTokens/);
 
