@@ -86,6 +86,8 @@ test('tokenizer: whitespace runs, leading spaces and newlines tokenise like sing
   const tokenizer = await loadUseLiteTokenizer();
   assert.deepEqual(tokenizer.encode('  hello \n\n\t world  '), tokenizer.encode('hello world'));
   assert.deepEqual(tokenizer.encode(''), []);
+  const reservedLiterals = tokenizer.encode('<s> </s> extra_token_id_1 extra_token_id_3');
+  assert.ok(reservedLiterals.every((id) => id === 0 || id >= 6), `reserved ids produced: ${reservedLiterals}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'encoder-tok-'));
   try {
     await writeTokenizerFiles(dir, { modelMaxLength: 128 });
