@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
+import { writeSpamAssassinFolder } from './fixtures/corpora.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'finetune-import-kill-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,4 +55,33 @@ test('SIGKILL during a 300k-row import leaves the earlier documents only, and a 
   assert.equal((db.pragma('foreign_key_check') as unknown[]).length, 0);
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM imports').get() as { n: number }).n, 1);
   db.close();
+});
+
+test('Ctrl+C (SIGINT) during a folder import of e-mails stops it with exit code 130 and leaves the project as it was', async () => {
+  const project = join(dir, 'sigint.ftproj');
+  const small = join(dir, 'sigint-small.csv');
+  writeFileSync(small, 'text,label\nfirst ticket,billing\nsecond ticket,bug\n');
+  const first = ProjectStore.create(project, { name: 'sigint', task: 'single_label' });
+  await first.importSources([small], { labelCol: 'label' });
+  first.close();
+  // E-mails are read and parsed synchronously; the reader must still let the SIGINT handler run.
+  const mail = join(dir, 'mail');
+  writeSpamAssassinFolder(mail, { perLabel: 1500 });
+
+  const child = spawn(process.execPath, [bin, 'import', '--project', project, '--data', mail], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+    if (/importing .*documents/.test(stderr) && !child.killed) child.kill('SIGINT');
+  });
+  const code = await exited;
+  assert.equal(code, 130, `expected the interrupted exit code; stdout:\n${stdout}\nstderr:\n${stderr}`);
+  assert.match(stderr, /Import cancelled; .*sigint\.ftproj is unchanged\./);
+  const store = ProjectStore.open(project);
+  assert.equal(store.queryDocuments({ limit: 10 }).total, 2);
+  store.close();
 });

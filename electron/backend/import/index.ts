@@ -18,6 +18,12 @@ export { formatOf, type SourceFormat } from './sources.js';
 const PROGRESS_BYTES = 1024 * 1024;
 const PROGRESS_FILES = 100;
 
+/**
+ * Files are read and parsed synchronously (cheaper per file), so without this a folder import would never let the
+ * event loop run: Ctrl+C (a SIGINT handler) and a cancel message would only be seen once every file was read.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function abortedBy(signal: AbortSignal | undefined, error: unknown): boolean {
   return (signal?.aborted ?? false) || (error as Error | undefined)?.name === 'AbortError';
 }
@@ -90,6 +96,8 @@ async function* readFolderSource(root: string, options: ImportOptions, signal: A
     bytesDone += file.size;
     filesSinceReport++;
     if (bytesDone - reported >= PROGRESS_BYTES || filesSinceReport >= PROGRESS_FILES) {
+      await yieldToEventLoop();
+      signal?.throwIfAborted();
       yield [{ kind: 'progress', file: root, bytesDone, bytesTotal }];
       reported = bytesDone;
       filesSinceReport = 0;
