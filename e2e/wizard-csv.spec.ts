@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsv } from '../shared/csv.js';
-import { callApi, checkReview, heading, screenshot, trainAndInspect, useTestHost } from './support/wizard.js';
+import { callApi, heading, reviewTrainAndInspect, screenshot, useTestHost } from './support/wizard.js';
 
 interface SpamAssassinMessage {
   group: string;
@@ -85,12 +85,7 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   await screenshot(page, '23-taxonomy');
 
   await page.getByRole('button', { name: 'Next: label & review documents' }).click();
-  await page.getByRole('button', { name: 'Next: check the balance' }).click();
-  await heading(page, 'Balance between classes');
-  await checkReview(page, host.url);
-  await screenshot(page, '24-review');
-
-  await trainAndInspect(page, host.url, 25);
+  await reviewTrainAndInspect(page, host.url, 24);
 
   // A second run with another strategy, compared side by side with the first.
   await page.getByRole('button', { name: /Strategy/ }).click();

@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { callApi, checkReview, heading, screenshot, trainAndInspect, useTestHost } from './support/wizard.js';
+import { callApi, heading, reviewTrainAndInspect, screenshot, useTestHost } from './support/wizard.js';
 
 const testHost = useTestHost();
 
@@ -34,12 +34,7 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await screenshot(page, '03-label-table');
   await page.getByRole('button', { name: 'One at a time' }).click();
 
-  await page.getByRole('button', { name: 'Next: check the balance' }).click();
-  await heading(page, 'Balance between classes');
-  await checkReview(page, host.url);
-  await screenshot(page, '04-review');
-
-  await trainAndInspect(page, host.url, 5);
+  await reviewTrainAndInspect(page, host.url, 4);
 
   // The trained model leaves as ONNX files, in a folder the page names.
   await page.getByRole('button', { name: 'Export model (ONNX)' }).click();

@@ -59,7 +59,7 @@ export async function heading(page: Page, name: string): Promise<void> {
 }
 
 /** The label counts and the imbalance review the page shows equal the backend's. */
-export async function checkReview(page: Page, url: string): Promise<void> {
+async function checkReview(page: Page, url: string): Promise<void> {
   const review = await callApi(url, 'review:imbalance', undefined);
   await expect(page.getByTestId('review-documents')).toHaveText(String(review.documents));
   await expect(page.getByTestId('review-labeled')).toHaveText(String(review.labeled));
@@ -73,11 +73,15 @@ export async function checkReview(page: Page, url: string): Promise<void> {
 }
 
 /**
- * Strategy -> train -> results -> use, from the Balance step. Fewer epochs keep the spec quick;
- * every other setting is the recommended default.
+ * Balance -> strategy -> train -> results -> use, from the Label & review step; screenshots numbered from `prefix`.
+ * Fewer epochs keep the spec quick; every other setting is the recommended default.
  */
-export async function trainAndInspect(page: Page, url: string, prefix: number): Promise<void> {
+export async function reviewTrainAndInspect(page: Page, url: string, prefix: number): Promise<void> {
   const shot = (n: number, name: string) => screenshot(page, `${String(prefix + n).padStart(2, '0')}-${name}`);
+  await page.getByRole('button', { name: 'Next: check the balance' }).click();
+  await heading(page, 'Balance between classes');
+  await checkReview(page, url);
+  await shot(0, 'review');
   const review = await callApi(url, 'review:imbalance', undefined);
 
   await page.getByRole('button', { name: 'Next: choose a strategy' }).click();
@@ -86,7 +90,7 @@ export async function trainAndInspect(page: Page, url: string, prefix: number): 
   await expect(page.locator(`label[data-strategy="${review.recommendation!.strategy}"]`)).toContainText('Recommended');
   await page.getByText('Advanced settings').click();
   await page.getByLabel('Epochs at most').fill('15');
-  await shot(0, 'strategy');
+  await shot(1, 'strategy');
 
   await page.getByRole('button', { name: 'Start training' }).click();
   await heading(page, 'Training');
@@ -95,10 +99,10 @@ export async function trainAndInspect(page: Page, url: string, prefix: number): 
   // The first finished epoch draws the curve: wait for the app's own progress, not a clock (or for the run to end).
   const ended = page.locator('[data-testid="train-status"]:not([data-status="running"])');
   await expect(page.getByRole('img', { name: /Validation macro-F1: .* after epoch/ }).or(ended).first()).toBeVisible({ timeout: 10 * 60_000 });
-  await shot(1, 'train');
+  await shot(2, 'train');
   await expect(ended).toBeVisible({ timeout: 10 * 60_000 });
   await expect(status, await status.innerText()).toHaveAttribute('data-status', 'completed');
-  await shot(2, 'train-done');
+  await shot(3, 'train-done');
 
   await page.getByRole('button', { name: 'See the results' }).click();
   await heading(page, 'Results');
@@ -126,7 +130,7 @@ export async function trainAndInspect(page: Page, url: string, prefix: number): 
   const cellName = `${matrix.matrix[t][p]} documents of class ${matrix.labels[t]} predicted as ${matrix.labels[p]}. Show them.`;
   await page.getByRole('button', { name: cellName }).click();
   await expect(page.getByTestId('cell-documents').getByTestId('prediction')).toHaveCount(matrix.matrix[t][p]);
-  await shot(3, 'results');
+  await shot(4, 'results');
 
   await page.getByRole('button', { name: 'Next: use the model' }).click();
   await heading(page, 'Use the model');
@@ -135,5 +139,5 @@ export async function trainAndInspect(page: Page, url: string, prefix: number): 
   await page.getByRole('button', { name: 'Classify', exact: true }).click();
   const expected = await callApi(url, 'predict:texts', { runId, texts: [text] });
   await expect(page.getByTestId('predictions').getByTestId('predicted')).toHaveText(expected[0].predicted.join(', '));
-  await shot(4, 'use');
+  await shot(5, 'use');
 }
