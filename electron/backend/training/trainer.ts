@@ -88,8 +88,10 @@ const EMBED_SLICE = 64;
 // With a few hundred examples and batches of 64, the small learning rate would take hundreds of epochs.
 const MIN_STEPS_PER_EPOCH = 32;
 const MIN_BATCH = 8;
+/** Texts per slice of near-duplicate key computation. */
+const KEY_SLICE = 50;
 /** Documents per slice of lexical feature work. */
-const LEXICAL_SLICE = 250;
+const LEXICAL_SLICE = 100;
 
 /** Throttled progress with ETA; a heartbeat re-sends the latest state so the caller never waits > 0.5 s. */
 class ProgressReporter {
@@ -114,7 +116,9 @@ class ProgressReporter {
     }
     const elapsed = (Date.now() - this.phaseStart) / 1000;
     const etaSeconds = done > 0 && total > done ? (elapsed / done) * (total - done) : done >= total && total > 0 ? 0 : null;
-    this.latest = { ...this.latest, ...extra, runId: null, phase, done, total, etaSeconds };
+    // A new phase starts clean: the previous phase's message, epoch and loss do not carry over.
+    const carried = changed ? {} : this.latest;
+    this.latest = { ...carried, ...extra, runId: null, phase, done, total, etaSeconds };
     if (changed || done === total || Date.now() - this.lastSent >= PROGRESS_INTERVAL_MS) this.flush();
   }
 
@@ -153,19 +157,19 @@ function classIndices(example: TrainExample, labelIndex: Map<string, number>, ta
 }
 
 /** Validates labels and splits: synthetic examples only in training, near-duplicates kept on one side. */
-export function prepare(job: TrainJob): PreparedData {
+export function prepare(job: TrainJob, keyOf: (e: TrainExample) => string = (e) => nearDuplicateKey(e.text)): PreparedData {
   if (job.labels.length < 2) throw new Error(`training needs at least 2 labels, got ${job.labels.length}`);
   const labelIndex = new Map(job.labels.map((label, c) => [label, c]));
   const settings = job.settings;
-  const testKeys = new Set((job.test ?? []).map((e) => nearDuplicateKey(e.text)));
-  const pool = job.examples.filter((e) => !testKeys.has(nearDuplicateKey(e.text)));
+  const testKeys = new Set((job.test ?? []).map(keyOf));
+  const pool = job.examples.filter((e) => !testKeys.has(keyOf(e)));
   const all = [...pool, ...(job.test ?? [])];
   const classesOf = all.map((e, i) => classIndices(e, labelIndex, job.task, i < pool.length ? 'training data' : 'test data'));
   const real = pool.map((e, i) => i).filter((i) => !pool[i].synthetic);
   const synthetic = pool.map((e, i) => i).filter((i) => pool[i].synthetic);
   const parts = stratifiedSplit({
     labels: real.map((i) => classesOf[i]),
-    groups: real.map((i) => nearDuplicateKey(pool[i].text)),
+    groups: real.map((i) => keyOf(pool[i])),
     valFraction: job.test ? settings.valFraction / (1 - settings.testFraction) : settings.valFraction,
     testFraction: job.test ? 0 : settings.testFraction,
     seed: settings.seed,
@@ -281,15 +285,22 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
   let cache: EmbeddingCache | null = null;
   let tokenCache: TokenCache | null = null;
   try {
-    progress.update('prepare', 0, 1, { message: 'splitting the data' });
-    throwIfAborted(signal);
-    const data = prepare({ ...job, settings });
+    // Near-duplicate keys normalise every text (seconds on long e-mails): computed in slices, between yields.
+    const everyExample = [...job.examples, ...(job.test ?? [])];
+    const keys = new Map<TrainExample, string>();
+    for (let start = 0; start < everyExample.length; start += KEY_SLICE) {
+      throwIfAborted(signal);
+      everyExample.slice(start, start + KEY_SLICE).forEach((e) => keys.set(e, nearDuplicateKey(e.text)));
+      progress.update('prepare', Math.min(everyExample.length, start + KEY_SLICE), everyExample.length + 1, { message: 'finding near-duplicates for the split' });
+      await yieldToEventLoop();
+    }
+    const data = prepare({ ...job, settings }, (e) => keys.get(e)!);
     const { all, classesOf, split } = data;
     const k = job.labels.length;
     const { tf, backend } = await initTensorflow();
     encoder = await loadEncoder(job.encoder, job.encoderOptions);
     cache = await EmbeddingCache.open(job.cacheFile);
-    progress.update('prepare', 1, 1, {
+    progress.update('prepare', everyExample.length + 1, everyExample.length + 1, {
       message: `${split.train.length} train / ${split.val.length} validation / ${split.test.length} test` + (data.droppedAsTestDuplicates ? `; ${data.droppedAsTestDuplicates} training examples dropped as duplicates of test texts` : ''),
     });
 
@@ -370,7 +381,14 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       train: trainFeatures,
       targets: targetMatrix(split.train, classesOf, k),
       epochIndices: sampler,
-      validate: (weights) => macroF1Of(job.task, stopOn.truth, predictWith(weights, stopOn.features, null), k),
+      // Multi-label: early in training no sigmoid reaches 0.5 for a rare label, so a fixed 0.5 would score every
+      // epoch near 0 and stop too soon; each epoch is scored with thresholds tuned on the same validation set.
+      validate: (weights) => {
+        if (job.task === 'single_label') return macroF1Of(job.task, stopOn.truth, predictWith(weights, stopOn.features, null), k);
+        const probabilities = probabilitiesFromLogits(job.task, headLogits(arch, weights, stopOn.features), k, 1);
+        const truth01 = stopOn.truth.map((t) => indicator(t, k));
+        return macroF1Of(job.task, stopOn.truth, decide(job.task, probabilities, tuneThresholds(probabilities, truth01)), k);
+      },
       maxEpochs: settings.epochs,
       patience: tune.patience,
       batchSize,
