@@ -95,7 +95,7 @@ export interface ImportReport {
   labelsCreated: string[];
   seconds: number;
   /** Informational messages from the readers, e.g. which column was taken as the text. */
-  notices?: string[];
+  notices?: Array<{ file: string; message: string }>;
 }
 
 export interface ImportOptions {
@@ -168,6 +168,8 @@ export interface ImbalanceReview {
   minorityShare: number | null;
   duplicateGroups: number;
   duplicateDocuments: number;
+  /** Exact copies skipped at import (each text is kept once); duplicateGroups/duplicateDocuments are the near-exact copies left. */
+  exactDuplicatesSkipped?: number;
   conflictingGroups: number;
   recommendation: Recommendation | null;
   warnings: ReviewWarning[];

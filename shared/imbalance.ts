@@ -175,6 +175,8 @@ export interface ReviewInput {
   duplicateDocuments: number;
   conflictingGroups: number;
   emptySkipped: number;
+  /** Exact copies skipped at import (the project keeps one document per text); 0 when unknown. */
+  exactDuplicatesSkipped?: number;
   testFraction: number;
 }
 
@@ -224,12 +226,13 @@ function splitWarnings(classes: ClassCount[], testFraction: number): ReviewWarni
 
 function dataWarnings(input: ReviewInput): ReviewWarning[] {
   const warnings: ReviewWarning[] = [];
-  if (input.duplicateGroups > 0) {
-    warnings.push({
-      kind: 'duplicates',
-      count: input.duplicateDocuments,
-      message: `${plural(input.duplicateDocuments, 'document')} are exact or near-exact copies of each other, in ${plural(input.duplicateGroups, 'group')}. Each group is kept together in one split so copies cannot inflate the test results.`,
-    });
+  const exactSkipped = input.exactDuplicatesSkipped ?? 0;
+  if (input.duplicateGroups > 0 || exactSkipped > 0) {
+    // Exact copies never reach the project (one document per text), so the groups left are near-exact copies.
+    const parts: string[] = [];
+    if (exactSkipped > 0) parts.push(`${formatCount(exactSkipped)} exact ${exactSkipped === 1 ? 'copy' : 'copies'} of other documents ${exactSkipped === 1 ? 'was' : 'were'} skipped at import (one document per text is kept).`);
+    if (input.duplicateGroups > 0) parts.push(`${plural(input.duplicateDocuments, 'document')} are near-exact copies of each other (differing only in case, spacing or punctuation), in ${plural(input.duplicateGroups, 'group')}. Each group is kept together in one split so copies cannot inflate the test results.`);
+    warnings.push({ kind: 'duplicates', count: input.duplicateDocuments + exactSkipped, message: parts.join(' ') });
   }
   if (input.conflictingGroups > 0) {
     warnings.push({
@@ -282,6 +285,7 @@ export function buildImbalanceReview(input: ReviewInput): ImbalanceReview {
     minorityShare: figures ? figures.minorityShare : null,
     duplicateGroups: input.duplicateGroups,
     duplicateDocuments: input.duplicateDocuments,
+    exactDuplicatesSkipped: input.exactDuplicatesSkipped ?? 0,
     conflictingGroups: input.conflictingGroups,
     recommendation: recommendStrategy({ task: input.task, counts: input.classCounts, documents: labeled }),
     warnings,

@@ -76,10 +76,17 @@ describe('finetune import (CSV)', () => {
     const result = await finetune('import', '--project', 'tickets.ftproj', '--data', 'tickets.csv', '--text-col', 'body', '--label-col', 'category');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /imported: 0 {2}skipped: 8 {2}failed: 0/);
+    // Rows imported before are summed up in one line, not reported as copies of themselves ("same text as row 1").
+    assert.match(result.stdout, /already in the project \(imported before\): 5, skipped/);
+    assert.doesNotMatch(result.stdout, /tickets\.csv:1: /);
+    assert.match(result.stdout, /skipped tickets\.csv:3: same text as row 1\n/);
     const r = review('tickets.ftproj');
     assert.equal(r.documents, 5);
-    // The empty row was seen twice but is one empty text.
+    // The empty row was seen twice but is one empty text; the two copies (rows 3 and 4) are still two, as the first report said.
     assert.equal(r.warnings.find((w) => w.kind === 'empty_texts_skipped')?.count, 1);
+    assert.equal(r.exactDuplicatesSkipped, 2);
+    assert.equal(r.conflictingGroups, 1);
+    assert.match(r.warnings.find((w) => w.kind === 'duplicates')!.message, /^2 exact copies of other documents were skipped at import/);
   });
 
   test('long issue lists are cut at 20 unless --all-issues', async () => {
@@ -141,6 +148,14 @@ describe('finetune import (JSONL, folders)', () => {
     assert.equal(r.documents, 2);
     assert.equal(r.recommendation, null);
     assert.equal(r.imbalanceRatio, null);
+  });
+
+  test('a copy of a file imported from another folder names that file in full, not a path that is not in this folder', async () => {
+    mkdirSync(join(dir, 'more-mail', 'spam'), { recursive: true });
+    writeFileSync(join(dir, 'more-mail', 'spam', 'again.txt'), 'Cheap watches, buy now');
+    const result = await finetune('import', '--project', 'mail.ftproj', '--data', 'more-mail');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`skipped more-mail/spam/again\\.txt: same text as ${join(dir, 'mail', 'spam', 'one.txt').replace(/[.\\/]/g, '\\$&')}\n`));
   });
 
   test('taxonomy verbs report what they did', async () => {

@@ -195,7 +195,9 @@ describe('documents and annotations', () => {
     assert.equal(review.duplicateDocuments, 5);
     // hello/Hello differ; the good-bye group agrees (an unlabeled copy is no conflict), and its exact copy too.
     assert.equal(review.conflictingGroups, 1);
-    assert.ok(review.warnings.some((w) => w.kind === 'duplicates' && w.count === 5));
+    // The warning covers both: the exact copy skipped when it was added (b.csv) and the 5 near-exact copies kept.
+    assert.equal(review.exactDuplicatesSkipped, 1);
+    assert.ok(review.warnings.some((w) => w.kind === 'duplicates' && w.count === 6 && /^1 exact copy .* was skipped.* 5 documents are near-exact/.test(w.message)));
     store.close();
   });
 });

@@ -53,6 +53,7 @@ export function reviewProject(db: Database.Database, task: TaskKind, testFractio
     duplicateGroups: groups.groups,
     duplicateDocuments: groups.documents,
     conflictingGroups,
+    exactDuplicatesSkipped: count(db, 'SELECT COUNT(*) AS n FROM skipped_duplicates'),
     emptySkipped: count(db, 'SELECT COUNT(*) AS n FROM skipped_empty'),
     testFraction,
   });

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { ImportIssue, ImportOptions, ImportReport } from '../../../shared/domain.js';
+import { ALREADY_IMPORTED } from '../store/importer.js';
 import { ProjectStore, type ImportProgress } from '../store/project-store.js';
 import { displayPath, EXIT, interruptSignal, projectOption, statusLine, UsageError } from './common.js';
 
@@ -129,11 +130,18 @@ export function formatReport(report: ImportReport, projectFile: string, allIssue
   ];
   if (report.labelsCreated.length) lines.push(`  new labels: ${report.labelsCreated.join(', ')}`);
   for (const notice of report.notices ?? []) lines.push(`  note: ${displayPath(notice.file)}: ${notice.message}`);
-  if (report.issues.length) {
-    const shown = allIssues ? report.issues : report.issues.slice(0, SHOWN_ISSUES);
+  // Rows imported before are one line, not one per row: importing a file again is normal, not a problem.
+  const isAgain = (issue: ImportIssue) => issue.reason.startsWith(ALREADY_IMPORTED);
+  const again = report.issues.filter(isAgain);
+  const listed = allIssues ? report.issues : report.issues.filter((issue) => !isAgain(issue));
+  if (again.length && !allIssues) {
+    lines.push(`  already in the project (imported before): ${again.length.toLocaleString('en-US')}, skipped (--all-issues lists them)`);
+  }
+  if (listed.length) {
+    const shown = allIssues ? listed : listed.slice(0, SHOWN_ISSUES);
     lines.push('', 'Skipped and failed items:');
     lines.push(...shown.map((issue) => `  ${issue.status === 'failed' ? 'failed ' : 'skipped'} ${formatIssueLine(issue)}`));
-    const hidden = report.issues.length - shown.length;
+    const hidden = listed.length - shown.length;
     if (hidden > 0) lines.push(`  ... and ${hidden} more (--all-issues lists them all)`);
   }
   return `${lines.join('\n')}\n`;

@@ -41,13 +41,18 @@ export function nearDuplicateHash(text: string): string {
 /** The parsers word a skipped empty document "empty text ..."; the review counts them. */
 const isEmptyTextIssue = (issue: ImportIssue): boolean => issue.status === 'skipped' && /^empty text/i.test(issue.reason);
 
+/** The reason given for a record whose very file and row were imported before. */
+export const ALREADY_IMPORTED = 'already in the project (imported before)';
+
 /**
- * Where the kept copy is, briefly: "row 12" in the same file, "tickets.csv row 12" in another, or the path inside
- * the imported folder ("ham/0001.eml").
+ * Where the kept copy is, briefly: "row 12" in the same file, "tickets.csv row 12" in another, the path inside the
+ * imported folder ("ham/0001.eml") when both come from the same folder, else the kept file's full path.
  */
-function keptPlace(file: string, ref: string, sameFile: boolean): string {
-  if (!/^\d+$/.test(ref)) return ref || basename(file);
-  return sameFile ? `row ${ref}` : `${basename(file)} row ${ref}`;
+function keptPlace(kept: { file: string; ref: string }, record: ImportRecord): string {
+  if (/^\d+$/.test(kept.ref)) return kept.file === record.sourceFile ? `row ${kept.ref}` : `${basename(kept.file)} row ${kept.ref}`;
+  const folderOf = (file: string, ref: string) => (ref && file.endsWith(ref) ? file.slice(0, file.length - ref.length) : null);
+  const keptFolder = folderOf(kept.file, kept.ref);
+  return keptFolder !== null && keptFolder === folderOf(record.sourceFile, record.sourceRef) ? kept.ref : kept.file;
 }
 
 const sameLabels = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
@@ -73,7 +78,9 @@ function statements(db: Database.Database) {
       'INSERT INTO annotations (document_id, label_id, source, author, created_at) VALUES (?, ?, ?, NULL, ?)',
     ),
     insertSkipped: db.prepare(
-      'INSERT INTO skipped_duplicates (document_id, source_file, source_ref, labels, conflicting) VALUES (?, ?, ?, ?, ?)',
+      // Once per place: importing the same file again does not count its copies again.
+      `INSERT INTO skipped_duplicates (document_id, source_file, source_ref, labels, conflicting) SELECT @document, @file, @ref, @labels, @conflicting
+        WHERE NOT EXISTS (SELECT 1 FROM skipped_duplicates WHERE source_file = @file AND source_ref = @ref)`,
     ),
     noteEmpty: db.prepare('INSERT OR IGNORE INTO skipped_empty (source_file, source_ref) VALUES (?, ?)'),
     insertImport: db.prepare(
@@ -133,12 +140,18 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
     if (existing) {
       const keptLabels = (sql.labelsOf.all(existing.id) as Array<{ name: string }>).map((l) => l.name);
       // A copy without labels loses nothing; a labeled copy whose labels differ is a conflict the review reports.
-      const conflicting = labels.length > 0 && !sameLabels(labels, keptLabels);
+      const differs = labels.length > 0 && !sameLabels(labels, keptLabels);
       const show = (ls: string[]) => (ls.length ? ls.join(', ') : 'no label');
+      // The same file and row imported again is not a copy of a document: it is that document.
+      if (existing.file === record.sourceFile && existing.ref === where) {
+        const reason = ALREADY_IMPORTED + (differs ? `; it keeps its labels (${show(keptLabels)}), the file now says ${show(labels)}` : '');
+        addIssue({ status: 'skipped', file: record.sourceFile, where, reason });
+        return;
+      }
       const reason =
-        `same text as ${keptPlace(existing.file, existing.ref, existing.file === record.sourceFile)}` +
-        (conflicting ? ` but with different labels (${show(labels)} here, ${show(keptLabels)} there)` : '');
-      sql.insertSkipped.run(existing.id, record.sourceFile, where, JSON.stringify(labels), conflicting ? 1 : 0);
+        `same text as ${keptPlace(existing, record)}` +
+        (differs ? ` but with different labels (${show(labels)} here, ${show(keptLabels)} there)` : '');
+      sql.insertSkipped.run({ document: existing.id, file: record.sourceFile, ref: where, labels: JSON.stringify(labels), conflicting: differs ? 1 : 0 });
       addIssue({ status: 'skipped', file: record.sourceFile, where, reason });
       return;
     }
