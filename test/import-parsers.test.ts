@@ -76,6 +76,15 @@ test('CSV: an unterminated quote names the row and line where it starts; rows be
   assert.match(issue.reason, /2 rows before it were read/);
 });
 
+test('CSV: a quote closed in the wrong place mid-file fails that row (naming its lines), not silently merging rows', async () => {
+  // Row 3 opens a quote that is never closed on its line; a relaxed parser reads on to the quote of row 4.
+  const path = write('badquote.csv', 'text,label\n"first ok",a\n"second, ok",b\n"third never closed,a\n"fourth",b\n"fifth",a\n"""quoted"" start\nover two lines",c\n5" screen,d\n');
+  const result = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(result.records.map((r) => r.text), ['first ok', 'second, ok', 'fifth', '"quoted" start\nover two lines', '5" screen']);
+  const issue = onlyIssue(result, path, '3', /a quoted field opened on line 4 is not closed properly/);
+  assert.match(issue.reason, /lines 4-5 were read as this one row; it was not imported/);
+});
+
 test('CSV: a missing column fails the whole file, naming the column asked for and the columns present', async () => {
   const path = write('missing.csv', 'id,body,category\n1,hello,a\n');
   const result = await collect([path], { textCol: 'message', labelCol: 'category' });

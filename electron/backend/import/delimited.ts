@@ -69,6 +69,21 @@ interface ParsedRow {
   fields: string[];
   /** Line on which the row ends (1-based). */
   endLine: number;
+  /** Lines [first, last] of a row that a badly closed quote ran over several lines; such a row is not imported. */
+  brokenQuote?: [number, number];
+}
+
+/**
+ * With relax_quotes, a quoted field whose closing quote is followed by text (`"never closed,a` then `"next",b` on
+ * the next line) is read on, over the following lines, up to some later quote, and keeps its opening quote: rows
+ * silently merge. A field that still starts with a quote and spans lines, in a row without any "" escape (the one
+ * legitimate way to start a quoted value with a quote), is that case.
+ */
+function brokenQuoteLines(fields: string[], raw: string, endLine: number): [number, number] | undefined {
+  const broken = fields.some((field) => field.charCodeAt(0) === 34 && field.includes('\n')) && !raw.includes('""');
+  if (!broken) return undefined;
+  const lines = raw.replace(/\r?\n$/, '').split('\n').length;
+  return [endLine - lines + 1, endLine];
 }
 
 export interface DelimitedLayout {
@@ -120,14 +135,16 @@ export async function* delimitedRows(
     bom: true,
     relax_quotes: true,
     relax_column_count: true,
+    raw: true,
     skip_empty_lines: true,
     max_record_size: MAX_FIELD_BYTES,
   });
   // Rows are taken from 'data', which csv-parse emits synchronously while parsing each written chunk, so
   // parser.info is still at the row's end, and the rows before a bad quote are kept (a stream that
   // errors drops what it still buffers, so the async iterator would lose them).
-  parser.on('data', (fields: string[]) => {
-    page.push({ fields, endLine: parser.info.lines });
+  parser.on('data', ({ record: fields, raw }: { record: string[]; raw: string }) => {
+    const endLine = parser.info.lines;
+    page.push({ fields, endLine, brokenQuote: brokenQuoteLines(fields, raw, endLine) });
     lastEmptyLines = parser.info.empty_lines;
   });
   parser.on('error', (error: CsvError) => { parseError ??= error; });
@@ -179,12 +196,19 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
   let choice: FieldChoice | null = null;
   let dataRow = 0;
   let rowsRead = 0;
-  let pending: { row: number; fields: string[] }[] = [];
+  let pending: { row: number; parsed: ParsedRow }[] = [];
   let page: ImportEvent[] = [];
 
   const rowObject = (fields: string[]) => Object.fromEntries(names!.map((name, i) => [name, fields[i] ?? '']));
-  const emit = (row: number, fields: string[]) => {
+  const emit = (row: number, { fields, brokenQuote }: ParsedRow) => {
     const columns = names!;
+    if (brokenQuote) {
+      const [first, last] = brokenQuote;
+      page.push(issueEvent('failed', path, String(row),
+        `row ${row}: a quoted field opened on line ${first} is not closed properly (a " inside a quoted field must be written ""), ` +
+        `so lines ${first}-${last} were read as this one row; it was not imported. Fix the quotes around line ${first} and import the file again.`));
+      return;
+    }
     // A delimiter at the end of a data row (some exporters write one) only adds empty fields.
     if (fields.length > columns.length && fields.slice(columns.length).every((field) => field.trim() === '')) fields = fields.slice(0, columns.length);
     if (fields.length !== columns.length) {
@@ -210,7 +234,7 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
   };
   const notice = (message: string) => page.push({ kind: 'notice', file: path, message });
   const decideFields = () => {
-    const result = chooseFields(names!, pending.slice(0, GUESS_ROWS).map((p) => rowObject(p.fields)), options, 'column');
+    const result = chooseFields(names!, pending.slice(0, GUESS_ROWS).map((p) => rowObject(p.parsed.fields)), options, 'column');
     if (typeof result === 'string') throw new SourceProblem('failed', '', result);
     choice = result;
     result.notices.forEach(notice);
@@ -219,7 +243,7 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
     } else {
       notice(`delimiter: ${DELIMITER_NAMES[layout.delimiter]}; encoding: ${layout.encoding.encoding}`);
     }
-    for (const p of pending) emit(p.row, p.fields);
+    for (const p of pending) emit(p.row, p.parsed);
     pending = [];
   };
   const takePage = () => {
@@ -237,9 +261,9 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
           continue;
         }
         dataRow++;
-        if (choice !== null) emit(dataRow, row.fields);
+        if (choice !== null) emit(dataRow, row);
         else {
-          pending.push({ row: dataRow, fields: row.fields });
+          pending.push({ row: dataRow, parsed: row });
           if (pending.length >= GUESS_ROWS) decideFields();
         }
       }
