@@ -45,7 +45,7 @@ export interface LabelInfo {
   description: string;
   order: number;
   colour: string; // #rrggbb
-  /** Number of documents carrying this label (any source except 'predicted'). */
+  /** Number of documents carrying this label (any source except 'predicted'; synthetic candidates only once accepted). */
   count: number;
 }
 
@@ -60,6 +60,7 @@ export interface DocumentInfo {
   labels: string[];
 }
 
+/** Synthetic candidates not yet accepted are never listed (they are reviewed through 'synthetic:list'). */
 export interface DocumentQuery {
   search?: string;
   /** Only documents with this label; '' means unlabeled documents. */

@@ -175,6 +175,28 @@ describe('documents and annotations', () => {
     store.close();
   });
 
+  test('pending and rejected synthetic candidates are not listed for labeling nor counted; accepted ones are, marked', () => {
+    const store = ProjectStore.create(newFile(), { name: 'syn-list', task: 'single_label' });
+    const texts = [
+      'The invoice for March was charged twice to my card, please refund the second payment',
+      'My refund for the cancelled order has not arrived after two weeks, where is it',
+      'Please send a corrected invoice with our new billing address on it',
+      'I was billed for a plan I never ordered, cancel it and refund me',
+    ];
+    store.addDocuments([...texts.map((text) => ({ text, labels: ['billing'], sourceFile: 'typed' })), { text: 'The app crashes on start', labels: ['bug'], sourceFile: 'typed' }], 'manual');
+    const [accepted, rejected] = store.generateSynthetic({ label: 'billing', count: 3, seed: 1 });
+    store.reviewSynthetic(accepted.id, 'accepted');
+    store.reviewSynthetic(rejected.id, 'rejected');
+    const page = store.queryDocuments({ limit: 100 });
+    assert.equal(page.total, 6, 'five real documents and the accepted candidate');
+    assert.deepEqual(page.documents.filter((d) => d.metadata.synthetic).map((d) => d.id), [accepted.id]);
+    assert.equal((page.documents.find((d) => d.id === accepted.id)!.metadata.synthetic as { status: string }).status, 'accepted');
+    assert.equal(store.queryDocuments({ label: 'billing', limit: 100 }).total, 5);
+    assert.deepEqual(store.labels().map((l) => [l.name, l.count]), [['billing', 5], ['bug', 1]]);
+    assert.equal(store.listSynthetic({}).length, 3, 'the synthetic panel still sees every candidate');
+    store.close();
+  });
+
   test('the review finds near-exact copies and the copies whose labels disagree', () => {
     const store = ProjectStore.create(newFile(), { name: 'dups', task: 'single_label' });
     store.addDocuments(

@@ -27,8 +27,14 @@ function toDocumentInfo(row: DocumentRow): DocumentInfo {
 
 const MAX_PAGE = 1000;
 
+/**
+ * Documents `d` that are synthetic candidates not accepted (yet): they are reviewed in the synthetic panel, not
+ * labelled as documents, and count nowhere until accepted. Accepted ones are listed, marked by metadata.synthetic.
+ */
+export const UNREVIEWED_SYNTHETIC = `COALESCE(json_extract(d.metadata, '$.synthetic.status'), '') IN ('pending', 'rejected')`;
+
 export function queryDocuments(db: Database.Database, q: DocumentQuery): DocumentPage {
-  const where: string[] = [];
+  const where: string[] = [`NOT ${UNREVIEWED_SYNTHETIC}`];
   const params: unknown[] = [];
   if (q.search) {
     where.push(`d.text LIKE ? ESCAPE '\\'`);
@@ -41,7 +47,7 @@ export function queryDocuments(db: Database.Database, q: DocumentQuery): Documen
                         WHERE a.document_id = d.id AND a.source != 'predicted' AND l.name = ?)`);
     params.push(q.label);
   }
-  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const filter = `WHERE ${where.join(' AND ')}`;
   const limit = Math.min(Math.max(q.limit ?? 50, 0), MAX_PAGE);
   const offset = Math.max(q.offset ?? 0, 0);
   const { total } = db.prepare(`SELECT COUNT(*) AS total FROM documents d ${filter}`).get(...params) as { total: number };
