@@ -170,6 +170,23 @@ test('multi-label with an MLP head on a CLS-pooled, normalised BERT: sigmoid, tu
   assert.equal(sameLabels, model.testTexts.length);
 });
 
+test('a head without lexical features exports and matches too', async () => {
+  const corpus = loadSpamAssassin();
+  const pick = (items: typeof corpus.train, n: number) => SPAM_LABELS.flatMap((label) => spread(items.filter((e) => e.label === label), n))
+    .map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
+  const model = await trainModel('no-lexical', `hf:${bert}`, 'single_label', SPAM_LABELS, pick(corpus.train, 30), pick(corpus.test, 15), { lexical: false, head: 'mlp' });
+  const out = path.join(root, 'no-lexical-export');
+  await exportModel(model.modelDir, out);
+  const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.equal(config.finetune.lexical_features, 0);
+  const app = await loadPredictor(model.modelDir);
+  const onnx = await loadOnnxPredictor(out);
+  const { maxAbsDiff, sameLabels } = compareRows(await app.predict(model.testTexts), await onnx.predict(model.testTexts));
+  await Promise.all([app.dispose(), onnx.dispose()]);
+  assert.ok(maxAbsDiff <= 1e-4, `max abs probability difference ${maxAbsDiff}`);
+  assert.equal(sameLabels, model.testTexts.length);
+});
+
 test('`finetune export` writes the folder, runs the checker and proves parity on the run\'s test documents', async () => {
   const { execFile } = await import('node:child_process');
   const out = path.join(root, 'cli-export');
