@@ -76,8 +76,17 @@ async function checkReview(page: Page, url: string): Promise<void> {
  * Balance -> strategy -> train -> results -> use, from the Label & review step; screenshots numbered from `prefix`.
  * Fewer epochs keep the spec quick; every other setting is the recommended default.
  */
-export async function reviewTrainAndInspect(page: Page, url: string, prefix: number): Promise<void> {
-  const shot = (n: number, name: string) => screenshot(page, `${String(prefix + n).padStart(2, '0')}-${name}`);
+export async function reviewTrainAndInspect(
+  page: Page,
+  url: string,
+  prefix: number,
+  /** Called at every state that gets a screenshot (the accessibility spec checks each one). */
+  atEachState?: (name: string) => Promise<void>,
+): Promise<void> {
+  const shot = async (n: number, name: string) => {
+    await atEachState?.(name);
+    await screenshot(page, `${String(prefix + n).padStart(2, '0')}-${name}`);
+  };
   await page.getByRole('button', { name: 'Next: check the balance' }).click();
   await heading(page, 'Balance between classes');
   await checkReview(page, url);
