@@ -8,6 +8,7 @@ import { throwIfAborted, yieldToEventLoop } from './heads.js';
 const MAX_PIECE_CHARS = 20_000;
 const LOOKUP_CHUNK = 500;
 const TOKENIZE_CHUNK = 64;
+const READ_SLICE = 500;
 
 /**
  * Cuts text at single spaces into pieces of at most maxChars (hard cut only where a piece has no space at all).
@@ -85,7 +86,13 @@ export async function tokenizeWithCache(
   onProgress: (done: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<Int32Array[]> {
-  const cached = cache.get(encoder.id, items.map((item) => item.contentHash));
+  // Read in slices too: a large corpus's id lists are tens of megabytes.
+  const cached: (Int32Array | null)[] = [];
+  for (let start = 0; start < items.length; start += READ_SLICE) {
+    throwIfAborted(signal);
+    cached.push(...cache.get(encoder.id, items.slice(start, start + READ_SLICE).map((item) => item.contentHash)));
+    await yieldToEventLoop();
+  }
   const missing = items.map((_, i) => i).filter((i) => !cached[i]);
   let done = items.length - missing.length;
   onProgress(done, items.length);
