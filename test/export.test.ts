@@ -17,6 +17,7 @@ import { exportModel, MODEL_FILE, QUANTIZED_MODEL_FILE } from '../electron/backe
 import { loadOnnxPredictor } from '../electron/backend/export/onnx-predictor.js';
 import { checkOnnxModel } from '../electron/backend/export/onnx-checker.js';
 import { compareRows } from '../electron/backend/export/verify.js';
+import { decodeModel, longToNumber } from '../electron/backend/onnx/graph-builder.js';
 import { brownMultiLabel, loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
 import { writeTinyBert } from './fixtures/tiny-bert.js';
 
@@ -170,13 +171,18 @@ test('multi-label with an MLP head on a CLS-pooled, normalised BERT: sigmoid, tu
   assert.equal(sameLabels, model.testTexts.length);
 });
 
-test('a head without lexical features exports and matches too', async () => {
+test('a head without lexical features, on an opset-14 BERT (layer norm written out), exports and matches too', async (t) => {
+  const bert14 = await writeTinyBert(path.join(root, 'tiny-bert-14'), { opset: 14, seed: 5 });
   const corpus = loadSpamAssassin();
   const pick = (items: typeof corpus.train, n: number) => SPAM_LABELS.flatMap((label) => spread(items.filter((e) => e.label === label), n))
     .map((e) => example(`${e.group}/${e.id}`, e.text, [e.label]));
-  const model = await trainModel('no-lexical', `hf:${bert}`, 'single_label', SPAM_LABELS, pick(corpus.train, 30), pick(corpus.test, 15), { lexical: false, head: 'mlp' });
+  const model = await trainModel('no-lexical', `hf:${bert14}`, 'single_label', SPAM_LABELS, pick(corpus.train, 30), pick(corpus.test, 15), { lexical: false, head: 'mlp' });
   const out = path.join(root, 'no-lexical-export');
-  await exportModel(model.modelDir, out);
+  await exportModel(model.modelDir, out, { quantize: true });
+  await assertCheckerPasses(t, path.join(out, MODEL_FILE));
+  await assertCheckerPasses(t, path.join(out, QUANTIZED_MODEL_FILE));
+  const opset = decodeModel(readFileSync(path.join(out, MODEL_FILE))).opset_import?.find((o) => !o.domain)?.version;
+  assert.equal(longToNumber(opset), 14, 'the classifier graph adopts the encoder\'s opset');
   const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
   assert.equal(config.finetune.lexical_features, 0);
   const app = await loadPredictor(model.modelDir);
