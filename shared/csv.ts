@@ -11,11 +11,13 @@ export function toCsv(header: string[], rows: (string | number)[][]): string {
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-/** One row per document: text, (true labels), predicted labels, then one probability column per class. */
+/** One row per document: (source), text, (true labels), predicted labels, then one probability column per class. */
 export function predictionsToCsv(rows: PredictionRow[], labels: string[], labelSep = '|'): string {
   const withTruth = rows.some((row) => row.trueLabels !== undefined);
-  const header = ['text', ...(withTruth ? ['true'] : []), 'predicted', ...labels.map((label) => `p_${label}`)];
+  const withSource = rows.some((row) => row.source !== undefined);
+  const header = [...(withSource ? ['source'] : []), 'text', ...(withTruth ? ['true'] : []), 'predicted', ...labels.map((label) => `p_${label}`)];
   const body = rows.map((row) => [
+    ...(withSource ? [row.source ?? ''] : []),
     row.text,
     ...(withTruth ? [(row.trueLabels ?? []).join(labelSep)] : []),
     row.predicted.join(labelSep),

@@ -300,6 +300,8 @@ export interface RunSummary {
 
 export interface PredictionRow {
   documentId?: number;
+  /** Where the document came from when predicting files: the row number, or the path inside the folder. */
+  source?: string;
   text: string;
   trueLabels?: string[];
   predicted: string[];

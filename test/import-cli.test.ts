@@ -125,6 +125,12 @@ describe('finetune import (JSONL, folders)', () => {
     assert.match(refused.stderr, /^finetune: Cannot switch to single-label: 1 document has more than one label/);
   });
 
+  test('labels holding the separator in a single-label import get a --multi-label hint', async () => {
+    const result = await finetune('import', '--project', 'tags-single.ftproj', '--data', 'tags.jsonl', '--label-col', 'tags');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /new labels: bug\|performance, feature, bug\n {2}note: 1 label contains a separator \("bug\|performance"\); if a cell holds several labels, use --multi-label/);
+  });
+
   test('multi-label data into a single-label project is a clear error, and changes nothing', async () => {
     const result = await finetune('import', '--project', 'tickets.ftproj', '--data', 'tags.jsonl', '--label-col', 'tags', '--multi-label');
     assert.equal(result.code, 1);

@@ -82,7 +82,7 @@ test('CSV: a quote closed in the wrong place mid-file fails that row (naming its
   const result = await collect([path], { textCol: 'text', labelCol: 'label' });
   assert.deepEqual(result.records.map((r) => r.text), ['first ok', 'second, ok', 'fifth', '"quoted" start\nover two lines', '5" screen']);
   const issue = onlyIssue(result, path, '3', /a quoted field opened on line 4 is not closed properly/);
-  assert.match(issue.reason, /lines 4-5 were read as this one row; it was not imported/);
+  assert.match(issue.reason, /lines 4-5 were read as this one row; it was skipped/);
 });
 
 test('CSV: a missing column fails the whole file, naming the column asked for and the columns present', async () => {

@@ -48,6 +48,22 @@ export function parseFraction(value: string, name: string): number {
   return n;
 }
 
+/** "1 row", "2 rows": counts in messages, with thousands separators. */
+export function countOf(n: number, word: string, words = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : words}`;
+}
+
+/**
+ * Labels such as "news|sports" in a single-label import usually mean the cells hold several labels and
+ * --multi-label was forgotten. Returns the hint to print, or null.
+ */
+export function multiLabelHint(labels: string[], separators = ['|', ';']): string | null {
+  const joined = labels.filter((label) => separators.some((sep) => label.includes(sep)));
+  if (joined.length === 0) return null;
+  const examples = joined.slice(0, 2).map((label) => `"${label}"`).join(', ');
+  return `${countOf(joined.length, 'label contains', 'labels contain')} a separator (${examples}); if a cell holds several labels, use --multi-label (and --label-sep).`;
+}
+
 /** Prints an error as one line (the stack only with FINETUNE_DEBUG=1) and returns the exit code it deserves. */
 export function reportError(error: unknown): number {
   const debug = process.env.FINETUNE_DEBUG === '1';

@@ -5,7 +5,7 @@ import { basename, extname } from 'node:path';
 import type { ImportIssue, ImportOptions, ImportReport } from '../../../shared/domain.js';
 import { ALREADY_IMPORTED } from '../store/importer.js';
 import { ProjectStore, type ImportProgress } from '../store/project-store.js';
-import { displayPath, EXIT, interruptSignal, projectOption, statusLine, UsageError } from './common.js';
+import { displayPath, EXIT, interruptSignal, multiLabelHint, projectOption, statusLine, UsageError } from './common.js';
 
 /** Issues shown without --all-issues. */
 const SHOWN_ISSUES = 20;
@@ -66,7 +66,7 @@ async function runImport(opts: ImportCliOptions): Promise<number> {
   try {
     const report = await store.importSources(data, options, progress.update, interrupt.signal);
     progress.end();
-    process.stdout.write(formatReport(report, store.file, Boolean(opts.allIssues)));
+    process.stdout.write(formatReport(report, store.file, Boolean(opts.allIssues), store.info().task === 'multi_label'));
     keepProject ||= report.imported > 0;
     if (!keepProject) process.stdout.write(`Nothing was imported, so ${displayPath(store.file)} was not created.\n`);
     if (report.imported > 0) return EXIT.ok;
@@ -123,12 +123,14 @@ export function formatIssueLine(issue: ImportIssue): string {
   return `${located}: ${issue.reason}`;
 }
 
-export function formatReport(report: ImportReport, projectFile: string, allIssues: boolean): string {
+export function formatReport(report: ImportReport, projectFile: string, allIssues: boolean, multiLabel = false): string {
   const lines = [
     `Imported ${report.imported.toLocaleString('en-US')} documents from ${report.files.map(displayPath).join(', ')} into ${displayPath(projectFile)} in ${report.seconds.toFixed(1)} s.`,
     `  imported: ${report.imported}  skipped: ${report.skipped}  failed: ${report.failed}`,
   ];
   if (report.labelsCreated.length) lines.push(`  new labels: ${report.labelsCreated.join(', ')}`);
+  const hint = multiLabel ? null : multiLabelHint(report.labelsCreated);
+  if (hint) lines.push(`  note: ${hint}`);
   for (const notice of report.notices ?? []) lines.push(`  note: ${displayPath(notice.file)}: ${notice.message}`);
   // Rows imported before are one line, not one per row: importing a file again is normal, not a problem.
   const isAgain = (issue: ImportIssue) => issue.reason.startsWith(ALREADY_IMPORTED);

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { readSources } from '../import/index.js';
 import { isExportFolder, loadOnnxPredictor } from '../export/onnx-predictor.js';
@@ -35,16 +36,31 @@ export function predictCommand(): Command {
     });
 }
 
+/** The model folder to load: an export folder, DIR/model, or the run folder DIR that holds it. */
+function modelFolder(given: string): string {
+  if (isExportFolder(given) || existsSync(join(given, 'manifest.json'))) return given;
+  if (existsSync(join(given, 'model', 'manifest.json'))) return join(given, 'model');
+  throw new UsageError(`${given}: not a model folder (no manifest.json). Give DIR/model from finetune train, or a folder made by finetune export.`);
+}
+
 async function runPredict(opts: PredictCliOptions): Promise<number> {
   for (const path of [opts.model, opts.data]) if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder.`);
-  const documents: { text: string; labels: string[] | null }[] = [];
+  const model = modelFolder(opts.model);
+  const data = resolve(opts.data);
+  // Where each prediction comes from, so the output can be joined back to the input even when rows were skipped.
+  const sourceOf = (file: string, ref: string) => (file === data ? ref : /^\d+$/.test(ref) ? `${relative(data, file)}:${ref}` : ref);
+  const documents: { text: string; labels: string[] | null; source: string }[] = [];
+  let unread = 0;
   for await (const event of readSources([opts.data], { textCol: opts.textCol, labelCol: opts.labelCol, multiLabel: true, labelSep: opts.labelSep })) {
-    if (event.kind === 'issue') process.stderr.write(`${event.issue.status} ${formatIssueLine(event.issue)}\n`);
-    if (event.kind === 'record') documents.push({ text: event.record.text, labels: event.record.labels });
+    if (event.kind === 'issue') {
+      unread++;
+      process.stderr.write(`${event.issue.status} ${formatIssueLine(event.issue)}\n`);
+    }
+    if (event.kind === 'record') documents.push({ text: event.record.text, labels: event.record.labels, source: sourceOf(event.record.sourceFile, event.record.sourceRef) });
   }
-  if (documents.length === 0) throw new UsageError(`${displayPath(opts.data)}: no documents to predict.`);
+  if (documents.length === 0) throw new Error(`${displayPath(opts.data)}: no documents to predict.`);
 
-  const predictor = isExportFolder(opts.model) ? await loadOnnxPredictor(opts.model, { quantized: opts.quantized }) : await loadPredictor(opts.model);
+  const predictor = isExportFolder(model) ? await loadOnnxPredictor(model, { quantized: opts.quantized }) : await loadPredictor(model);
   const status = statusLine();
   const interrupt = interruptSignal();
   const started = performance.now();
@@ -59,10 +75,14 @@ async function runPredict(opts: PredictCliOptions): Promise<number> {
       interrupt.signal,
     );
     status.end();
-    if (opts.labelCol) rows.forEach((row, i) => (row.trueLabels = documents[i].labels ?? []));
+    rows.forEach((row, i) => {
+      row.source = documents[i].source;
+      if (opts.labelCol) row.trueLabels = documents[i].labels ?? [];
+    });
     await writeFile(opts.out, predictionsToCsv(rows, predictor.labels, opts.labelSep));
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`Predicted ${rows.length} documents in ${seconds.toFixed(1)} s; wrote ${displayPath(opts.out)}.\n`);
+    const skipped = unread ? ` ${unread} item${unread === 1 ? ' was' : 's were'} not read (listed above); the "source" column names each prediction's row or file.` : '';
+    process.stdout.write(`Predicted ${rows.length} documents in ${seconds.toFixed(1)} s; wrote ${displayPath(opts.out)}.${skipped}\n`);
     return EXIT.ok;
   } finally {
     interrupt.dispose();

@@ -12,7 +12,7 @@ import { writeRunArtifacts } from '../training/artifacts.js';
 import type { TrainExample, TrainJob, TrainResult } from '../training/trainer.js';
 import { startTraining, trainExamplesFromProject } from '../training/worker-client.js';
 import { formatIssueLine } from './import.js';
-import { displayPath, EXIT, interruptSignal, parseFraction, statusLine, UsageError, withProject } from './common.js';
+import { countOf, displayPath, EXIT, interruptSignal, multiLabelHint, parseFraction, statusLine, UsageError, withProject } from './common.js';
 
 interface TrainCliOptions {
   project?: string;
@@ -101,12 +101,17 @@ async function runTrain(opts: TrainCliOptions): Promise<number> {
     if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder.`);
   }
   const settings = settingsFrom(opts);
+  const heldOut = settings.valFraction + (opts.test ? 0 : settings.testFraction);
+  if (heldOut >= 1) {
+    throw new UsageError(`--val-fraction ${settings.valFraction}${opts.test ? '' : ` and --test-fraction ${settings.testFraction}`} hold out ${Math.round(heldOut * 100)}% of the documents, leaving none for training; keep the held-out share below 100%.`);
+  }
   const out = resolve(opts.out);
   const base = { settings, cacheFile: resolve(opts.cache), modelDir: join(out, 'model') };
   if (opts.project) {
     return withProject(opts.project, async (store) => {
       const info = store.info();
       const examples = trainExamplesFromProject(store.trainingExamples());
+      requireTwoClasses(examples, displayPath(store.file), 'label documents of another class in the app, or import more');
       const labels = store.labels().map((l) => l.name);
       const encoder = opts.encoder === 'use-lite' ? info.encoder : opts.encoder;
       const runId = store.createRun(settings);
@@ -123,6 +128,9 @@ async function runTrain(opts: TrainCliOptions): Promise<number> {
   const examples = await readLabeledFile(opts.data!, readOptions);
   const test = opts.test ? withoutTrainDuplicates(await readLabeledFile(opts.test, readOptions), examples) : undefined;
   const labels = labelOrder([...examples, ...(test ?? [])]);
+  requireTwoClasses(examples, displayPath(opts.data!), 'check --label-col, or add documents of another class');
+  const hint = opts.multiLabel ? null : multiLabelHint(labels);
+  if (hint) process.stderr.write(`note: ${hint}\n`);
   const outcome = await trainInWorker({ ...base, task, labels, examples, test, encoder: opts.encoder }, out);
   return outcome.exitCode;
 }
@@ -203,8 +211,8 @@ async function readLabeledFile(path: string, options: ImportOptions): Promise<Tr
     seen.add(hash);
     examples.push({ id: `${displayPath(record.sourceFile)}:${record.sourceRef}`, text: record.text, contentHash: hash, labels: record.labels });
   }
-  if (unlabeled) process.stderr.write(`${displayPath(path)}: ${unlabeled} rows without a label were left out.\n`);
-  if (duplicates) process.stderr.write(`${displayPath(path)}: ${duplicates} exact duplicate texts were left out.\n`);
+  if (unlabeled) process.stderr.write(`${displayPath(path)}: ${countOf(unlabeled, 'row without a label was', 'rows without a label were')} left out.\n`);
+  if (duplicates) process.stderr.write(`${displayPath(path)}: ${countOf(duplicates, 'exact duplicate text was', 'exact duplicate texts were')} left out.\n`);
   if (examples.length === 0) throw new UsageError(`${displayPath(path)}: no labeled documents found (check --text-col and --label-col).`);
   return examples;
 }
@@ -214,8 +222,17 @@ function withoutTrainDuplicates(test: TrainExample[], train: TrainExample[]): Tr
   const trainKeys = new Set(train.map((e) => nearDuplicateKey(e.text)));
   const kept = test.filter((e) => !trainKeys.has(nearDuplicateKey(e.text)));
   const dropped = test.length - kept.length;
-  if (dropped) process.stderr.write(`${dropped} test documents also appear (or nearly) in the training data and were left out of the test set.\n`);
+  if (dropped) process.stderr.write(`${countOf(dropped, 'test document also appears', 'test documents also appear')} (or nearly) in the training data and ${dropped === 1 ? 'was' : 'were'} left out of the test set.\n`);
   return kept;
+}
+
+/** Training needs two classes: say so before the worker starts, naming the data and the one class found. */
+function requireTwoClasses(examples: TrainExample[], where: string, advice: string): void {
+  const counts = new Map<string, number>();
+  for (const e of examples) for (const label of e.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  if (counts.size >= 2) return;
+  const found = [...counts].map(([label, n]) => `"${label}" with ${countOf(n, 'document')}`).join(', ');
+  throw new Error(`${where}: training needs labeled documents of at least two classes; found ${found || 'no labeled documents'}. Next: ${advice}.`);
 }
 
 function labelOrder(examples: TrainExample[]): string[] {

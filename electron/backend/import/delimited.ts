@@ -206,7 +206,7 @@ export async function* readDelimited(path: string, options: ImportOptions, signa
       const [first, last] = brokenQuote;
       page.push(issueEvent('failed', path, String(row),
         `row ${row}: a quoted field opened on line ${first} is not closed properly (a " inside a quoted field must be written ""), ` +
-        `so lines ${first}-${last} were read as this one row; it was not imported. Fix the quotes around line ${first} and import the file again.`));
+        `so lines ${first}-${last} were read as this one row; it was skipped. Fix the quotes around line ${first}.`));
       return;
     }
     // A delimiter at the end of a data row (some exporters write one) only adds empty fields.
