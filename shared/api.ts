@@ -70,8 +70,18 @@ export interface RequestChannels {
   'projects:setTask': (arg: { task: TaskKind }) => ProjectInfo;
 
   'import:preview': (arg: { path: string; options?: ImportOptions }) => ImportPreview;
-  /** Upload from the browser host, where the page cannot hand over a path: content is the file's bytes, base64. */
-  'import:upload': (arg: { name: string; base64: string }) => { path: string };
+  /**
+   * Upload from the browser host, where the page cannot hand over a path: content is the file's bytes, base64.
+   * Files of a dropped folder also send their path inside the drop (`relativePath`, e.g. 'mail/spam/1.eml', forward
+   * slashes) and one `batch` id per drop (letters, digits, '-', '_'); the host rebuilds the folders under
+   * uploads/<batch>/ and answers `folder` = the top folder of that file there (import it: subfolders become labels)
+   * and `batchFolder` = uploads/<batch> (import it when several folders were dropped together).
+   */
+  'import:upload': (arg: { name: string; base64: string; relativePath?: string; batch?: string }) => {
+    path: string;
+    folder?: string;
+    batchFolder?: string;
+  };
   'import:run': (arg: { paths: string[]; options: ImportOptions }) => ImportReport;
 
   'labels:list': (arg: void) => LabelInfo[];

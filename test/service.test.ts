@@ -2,9 +2,9 @@
 // label operations, the imbalance review, a real (small) training run in the worker process, and predictions.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { EventChannels } from '../shared/api.js';
@@ -188,5 +188,54 @@ describe('app service', () => {
     const labels = await service.handle('labels:list', undefined);
     assert.deepEqual(Object.fromEntries(labels.map((l) => [l.name, l.count])), { ham: 200, spam: 60, hard_ham: 40 });
     assert.ok(labels.every((l) => l.description.length > 10));
+  });
+});
+
+describe('folder uploads (browser drop of a folder of label subfolders)', () => {
+  const uploads = () => join(dir, 'data', 'uploads');
+  const upload = (relativePath: string, text: string, batch = 'drop-1') =>
+    service.handle('import:upload', { name: relativePath.split('/').at(-1)!, base64: Buffer.from(text).toString('base64'), relativePath, batch });
+  /** Every file under uploads/, as paths relative to it with '/' — to prove nothing was written elsewhere. */
+  const uploadedFiles = (): string[] =>
+    readdirSync(uploads(), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(uploads(), join(e.parentPath, e.name)).split(sep).join('/'))
+      .sort();
+
+  it('rebuilds the folders under uploads/<batch>/ and names the dropped folder', async () => {
+    const ham = await upload('mail/ham/1.eml', 'Subject: lunch\n\nSee you at noon.');
+    await upload('mail/spam/2.eml', 'Subject: WIN\n\nFree money.');
+    assert.equal(ham.path, join(uploads(), 'drop-1', 'mail', 'ham', '1.eml'));
+    assert.equal(ham.folder, join(uploads(), 'drop-1', 'mail'));
+    assert.equal(ham.batchFolder, join(uploads(), 'drop-1'));
+    assert.equal(readFileSync(ham.path, 'utf8'), 'Subject: lunch\n\nSee you at noon.');
+    // The same name again in the same folder is kept, not overwritten.
+    const again = await upload('mail/ham/1.eml', 'another');
+    assert.equal(again.path, join(uploads(), 'drop-1', 'mail', 'ham', '1 (2).eml'));
+  });
+
+  it('refuses paths that could leave the batch folder, and bad batch ids, writing nothing', async () => {
+    const before = uploadedFiles();
+    for (const [relativePath, reason] of [
+      ['../escape.txt', /contains '\.\.'/],
+      ['mail/../../escape.txt', /contains '\.\.'/],
+      ['mail\\..\\..\\escape.txt', /contains '\.\.'/],
+      ['/etc/passwd', /is absolute/],
+      ['C:/Windows/win.ini', /is absolute/],
+      ['mail//x.txt', /empty folder name/],
+      ['mail/./x.txt', /contains '\.'/],
+      ['mail/x\0.txt', /NUL/],
+    ] as const) {
+      await assert.rejects(upload(relativePath, 'x'), reason, relativePath);
+    }
+    await assert.rejects(upload('mail/ham/3.eml', 'x', '../other'), /batch id/);
+    await assert.rejects(service.handle('import:upload', { name: 'a.txt', base64: '', relativePath: 'mail/a.txt' }), /batch id/);
+    assert.deepEqual(uploadedFiles(), before);
+    assert.ok(!existsSync(join(dir, 'data', 'escape.txt')) && !existsSync(join(dir, 'escape.txt')));
+  });
+
+  it('cleans odd characters in folder names', async () => {
+    const result = await upload('in:box/sp*am/a?.txt', 'x', 'drop-2');
+    assert.equal(result.path, join(uploads(), 'drop-2', 'in_box', 'sp_am', 'a_.txt'));
   });
 });

@@ -63,6 +63,29 @@ export function safeFileName(name: string): string {
   return cleaned || 'file';
 }
 
+const UPLOAD_BATCH = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_UPLOAD_DEPTH = 32;
+
+/**
+ * The folders of a file dropped inside a folder, rebuilt safely: `relativePath` comes from the page, so anything that
+ * could leave the batch folder (an absolute path, a drive, '..', '.', an empty segment, a NUL) is refused, and each
+ * segment is cleaned like a file name. Returns the segments to join under uploads/<batch>/.
+ */
+export function safeRelativeSegments(relativePath: string): string[] {
+  const refuse = (reason: string): never => {
+    throw new Error(`Upload refused: the path '${relativePath.replace(/\0/g, '\\0')}' ${reason}.`);
+  };
+  if (relativePath.includes('\0')) refuse('contains a NUL character');
+  if (/^([\\/]|[A-Za-z]:)/.test(relativePath)) refuse('is absolute; only paths inside the dropped folder are accepted');
+  const segments = relativePath.split(/[\\/]/);
+  if (segments.length > MAX_UPLOAD_DEPTH) refuse(`is more than ${MAX_UPLOAD_DEPTH} folders deep`);
+  for (const segment of segments) {
+    if (segment === '..' || segment === '.') refuse(`contains '${segment}'`);
+    if (segment.trim() === '') refuse('has an empty folder name');
+  }
+  return segments.map(safeFileName);
+}
+
 /** `dir/name.ext`, or `dir/name (2).ext` ... when taken. */
 function freePath(dir: string, fileName: string): string {
   const ext = extname(fileName);
@@ -228,10 +251,22 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     'projects:setTask': ({ task }) => project().store.setTask(task),
 
     'import:preview': ({ path, options }) => previewSource(path, options),
-    'import:upload': ({ name, base64 }) => {
-      const path = freePath(uploadsDir, safeFileName(name));
+    'import:upload': ({ name, base64, relativePath, batch }) => {
+      if (relativePath === undefined) {
+        const path = freePath(uploadsDir, safeFileName(name));
+        writeFileSync(path, Buffer.from(base64, 'base64'));
+        return { path };
+      }
+      if (batch === undefined || !UPLOAD_BATCH.test(batch)) {
+        throw new Error(`Upload refused for '${relativePath}': a folder upload needs a batch id of 1–64 letters, digits, '-' or '_'.`);
+      }
+      const segments = safeRelativeSegments(relativePath);
+      const batchFolder = join(uploadsDir, batch);
+      const dir = join(batchFolder, ...segments.slice(0, -1));
+      mkdirSync(dir, { recursive: true });
+      const path = freePath(dir, segments.at(-1)!);
       writeFileSync(path, Buffer.from(base64, 'base64'));
-      return { path };
+      return { path, folder: segments.length > 1 ? join(batchFolder, segments[0]) : batchFolder, batchFolder };
     },
     'import:run': ({ paths, options }) =>
       project().store.importSources(paths, options, (p) => emit('import:progress', { file: p.file, done: p.done, total: p.total })),

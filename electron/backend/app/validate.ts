@@ -90,7 +90,7 @@ const ARGUMENT_CHECKS: { [C in RequestChannel]: Check<RequestArg<C>> } = {
   'projects:current': none,
   'projects:setTask': object({ task }),
   'import:preview': object({ path: nonEmpty, options: optional(importOptions) }),
-  'import:upload': object({ name: nonEmpty, base64: str }),
+  'import:upload': object({ name: nonEmpty, base64: str, relativePath: optional(nonEmpty), batch: optional(nonEmpty) }),
   'import:run': object({ paths: arrayOf(nonEmpty), options: importOptions }),
   'labels:list': none,
   'labels:add': object({ name: nonEmpty, description: optional(str), colour: optional(str) }),

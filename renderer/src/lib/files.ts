@@ -6,6 +6,16 @@ export interface PickedFile {
   /** Shown to the user: the name, with the folder it came from when a folder was dropped. */
   name: string;
   file: File;
+  /** For a file inside a dropped or picked folder: its path from that folder's parent ('mail/spam/1.eml'). */
+  relativePath?: string;
+}
+
+export interface Uploaded {
+  path: string;
+  /** Files of a folder: the dropped folder rebuilt on the host (import it: its subfolders become labels). */
+  folder?: string;
+  /** Files of a folder: the drop's own folder on the host, which holds every folder dropped together. */
+  batchFolder?: string;
 }
 
 function base64Of(file: File): Promise<string> {
@@ -17,15 +27,34 @@ function base64Of(file: File): Promise<string> {
   });
 }
 
-export async function upload(picked: PickedFile): Promise<string> {
-  const { path } = await api.invoke('import:upload', { name: picked.name.replace(/[\\/]/g, '_'), base64: await base64Of(picked.file) });
-  return path;
+/** A fresh id for one drop, so the folders of two drops never mix on the host. */
+export function newUploadBatch(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Uploads one file; with a batch id, a file of a folder keeps its folders on the host (see 'import:upload'). */
+export async function upload(picked: PickedFile, batch?: string): Promise<Uploaded> {
+  const base64 = await base64Of(picked.file);
+  const name = picked.file.name;
+  if (!picked.relativePath || !batch) return api.invoke('import:upload', { name, base64 });
+  return api.invoke('import:upload', { name, base64, relativePath: picked.relativePath, batch });
+}
+
+/** Files picked with a folder picker (`webkitdirectory`) carry their path inside the folder. */
+export function filesOfInput(files: FileList): PickedFile[] {
+  return [...files].map((file) =>
+    file.webkitRelativePath ? { name: file.webkitRelativePath, file, relativePath: file.webkitRelativePath } : { name: file.name, file },
+  );
 }
 
 function filesOfEntry(entry: FileSystemEntry, prefix: string): Promise<PickedFile[]> {
   if (entry.isFile) {
+    // prefix is '' for a file dropped on its own; inside a dropped folder it is the folders down to the file.
     return new Promise((resolve, reject) =>
-      (entry as FileSystemFileEntry).file((file) => resolve([{ name: prefix + file.name, file }]), reject),
+      (entry as FileSystemFileEntry).file(
+        (file) => resolve([prefix ? { name: prefix + file.name, file, relativePath: prefix + file.name } : { name: file.name, file }]),
+        reject,
+      ),
     );
   }
   const reader = (entry as FileSystemDirectoryEntry).createReader();
