@@ -2,7 +2,7 @@
 // validation and test, so loadPredictor reproduces training-time probabilities exactly for the same embeddings.
 import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
 import { sigmoid, softmax } from '../../../shared/calibration.js';
-import { loadEncoder } from '../encoders/index.js';
+import { loadEncoder, type LoadEncoderOptions } from '../encoders/index.js';
 import { initTensorflow } from '../tf/backend.js';
 import { headLogits, throwIfAborted, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
 import { columnLookup, transformLexical, type SparseRows } from './lexical.js';
@@ -66,10 +66,11 @@ export function scoreRows(model: ScoringModel, features: FeatureSet, texts: stri
   }));
 }
 
-export async function loadPredictor(modelDir: string): Promise<Predictor> {
+/** encoderOptions override the saved ones where they do not change the vectors (e.g. backend 'tfjs' vs 'onnx'). */
+export async function loadPredictor(modelDir: string, encoderOptions: LoadEncoderOptions = {}): Promise<Predictor> {
   const { manifest, weights, lexical } = await readModelFiles(modelDir);
   await initTensorflow();
-  const encoder = await loadEncoder(manifest.encoder.spec, manifest.encoder.options);
+  const encoder = await loadEncoder(manifest.encoder.spec, { ...manifest.encoder.options, ...encoderOptions });
   if (encoder.id !== manifest.encoder.id) {
     await encoder.dispose();
     throw new Error(`model ${modelDir}: trained with encoder '${manifest.encoder.id}', but '${manifest.encoder.spec}' now loads '${encoder.id}'; retrain the model`);

@@ -4,38 +4,13 @@ import Database from 'better-sqlite3';
 import type { TextEncoder } from '../encoders/types.js';
 import { throwIfAborted, yieldToEventLoop } from './heads.js';
 
-/** Longer texts are tokenised in pieces cut at spaces (the tokenizer overflows its stack on ~200k-character texts). */
-const MAX_PIECE_CHARS = 20_000;
 const LOOKUP_CHUNK = 500;
 const TOKENIZE_CHUNK = 64;
 const READ_SLICE = 500;
 
-/**
- * Cuts text at single spaces into pieces of at most maxChars (hard cut only where a piece has no space at all).
- * Exact for SentencePiece-style tokenizers: a space becomes a '▁' word start and no piece spans a word start, so
- * the ids of the pieces, concatenated, equal the ids of the whole text.
- */
-export function splitAtSpaces(text: string, maxChars = MAX_PIECE_CHARS): string[] {
-  const pieces: string[] = [];
-  let start = 0;
-  while (text.length - start > maxChars) {
-    const space = text.lastIndexOf(' ', start + maxChars);
-    const cut = space > start ? space : start + maxChars;
-    pieces.push(text.slice(start, cut));
-    start = space > start ? cut + 1 : cut;
-  }
-  pieces.push(text.slice(start));
-  return pieces;
-}
-
-/** Full token ids of each text; long texts go through the tokenizer in pieces (splitAtSpaces). */
+/** Full (unclipped) token ids of each text, as the encoder's tokenize() defines them (it copes with long texts). */
 export async function tokenizeFull(encoder: TextEncoder, texts: string[]): Promise<Int32Array[]> {
-  const out: Int32Array[] = [];
-  for (const text of texts) {
-    const parts = await encoder.tokenize(text.length <= MAX_PIECE_CHARS ? [text] : splitAtSpaces(text));
-    out.push(Int32Array.from(parts.length === 1 ? parts[0] : parts.flat()));
-  }
-  return out;
+  return (await encoder.tokenize(texts)).map((ids) => Int32Array.from(ids));
 }
 
 export class TokenCache {
