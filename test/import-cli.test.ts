@@ -122,7 +122,9 @@ describe('finetune import (JSONL, folders)', () => {
     // The project is multi-label now: a single-label switch is refused, naming the count.
     const refused = await finetune('project', 'set-task', '--project', 'tags.ftproj', 'single_label');
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^finetune: Cannot switch to single-label: 1 document has more than one label/);
+    assert.match(refused.stderr, /^finetune: tags\.ftproj: Cannot switch to single-label: 1 document has more than one label/);
+    const again = await finetune('project', 'set-task', '--project', 'tags.ftproj', 'multi_label');
+    assert.equal(again.stdout, 'The project is already multi-label; nothing changed.\n');
   });
 
   test('labels holding the separator in a single-label import get a --multi-label hint', async () => {
@@ -134,7 +136,7 @@ describe('finetune import (JSONL, folders)', () => {
   test('multi-label data into a single-label project is a clear error, and changes nothing', async () => {
     const result = await finetune('import', '--project', 'tickets.ftproj', '--data', 'tags.jsonl', '--label-col', 'tags', '--multi-label');
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /single-label but the data is multi-label/);
+    assert.match(result.stderr, /^finetune: tickets\.ftproj: This project is single-label but the data is multi-label/);
     assert.equal(review('tickets.ftproj').documents, 5);
   });
 
@@ -174,7 +176,7 @@ describe('finetune import (JSONL, folders)', () => {
     assert.match(renamed.stdout, /^Renamed "feature" to "request"\.\nlabel +documents +colour\nrequest +2 +#/);
     const missing = await finetune('labels', 'rename', '--project', 'tags.ftproj', 'nope', 'x');
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr, 'finetune: No label "nope" in this project (labels: "request").\n');
+    assert.equal(missing.stderr, 'finetune: tags.ftproj: No label "nope" in this project (labels: "request").\n');
   });
 });
 

@@ -24,12 +24,25 @@ export function projectOption(): Option {
   return new Option('--project <file>', 'the project file (.ftproj)').makeOptionMandatory();
 }
 
+/** Errors of the store whose messages do not name the project file. */
+const PROJECT_ERRORS = new Set(['TaxonomyError', 'ImportError', 'RunError']);
+
+/** The store's refusals (no such label, a run or import in the way) are about this project: the message names it. */
+export function namingProject(error: unknown, file: string): unknown {
+  if (error instanceof Error && PROJECT_ERRORS.has(error.name) && !error.message.startsWith(displayPath(file))) {
+    error.message = `${displayPath(file)}: ${error.message}`;
+  }
+  return error;
+}
+
 /** Opens an existing project for the command and closes it afterwards, whatever happens. */
 export async function withProject<T>(file: string, work: (store: ProjectStore) => T | Promise<T>): Promise<T> {
   if (!existsSync(file)) throw new UsageError(`${file}: no such project file (create one with finetune import).`);
   const store = ProjectStore.open(file);
   try {
     return await work(store);
+  } catch (error) {
+    throw namingProject(error, file);
   } finally {
     store.close();
   }

@@ -5,7 +5,7 @@ import { basename, extname } from 'node:path';
 import type { ImportIssue, ImportOptions, ImportReport } from '../../../shared/domain.js';
 import { ALREADY_IMPORTED } from '../store/importer.js';
 import { ProjectStore, type ImportProgress } from '../store/project-store.js';
-import { displayPath, EXIT, interruptSignal, multiLabelHint, projectOption, statusLine, UsageError } from './common.js';
+import { displayPath, EXIT, interruptSignal, multiLabelHint, namingProject, projectOption, statusLine, UsageError } from './common.js';
 
 /** Issues shown without --all-issues. */
 const SHOWN_ISSUES = 20;
@@ -78,7 +78,7 @@ async function runImport(opts: ImportCliOptions): Promise<number> {
       process.stderr.write(`Import cancelled; ${created ? 'no project was created' : `${displayPath(store.file)} is unchanged`}.\n`);
       return EXIT.interrupted;
     }
-    throw error;
+    throw namingProject(error, store.file);
   } finally {
     interrupt.dispose();
     store.close();

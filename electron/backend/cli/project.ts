@@ -28,8 +28,8 @@ export function projectCommand(): Command {
         .addOption(projectOption())
         .addArgument(new Argument('<task>').choices(['single_label', 'multi_label']))
         .action(async (task: TaskKind, opts: { project: string }) => {
-          const info = await withProject(opts.project, (store) => store.setTask(task));
-          process.stdout.write(`The project is now ${describeTask(info.task)}.\n`);
+          const { before, after } = await withProject(opts.project, (store) => ({ before: store.info().task, after: store.setTask(task).task }));
+          process.stdout.write(before === after ? `The project is already ${describeTask(after)}; nothing changed.\n` : `The project is now ${describeTask(after)}.\n`);
         }),
     );
 }
