@@ -2,12 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TRAIN_SETTINGS, type TrainProgress } from '../shared/domain.js';
 import { trainClassifier, type TrainExample, type TrainJob } from '../electron/backend/training/trainer.js';
 import { loadPredictor } from '../electron/backend/training/predictor.js';
+import { resolveStrategy } from '../electron/backend/training/strategy.js';
 import { brownMultiLabel, loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'finetune-trainer-'));
@@ -113,7 +114,6 @@ test('cancelling during training rejects promptly with an AbortError and writes 
   );
   assert.equal(phaseAtAbort, 'train');
   assert.ok(eventsAfterAbort <= 2, `${eventsAfterAbort} progress events after the abort`);
-  const { existsSync } = await import('node:fs');
   assert.equal(existsSync(path.join(modelDir, 'manifest.json')), false);
 });
 
@@ -150,4 +150,33 @@ test('multi-label run on Brown passages: sigmoid probabilities, thresholds tuned
   const sums = result.predictions.map((row) => labels.reduce((s, l) => s + row.probabilities[l], 0));
   assert.ok(sums.some((s) => Math.abs(s - 1) > 0.05));
   assert.ok(['bce', 'focal_bce'].includes(m.strategy.loss));
+});
+
+test('strategies resolve to the documented loss, weights and sampler; auto records the recommendation it followed', () => {
+  const base = { task: 'single_label' as const, labels: ['a', 'b', 'c'], labeledCounts: [1300, 100, 100], trainCounts: [900, 70, 70], backend: 'wasm', encoder: 'enc' };
+  const plan = (strategy: TrainJob['settings']['strategy'], task: 'single_label' | 'multi_label' = 'single_label') =>
+    resolveStrategy({ ...base, task, settings: { ...DEFAULT_TRAIN_SETTINGS, strategy } });
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  assert.deepEqual([plan('none').loss.kind, plan('none').sampling, plan('none').loss.classWeights], ['cross_entropy', 'none', undefined]);
+  const weighted = plan('weighted');
+  assert.equal(weighted.resolved.loss, 'weighted_cross_entropy');
+  assert.ok(Math.abs(mean(weighted.loss.classWeights!) - 1) < 1e-12, 'weights normalised to mean 1');
+  assert.ok(weighted.loss.classWeights![1] > weighted.loss.classWeights![0], 'the minority weighs more');
+  const focal = plan('focal');
+  assert.deepEqual([focal.loss.kind, focal.loss.gamma, focal.sampling], ['focal', 2, 'none']);
+  assert.deepEqual(focal.loss.classWeights, weighted.loss.classWeights, 'focal alpha = the class weights');
+  const focalOver = plan('focal+oversample');
+  assert.deepEqual([focalOver.loss.kind, focalOver.loss.classWeights, focalOver.sampling], ['focal', undefined, 'oversample']);
+  assert.equal(plan('undersample').sampling, 'undersample');
+  // 1300 : 100 = 13 : 1 -> weighted cross-entropy, with the figures and the reason recorded.
+  const auto = plan('auto');
+  assert.equal(auto.resolved.name, 'weighted');
+  assert.ok(auto.resolved.auto!.basis.some((line) => line.includes('13')), auto.resolved.auto!.basis.join('; '));
+  assert.equal(plan('focal', 'multi_label').loss.kind, 'focal_bce');
+  assert.equal(plan('none', 'multi_label').loss.kind, 'bce');
+});
+
+test('a folder that is not a model is refused with the file named', async () => {
+  await assert.rejects(loadPredictor(dir), (error: Error) => error.message.includes(path.join(dir, 'manifest.json')));
 });
