@@ -1,7 +1,7 @@
 // The real `finetune` command line, run as a child process on files made here.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -212,4 +212,26 @@ describe('finetune failures', () => {
     assert.match(result.stderr, /^finetune: tickets\.csv: not a Finetune project/);
     assert.equal(result.stderr.split('\n').filter(Boolean).length, 1);
   });
+});
+
+test('a read-only project is refused as read-only (not as "not a Finetune project") and left unchanged', async () => {
+  const roDir = mkdtempSync(join(tmpdir(), 'finetune-read-only-'));
+  after(() => rmSync(roDir, { recursive: true, force: true }));
+  const file = join(roDir, 'shared.ftproj');
+  ProjectStore.create(file, { name: 'shared', task: 'single_label' }).close();
+  chmodSync(file, 0o444);
+  chmodSync(roDir, 0o755);
+  // root may write anything: run the command as "nobody" there, so the permissions apply.
+  const asAnotherUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, 'labels', 'add', '--project', file, 'urgent'], { cwd: '/', ...asAnotherUser }, (error, _stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+    );
+  });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /shared\.ftproj: the project file is read-only\. Finetune writes to the project and to its -wal and -shm files beside it/);
+  chmodSync(file, 0o644);
+  const store = ProjectStore.open(file);
+  assert.deepEqual(store.labels(), []);
+  store.close();
 });

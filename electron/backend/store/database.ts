@@ -1,7 +1,8 @@
 // Opening a project file: pragmas, the version check and the migrations. Nothing is written to a file that is
 // not a Finetune project or that a newer Finetune wrote.
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations/index.js';
 
 /** Marks a SQLite file as a Finetune project ("FTNE"), so other SQLite files are refused rather than altered. */
@@ -62,9 +63,27 @@ export function createProjectDatabase(file: string): Database.Database {
   return db;
 }
 
+/**
+ * A project is always opened for writing (WAL keeps -wal and -shm files beside it), so a read-only file or folder
+ * is refused with that reason, not as "not a Finetune project".
+ */
+function assertWritable(file: string): void {
+  for (const [path, what] of [[file, 'file'], [dirname(file), 'folder']] as const) {
+    try {
+      accessSync(path, constants.W_OK);
+    } catch {
+      throw new ProjectFileError(
+        `${file}: the project ${what} is read-only. Finetune writes to the project and to its -wal and -shm files beside it; ` +
+          'make them writable, or copy the project to a folder you can write to.',
+      );
+    }
+  }
+}
+
 /** Opens an existing project, migrating an older schema forward. A newer schema is refused untouched. */
 export function openProjectDatabase(file: string): Database.Database {
   if (!existsSync(file)) throw new ProjectFileError(`${file}: no such project file.`);
+  assertWritable(file);
   const db = connect(file, true);
   try {
     // Read-only checks first: journal_mode=WAL would rewrite the header of a file we must not touch.
