@@ -39,7 +39,7 @@ test('every wizard step passes axe (WCAG 2 A/AA)', async ({ page }) => {
   await expectNoAxeViolations(page, 'label, table');
   await page.getByRole('button', { name: 'One at a time' }).click();
 
-  await reviewTrainAndInspect(page, host.url, 50, (state) => expectNoAxeViolations(page, state));
+  await reviewTrainAndInspect(page, host.url, 50, { atEachState: (state) => expectNoAxeViolations(page, state) });
   await page.getByRole('button', { name: 'Export model (ONNX)' }).click();
   await expect(page.getByTestId('onnx-dir')).toBeVisible({ timeout: 5 * 60_000 });
   await expectNoAxeViolations(page, 'use, exported');

@@ -73,6 +73,19 @@ async function checkReview(page: Page, url: string): Promise<void> {
 }
 
 /**
+ * Clicking a cell of the confusion matrix lists exactly its documents.
+ * The cell opened is the largest mistake (an off-diagonal cell), or the first class's hits if there is none.
+ */
+async function openLargestMistake(page: Page, matrix: { labels: string[]; matrix: number[][] }): Promise<void> {
+  const cells = matrix.labels.flatMap((_, r) => matrix.labels.map((_, c) => ({ r, c, n: matrix.matrix[r][c] })));
+  const worst = cells.filter((x) => x.r !== x.c).sort((a, b) => b.n - a.n)[0];
+  const { r: t, c: p } = worst && worst.n > 0 ? worst : { r: 0, c: 0 };
+  const cellName = `${matrix.matrix[t][p]} documents of class ${matrix.labels[t]} predicted as ${matrix.labels[p]}. Show them.`;
+  await page.getByRole('button', { name: cellName }).click();
+  await expect(page.getByTestId('cell-documents').getByTestId('prediction')).toHaveCount(matrix.matrix[t][p]);
+}
+
+/**
  * Balance -> strategy -> train -> results -> use, from the Label & review step; screenshots numbered from `prefix`.
  * Fewer epochs keep the spec quick; every other setting is the recommended default.
  */
@@ -80,9 +93,14 @@ export async function reviewTrainAndInspect(
   page: Page,
   url: string,
   prefix: number,
-  /** Called at every state that gets a screenshot (the accessibility spec checks each one). */
-  atEachState?: (name: string) => Promise<void>,
+  opts: {
+    /** Called at every state that gets a screenshot (the accessibility spec checks each one). */
+    atEachState?: (name: string) => Promise<void>;
+    /** The text classified on the Use step (default: a spam-like e-mail). */
+    sampleText?: string;
+  } = {},
 ): Promise<void> {
+  const { atEachState } = opts;
   const shot = async (n: number, name: string) => {
     await atEachState?.(name);
     await screenshot(page, `${String(prefix + n).padStart(2, '0')}-${name}`);
@@ -129,21 +147,16 @@ export async function reviewTrainAndInspect(
     await expect(row.locator('[data-metric="f1"]')).toHaveText(m.undefinedPrecision && m.undefinedRecall ? 'undefined' : m.f1.toFixed(2));
     await expect(row.locator('[data-metric="support"]')).toContainText(String(m.support));
     if (m.smallSupport) await expect(row.locator('[data-metric="support"]')).toContainText('too few to trust');
+    // Multi-label runs decide each label with its own tuned threshold, shown per class.
+    if (metrics.thresholds) await expect(row.locator('[data-metric="threshold"]')).toHaveText(metrics.thresholds[label].toFixed(2));
   }
-  // Clicking a cell of the confusion matrix lists exactly its documents.
-  // The cell opened is the largest mistake (an off-diagonal cell), or the first class's hits if there is none.
-  const matrix = metrics.confusion_matrix!;
-  const cells = matrix.labels.flatMap((_, r) => matrix.labels.map((_, c) => ({ r, c, n: matrix.matrix[r][c] })));
-  const worst = cells.filter((x) => x.r !== x.c).sort((a, b) => b.n - a.n)[0];
-  const { r: t, c: p } = worst && worst.n > 0 ? worst : { r: 0, c: 0 };
-  const cellName = `${matrix.matrix[t][p]} documents of class ${matrix.labels[t]} predicted as ${matrix.labels[p]}. Show them.`;
-  await page.getByRole('button', { name: cellName }).click();
-  await expect(page.getByTestId('cell-documents').getByTestId('prediction')).toHaveCount(matrix.matrix[t][p]);
+  if (metrics.task === 'single_label') await openLargestMistake(page, metrics.confusion_matrix!);
   await shot(4, 'results');
+
 
   await page.getByRole('button', { name: 'Next: use the model' }).click();
   await heading(page, 'Use the model');
-  const text = 'Congratulations! You have been selected to receive a FREE cruise. Click here now to claim your prize, limited offer.';
+  const text = opts.sampleText ?? 'Congratulations! You have been selected to receive a FREE cruise. Click here now to claim your prize, limited offer.';
   await page.getByLabel('One or more documents').fill(text);
   await page.getByRole('button', { name: 'Classify', exact: true }).click();
   const expected = await callApi(url, 'predict:texts', { runId, texts: [text] });
