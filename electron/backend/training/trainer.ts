@@ -297,7 +297,12 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
     const data = prepare({ ...job, settings }, (e) => keys.get(e)!);
     const { all, classesOf, split } = data;
     const k = job.labels.length;
+    // Each of these steps is one synchronous block: report between them so the caller hears from us.
+    progress.update('prepare', everyExample.length, everyExample.length + 1, { message: 'starting TensorFlow.js' });
+    await yieldToEventLoop();
     const { tf, backend } = await initTensorflow();
+    progress.update('prepare', everyExample.length, everyExample.length + 1, { message: `loading the encoder (${job.encoder})` });
+    await yieldToEventLoop();
     encoder = await loadEncoder(job.encoder, job.encoderOptions);
     cache = await EmbeddingCache.open(job.cacheFile);
     progress.update('prepare', everyExample.length + 1, everyExample.length + 1, {
