@@ -4,7 +4,6 @@ import Database from 'better-sqlite3';
 import type { TextEncoder } from '../encoders/types.js';
 import { throwIfAborted, yieldToEventLoop } from './heads.js';
 
-const LOOKUP_CHUNK = 500;
 const TOKENIZE_CHUNK = 64;
 const READ_SLICE = 500;
 
@@ -29,18 +28,13 @@ export class TokenCache {
   }
 
   get(encoderId: string, hashes: string[]): (Int32Array | null)[] {
-    const found = new Map<string, Int32Array>();
-    for (let start = 0; start < hashes.length; start += LOOKUP_CHUNK) {
-      const chunk = hashes.slice(start, start + LOOKUP_CHUNK);
-      const rows = this.db
-        .prepare(`SELECT content_hash, ids FROM lexical_token_ids WHERE encoder_id = ? AND content_hash IN (${chunk.map(() => '?').join(',')})`)
-        .all(encoderId, ...chunk) as { content_hash: string; ids: Buffer }[];
-      for (const row of rows) {
-        const copy = new Uint8Array(row.ids); // aligned copy: the Buffer may sit at any offset of a shared pool
-        found.set(row.content_hash, new Int32Array(copy.buffer, 0, copy.byteLength / 4));
-      }
-    }
-    return hashes.map((hash) => found.get(hash) ?? null);
+    const select = this.db.prepare('SELECT ids FROM lexical_token_ids WHERE encoder_id = ? AND content_hash = ?').pluck();
+    return hashes.map((hash) => {
+      const blob = select.get(encoderId, hash) as Buffer | undefined;
+      if (!blob) return null;
+      const copy = new Uint8Array(blob); // aligned copy: the Buffer may sit at any offset of a shared pool
+      return new Int32Array(copy.buffer, 0, copy.byteLength / 4);
+    });
   }
 
   put(encoderId: string, hashes: string[], ids: Int32Array[]): void {
