@@ -1,5 +1,5 @@
 // `npm run bench`: runs every bench/<area>.ts (each exports run()), prints the figures and saves them.
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,7 +12,11 @@ const files = (await readdir(benchDir))
   .filter((f) => only.length === 0 || only.includes(f.replace(/\.ts$/, '')))
   .sort();
 
+const outFile = join(benchDir, 'results', 'latest.json');
+// A partial run (`npm run bench -- train`) updates its own entries and keeps the others.
+const previous = only.length > 0 ? await readFile(outFile, 'utf8').then(JSON.parse, () => ({})) : {};
 const results: Record<string, unknown> = {
+  ...previous,
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version },
   startedAt: new Date().toISOString(),
 };
@@ -29,7 +33,6 @@ for (const file of files) {
   }
   console.log(JSON.stringify({ [name]: results[name] }, null, 2));
 }
-const outFile = join(benchDir, 'results', 'latest.json');
 await writeFile(outFile, JSON.stringify(results, null, 2) + '\n');
 console.log(`saved ${outFile}`);
 process.exitCode = failures > 0 ? 1 : 0;
