@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -95,4 +95,23 @@ test('switching to single-label is refused while documents carry several labels'
   assert.equal(store.setTask('multi_label').task, 'multi_label');
   assert.deepEqual(store.setDocumentLabels(doc3.id, ['a', 'b']).labels, ['a', 'b']);
   store.close();
+});
+
+test('a taxonomy change while another connection imports waits for the lock, then says the project is busy (nothing half-done)', async () => {
+  const first = project('single_label');
+  const csv = join(dir, 'busy.csv');
+  writeFileSync(csv, `text,label\n${Array.from({ length: 2000 }, (_, i) => `ticket ${i},c`).join('\n')}\n`);
+  // The import takes the write lock before its first await; a second connection (another window) then asks for it.
+  const importing = first.importSources([csv], { labelCol: 'label' });
+  const second = ProjectStore.open(first.file);
+  assert.throws(() => second.addLabel('urgent'), (error: Error) =>
+    error.name === 'ProjectBusyError' && error.message.startsWith(`${first.file}: the project is busy`));
+  const report = await importing;
+  assert.equal(report.imported, 2000);
+  // Once the import is done, the change goes through with the next order and colour after the imported label.
+  const labels = second.addLabel('urgent');
+  assert.deepEqual(labels.map((l) => [l.name, l.order]), [['a', 0], ['b', 1], ['c', 2], ['urgent', 3]]);
+  assert.equal(new Set(labels.map((l) => l.colour)).size, 4);
+  second.close();
+  first.close();
 });

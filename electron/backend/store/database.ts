@@ -26,6 +26,11 @@ export class ProjectFileError extends Error {
   override name = 'ProjectFileError';
 }
 
+/** Another process holds the project's write lock for longer than the busy timeout (a long import). */
+export class ProjectBusyError extends Error {
+  override name = 'ProjectBusyError';
+}
+
 function connect(file: string, fileMustExist: boolean): Database.Database {
   try {
     return new Database(file, { fileMustExist });

@@ -20,14 +20,14 @@ import type {
   TrainSettings,
 } from '../../../shared/domain.js';
 import { DEFAULT_TEST_FRACTION, reviewProject } from '../review.js';
-import { createProjectDatabase, openProjectDatabase, schemaVersion } from './database.js';
+import { createProjectDatabase, openProjectDatabase, ProjectBusyError, schemaVersion } from './database.js';
 import * as documents from './documents.js';
 import { addDocuments, importSources, type ImportProgress, type NewDocument } from './importer.js';
 import * as runs from './runs.js';
 import * as synthetic from './synthetic.js';
 import * as taxonomy from './taxonomy.js';
 
-export { ProjectFileError, ProjectVersionError } from './database.js';
+export { ProjectBusyError, ProjectFileError, ProjectVersionError } from './database.js';
 export { ImportError, type ImportProgress, type NewDocument } from './importer.js';
 export { RunError, type EpochRecord, type PredictionFilter, type RunResult, type RunSplit } from './runs.js';
 export { TaxonomyError } from './taxonomy.js';
@@ -70,8 +70,7 @@ export class ProjectStore {
   }
 
   setTask(task: TaskKind): ProjectInfo {
-    this.assertNotImporting();
-    taxonomy.setTask(this.db, task);
+    this.write(() => taxonomy.setTask(this.db, task));
     return this.info();
   }
 
@@ -126,8 +125,7 @@ export class ProjectStore {
 
   /** Sets a document's labels ('manual' annotations for the new ones); single-label projects refuse more than one. */
   setDocumentLabels(documentId: number, labels: string[], author?: string): DocumentInfo {
-    this.assertNotImporting();
-    return documents.setDocumentLabels(this.db, this.info().task, documentId, labels, author ?? null);
+    return this.write(() => documents.setDocumentLabels(this.db, this.info().task, documentId, labels, author ?? null));
   }
 
   /**
@@ -161,28 +159,23 @@ export class ProjectStore {
   }
 
   addLabel(name: string, opts?: { description?: string; colour?: string }): LabelInfo[] {
-    this.assertNotImporting();
-    return taxonomy.addLabel(this.db, name, opts);
+    return this.write(() => taxonomy.addLabel(this.db, name, opts));
   }
 
   renameLabel(from: string, to: string): LabelInfo[] {
-    this.assertNotImporting();
-    return taxonomy.renameLabel(this.db, from, to);
+    return this.write(() => taxonomy.renameLabel(this.db, from, to));
   }
 
   mergeLabels(from: string, into: string): LabelInfo[] {
-    this.assertNotImporting();
-    return taxonomy.mergeLabels(this.db, from, into);
+    return this.write(() => taxonomy.mergeLabels(this.db, from, into));
   }
 
   deleteLabel(name: string): { labels: LabelInfo[]; annotationsRemoved: number; documentsLeftUnlabeled: number } {
-    this.assertNotImporting();
-    return taxonomy.deleteLabel(this.db, name);
+    return this.write(() => taxonomy.deleteLabel(this.db, name));
   }
 
   describeLabel(name: string, description: string): LabelInfo[] {
-    this.assertNotImporting();
-    return taxonomy.describeLabel(this.db, name, description);
+    return this.write(() => taxonomy.describeLabel(this.db, name, description));
   }
 
   review(testFraction = DEFAULT_TEST_FRACTION): ImbalanceReview {
@@ -231,5 +224,19 @@ export class ProjectStore {
 
   private assertNotImporting(): void {
     if (this.importing) throw new Error(`${this.file}: an import is in progress; wait for it to finish.`);
+  }
+
+  /**
+   * A change that reads before it writes (is the name free? which colour is next? does a document carry two
+   * labels?) holds the write lock from its first read, so another process's import cannot slip in between.
+   */
+  private write<T>(change: () => T): T {
+    this.assertNotImporting();
+    try {
+      return this.db.transaction(change).immediate();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      throw new ProjectBusyError(`${this.file}: the project is busy: another Finetune window or command is writing to it (an import, perhaps). Try again when it has finished.`);
+    }
   }
 }
