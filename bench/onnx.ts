@@ -6,7 +6,6 @@
 // `npx tsx bench/onnx.ts` prints the figures as JSON.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +15,6 @@ import { writeRunArtifacts } from '../electron/backend/training/artifacts.js';
 import { exportModel, MODEL_FILE, QUANTIZED_MODEL_FILE } from '../electron/backend/export/index.js';
 import { checkOnnxModel } from '../electron/backend/export/onnx-checker.js';
 import { checkParity, timedPredict, type PathFigures } from '../electron/backend/export/verify.js';
-import { MANIFEST_FILE, type ModelManifest } from '../electron/backend/training/model-files.js';
 import { loadPredictor } from '../electron/backend/training/predictor.js';
 import { loadSpamAssassin, SPAM_LABELS, type Example } from '../test/fixtures/corpora.js';
 import { writeTinyBert } from '../test/fixtures/tiny-bert.js';
@@ -30,17 +28,9 @@ function figures(f: PathFigures, documents: number) {
   return { docsPerSecond: round(f.docsPerSecond, 1), cpuSeconds: round(f.cpuSeconds, 1), maxAbsProbabilityDiff: Number(f.maxAbsDiff.toExponential(2)), sameLabels: `${f.sameLabels}/${documents}` };
 }
 
-/**
- * The app's predictor with USE-lite's forward pass in tfjs-wasm (the app now defaults to ONNX Runtime for it): the same
- * model folder with `backend: 'tfjs'` in its manifest's encoder options (the encoder id, hence the vectors, are the same).
- */
+/** The app's predictor with USE-lite's forward pass in tfjs-wasm (the app defaults to ONNX Runtime for it). */
 async function tfjsAppFigures(modelDir: string, texts: string[]): Promise<{ docsPerSecond: number; cpuSeconds: number }> {
-  const tfjsDir = `${modelDir}-tfjs`;
-  await cp(modelDir, tfjsDir, { recursive: true });
-  const manifestPath = join(tfjsDir, MANIFEST_FILE);
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as ModelManifest;
-  await writeFile(manifestPath, JSON.stringify({ ...manifest, encoder: { ...manifest.encoder, options: { ...manifest.encoder.options, backend: 'tfjs' } } }));
-  const predictor = await loadPredictor(tfjsDir);
+  const predictor = await loadPredictor(modelDir, { backend: 'tfjs' });
   try {
     const { docsPerSecond, cpuSeconds } = await timedPredict(predictor, texts);
     return { docsPerSecond, cpuSeconds };
