@@ -38,7 +38,12 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
 
   // The trained model leaves as ONNX files, in a folder the page names.
   await page.getByRole('button', { name: 'Export model (ONNX)' }).click();
+  await expect(page.getByTestId('export-steps').locator('li').first()).toContainText('Building the ONNX graph');
   await expect(page.getByTestId('onnx-dir')).toBeVisible({ timeout: 5 * 60_000 });
+  // Every step the export reported is listed, and the exported model agrees with the app on the test documents.
+  await expect(page.getByTestId('export-steps')).toContainText('Checking the ONNX model against the app on');
+  await expect(page.getByTestId('onnx-check')).toContainText(/Checked on \d+ test documents: every one gets the same labels as here/);
+  await screenshot(page, '09b-use-exported');
   const onnxDir = await page.getByTestId('onnx-dir').innerText();
   expect(existsSync(join(onnxDir, 'onnx', 'model.onnx')), `${onnxDir}/onnx/model.onnx`).toBe(true);
 

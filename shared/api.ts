@@ -108,7 +108,14 @@ export interface RequestChannels {
 
   'predict:texts': (arg: { runId: number; texts: string[] }) => PredictionRow[];
   'predict:file': (arg: { runId: number; path: string; options: ImportOptions }) => { rows: PredictionRow[]; csv: string };
-  'export:onnx': (arg: { runId: number; outDir?: string; quantize?: boolean }) => { outDir: string };
+  /**
+   * Writes the run's model as ONNX files; progress arrives as 'export:progress' events. `check`: the exported model
+   * against the app on up to 20 of the run's test documents (absent when the run kept no test predictions).
+   */
+  'export:onnx': (arg: { runId: number; outDir?: string; quantize?: boolean }) => {
+    outDir: string;
+    check?: { documents: number; sameLabels: number; maxAbsDiff: number };
+  };
 
   /** New pending candidates for a small class, made from its own documents (seeded). */
   'synthetic:generate': (arg: { label: string; count: number; seed?: number }) => SyntheticExample[];
@@ -122,6 +129,8 @@ export interface EventChannels {
   'train:progress': TrainProgress;
   'train:finished': { runId: number; status: RunSummary['status']; error: string | null };
   'import:progress': { file: string; done: number; total: number | null };
+  /** One step of an ONNX export ('building the ONNX graph', ...), as it starts. */
+  'export:progress': { runId: number; message: string };
 }
 
 export type RequestChannel = keyof RequestChannels;
@@ -151,5 +160,5 @@ const requestChannelSet: Record<RequestChannel, true> = {
 };
 export const REQUEST_CHANNELS = Object.keys(requestChannelSet) as RequestChannel[];
 
-const eventChannelSet: Record<EventChannel, true> = { 'train:progress': true, 'train:finished': true, 'import:progress': true };
+const eventChannelSet: Record<EventChannel, true> = { 'train:progress': true, 'train:finished': true, 'import:progress': true, 'export:progress': true };
 export const EVENT_CHANNELS = Object.keys(eventChannelSet) as EventChannel[];

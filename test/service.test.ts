@@ -152,9 +152,20 @@ describe('app service', () => {
     assert.equal(spawned, 2, 'one training process, one prediction process');
     assert.equal(fromFile.csv.split('\r\n')[0], 'text,predicted,p_ham,p_hard_ham,p_spam'.replace(/p_ham,p_hard_ham,p_spam/, metrics.labels.map((l) => `p_${l}`).join(',')));
 
+    const exportSteps: string[] = [];
+    const stopListening = service.on((event, payload) => {
+      if (event === 'export:progress') exportSteps.push((payload as EventChannels['export:progress']).message);
+    });
     const exported = await service.handle('export:onnx', { runId });
+    stopListening();
     assert.ok(exported.outDir.startsWith(join(dir, 'data', 'exports')), exported.outDir);
     assert.ok(existsSync(join(exported.outDir, 'onnx', 'model.onnx')));
+    // Progress came as events, ending with the comparison against the app, which found the same answers.
+    assert.equal(exportSteps[0], 'building the ONNX graph');
+    assert.match(exportSteps.at(-1)!, /^checking the ONNX model against the app on \d+ test documents$/);
+    assert.ok(exported.check && exported.check.documents > 0, JSON.stringify(exported.check));
+    assert.equal(exported.check.sameLabels, exported.check.documents);
+    assert.ok(exported.check.maxAbsDiff < 1e-4, String(exported.check.maxAbsDiff));
 
     // What the service returned is what the project file holds, read by a fresh store after the service let go.
     await service.close();

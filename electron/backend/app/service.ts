@@ -8,6 +8,7 @@ import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TaskKind, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
 import { exportModel } from '../export/index.js';
+import { checkParity } from '../export/verify.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/trainer.js';
@@ -63,6 +64,8 @@ export function safeFileName(name: string): string {
   return cleaned || 'file';
 }
 
+/** Test documents the app compares an ONNX export on: enough to catch a wrong graph, quick on a laptop. */
+const EXPORT_CHECK_DOCUMENTS = 20;
 const UPLOAD_BATCH = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_UPLOAD_DEPTH = 32;
 
@@ -304,7 +307,14 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       const open = project();
       const name = `${safeFileName(basename(open.path, extname(open.path)))} run ${runId} onnx`;
       const target = outDir ? resolve(outDir) : freePath(join(dataDir, 'exports'), name);
-      return { outDir: (await exportModel(modelDirOf(runId), target, { quantize })).outDir };
+      const modelDir = modelDirOf(runId);
+      const onProgress = (message: string) => emit('export:progress', { runId, message });
+      const exported = await exportModel(modelDir, target, { quantize, onProgress });
+      const texts = project().store.runPredictions(runId).map((row) => row.text).filter((text) => text !== '').slice(0, EXPORT_CHECK_DOCUMENTS);
+      if (texts.length === 0) return { outDir: exported.outDir };
+      onProgress(`checking the ONNX model against the app on ${texts.length} test documents`);
+      const { documents, onnx } = await checkParity(modelDir, exported.outDir, texts);
+      return { outDir: exported.outDir, check: { documents, sameLabels: onnx.sameLabels, maxAbsDiff: onnx.maxAbsDiff } };
     },
     ...syntheticHandlers(() => project().store),
   };
