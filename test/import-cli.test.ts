@@ -127,6 +127,17 @@ describe('finetune import (JSONL, folders)', () => {
     assert.equal(again.stdout, 'The project is already multi-label; nothing changed.\n');
   });
 
+  test('a copy of a JSONL document names its line (JSONL places are lines), and an empty .txt counts as an empty text', async () => {
+    mkdirSync(join(dir, 'notes', 'feature'), { recursive: true });
+    writeFileSync(join(dir, 'notes', 'feature', 'again.txt'), 'Please add dark mode');
+    writeFileSync(join(dir, 'notes', 'feature', 'blank.txt'), '');
+    const result = await finetune('import', '--project', 'tags.ftproj', '--data', 'notes');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /skipped notes\/feature\/again\.txt: same text as tags\.jsonl line 2\n/);
+    assert.match(result.stdout, /skipped notes\/feature\/blank\.txt: empty text \(the file is empty, 0 bytes\)\n/);
+    assert.equal(review('tags.ftproj').warnings.find((w) => w.kind === 'empty_texts_skipped')?.count, 1);
+  });
+
   test('labels holding the separator in a single-label import get a --multi-label hint', async () => {
     const result = await finetune('import', '--project', 'tags-single.ftproj', '--data', 'tags.jsonl', '--label-col', 'tags');
     assert.equal(result.code, 0, result.stderr);

@@ -223,11 +223,13 @@ test('JSONL: dotted field paths and a missing field', async () => {
 
 // ---------- Single files ----------
 
-test('TXT: a binary file renamed .txt fails as binary; an empty one as empty', async () => {
+test('TXT/EML: a binary file renamed .txt fails as binary; an empty one is an empty text, skipped (the review counts those)', async () => {
   const binary = write('photo.txt', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
   onlyIssue(await collect([binary]), binary, '', /binary file, not text/);
-  const empty = write('nothing.txt', '');
-  onlyIssue(await collect([empty]), empty, '', /empty file/);
+  for (const name of ['nothing.txt', 'nothing.eml']) {
+    const empty = write(name, '');
+    onlyIssue(await collect([empty]), empty, '', /^empty text \(the file is empty, 0 bytes\)$/, 'skipped');
+  }
 });
 
 test('TXT and HTML: Windows-1252 and UTF-16 text decode; HTML becomes plain text', async () => {

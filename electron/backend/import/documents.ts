@@ -27,8 +27,11 @@ const htmlToText = compile({
   ],
 });
 
+/** A 0-byte document is an empty text, skipped and counted as such (a 0-byte CSV, with no header, fails instead). */
+const emptyDocument = (): SourceProblem => new SourceProblem('skipped', '', 'empty text (the file is empty, 0 bytes)');
+
 function decodeTextFile(bytes: Buffer, options: ImportOptions): string {
-  if (bytes.length === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
+  if (bytes.length === 0) throw emptyDocument();
   const { encoding } = textEncodingOf(bytes.subarray(0, 64 * 1024), options.encoding);
   return decodeText(bytes, encoding);
 }
@@ -45,7 +48,7 @@ function mailbox(address: Address | undefined): string | undefined {
 
 /** The body only (headers leak labels): the text/plain part, else the HTML part as text. */
 const email: Extractor = async (bytes, options) => {
-  if (bytes.length === 0) throw new SourceProblem('failed', '', 'empty file (0 bytes)');
+  if (bytes.length === 0) throw emptyDocument();
   refuseBinary(bytes, 'utf8');
   const message = await parseMail(bytes);
   let body = message.text?.trim() ? message.text : message.html ? htmlToText(message.html) : '';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { ImportIssue, ImportOptions, ImportReport, TaskKind } from '../../../shared/domain.js';
 import { nearDuplicateKey } from '../../../shared/text.js';
-import { readSources, type ImportRecord } from '../import/index.js';
+import { formatOf, readSources, type ImportRecord } from '../import/index.js';
 import { insertLabel } from './taxonomy.js';
 
 export interface ImportProgress {
@@ -45,11 +45,15 @@ const isEmptyTextIssue = (issue: ImportIssue): boolean => issue.status === 'skip
 export const ALREADY_IMPORTED = 'already in the project (imported before)';
 
 /**
- * Where the kept copy is, briefly: "row 12" in the same file, "tickets.csv row 12" in another, the path inside the
+ * Where the kept copy is, briefly: "row 12" in the same file ("line 12" in JSONL), "tickets.csv row 12" in another, the path inside the
  * imported folder ("ham/0001.eml") when both come from the same folder, else the kept file's full path.
  */
 function keptPlace(kept: { file: string; ref: string }, record: ImportRecord): string {
-  if (/^\d+$/.test(kept.ref)) return kept.file === record.sourceFile ? `row ${kept.ref}` : `${basename(kept.file)} row ${kept.ref}`;
+  if (/^\d+$/.test(kept.ref)) {
+    // JSONL places are line numbers, as the parsers' own messages say.
+    const place = `${formatOf(kept.file) === 'jsonl' ? 'line' : 'row'} ${kept.ref}`;
+    return kept.file === record.sourceFile ? place : `${basename(kept.file)} ${place}`;
+  }
   const folderOf = (file: string, ref: string) => (ref && file.endsWith(ref) ? file.slice(0, file.length - ref.length) : null);
   const keptFolder = folderOf(kept.file, kept.ref);
   return keptFolder !== null && keptFolder === folderOf(record.sourceFile, record.sourceRef) ? kept.ref : kept.file;
