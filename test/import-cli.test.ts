@@ -56,7 +56,7 @@ describe('finetune import (CSV)', () => {
     const result = await finetune('import', '--project', 'tickets.ftproj', '--data', 'tickets.csv', '--text-col', 'body', '--label-col', 'category');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^Imported 5 documents from tickets\.csv into tickets\.ftproj/);
-    assert.match(result.stdout, /imported: 5 {2}skipped: 3 {2}failed: 0/);
+    assert.match(result.stdout, /imported: 5 {2}skipped: 3 {2}failed: 0\n {2}skipped: 2 exact copies of other documents, 1 empty text\n/);
     assert.match(result.stdout, /new labels: billing, bug/);
     assert.match(result.stdout, /skipped tickets\.csv:3: same text as row 1\n/);
     assert.match(result.stdout, /skipped tickets\.csv:4: same text as row 1 but with different labels \(bug here, billing there\)/);
@@ -77,7 +77,7 @@ describe('finetune import (CSV)', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /imported: 0 {2}skipped: 8 {2}failed: 0/);
     // Rows imported before are summed up in one line, not reported as copies of themselves ("same text as row 1").
-    assert.match(result.stdout, /already in the project \(imported before\): 5, skipped/);
+    assert.match(result.stdout, /\n {2}skipped: 5 already in the project \(imported before\), 2 exact copies of other documents, 1 empty text\n/);
     assert.doesNotMatch(result.stdout, /tickets\.csv:1: /);
     assert.match(result.stdout, /skipped tickets\.csv:3: same text as row 1\n/);
     const r = review('tickets.ftproj');

@@ -5,7 +5,7 @@ import { basename, extname } from 'node:path';
 import type { ImportIssue, ImportOptions, ImportReport } from '../../../shared/domain.js';
 import { ALREADY_IMPORTED } from '../store/importer.js';
 import { ProjectStore, type ImportProgress } from '../store/project-store.js';
-import { displayPath, EXIT, interruptSignal, multiLabelHint, namingProject, projectOption, statusLine, UsageError } from './common.js';
+import { countOf, displayPath, EXIT, interruptSignal, multiLabelHint, namingProject, projectOption, statusLine, UsageError } from './common.js';
 
 /** Issues shown without --all-issues. */
 const SHOWN_ISSUES = 20;
@@ -123,22 +123,32 @@ export function formatIssueLine(issue: ImportIssue): string {
   return `${located}: ${issue.reason}`;
 }
 
-export function formatReport(report: ImportReport, projectFile: string, allIssues: boolean, multiLabel = false): string {
-  const lines = [
-    `Imported ${report.imported.toLocaleString('en-US')} documents from ${report.files.map(displayPath).join(', ')} into ${displayPath(projectFile)} in ${report.seconds.toFixed(1)} s.`,
-    `  imported: ${report.imported}  skipped: ${report.skipped}  failed: ${report.failed}`,
+/** Why items were skipped, in the review's words, so the report and `finetune inspect` add up. */
+function skippedBreakdown(issues: ImportIssue[]): string {
+  const kinds: Array<[(issue: ImportIssue) => boolean, string, string]> = [
+    [(i) => i.reason.startsWith(ALREADY_IMPORTED), 'already in the project (imported before)', 'already in the project (imported before)'],
+    [(i) => i.reason.startsWith('same text as'), 'exact copy of another document', 'exact copies of other documents'],
+    [(i) => /^empty text/i.test(i.reason), 'empty text', 'empty texts'],
   ];
+  const skipped = issues.filter((issue) => issue.status === 'skipped');
+  const parts = kinds.map(([matches, one, many]) => [skipped.filter(matches).length, one, many] as const).filter(([n]) => n > 0);
+  const other = skipped.length - parts.reduce((sum, [n]) => sum + n, 0);
+  return [...parts.map(([n, one, many]) => countOf(n, one, many)), ...(other > 0 ? [countOf(other, 'other')] : [])].join(', ');
+}
+
+export function formatReport(report: ImportReport, projectFile: string, allIssues: boolean, multiLabel = false): string {
+  const count = (n: number) => n.toLocaleString('en-US');
+  const lines = [
+    `Imported ${count(report.imported)} documents from ${report.files.map(displayPath).join(', ')} into ${displayPath(projectFile)} in ${report.seconds.toFixed(1)} s.`,
+    `  imported: ${count(report.imported)}  skipped: ${count(report.skipped)}  failed: ${count(report.failed)}`,
+  ];
+  if (report.skipped > 0) lines.push(`  skipped: ${skippedBreakdown(report.issues)}`);
   if (report.labelsCreated.length) lines.push(`  new labels: ${report.labelsCreated.join(', ')}`);
   const hint = multiLabel ? null : multiLabelHint(report.labelsCreated);
   if (hint) lines.push(`  note: ${hint}`);
   for (const notice of report.notices ?? []) lines.push(`  note: ${displayPath(notice.file)}: ${notice.message}`);
-  // Rows imported before are one line, not one per row: importing a file again is normal, not a problem.
-  const isAgain = (issue: ImportIssue) => issue.reason.startsWith(ALREADY_IMPORTED);
-  const again = report.issues.filter(isAgain);
-  const listed = allIssues ? report.issues : report.issues.filter((issue) => !isAgain(issue));
-  if (again.length && !allIssues) {
-    lines.push(`  already in the project (imported before): ${again.length.toLocaleString('en-US')}, skipped (--all-issues lists them)`);
-  }
+  // Rows imported before are not listed one by one (unless asked): importing a file again is normal, not a problem.
+  const listed = allIssues ? report.issues : report.issues.filter((issue) => !issue.reason.startsWith(ALREADY_IMPORTED));
   if (listed.length) {
     const shown = allIssues ? listed : listed.slice(0, SHOWN_ISSUES);
     lines.push('', 'Skipped and failed items:');
