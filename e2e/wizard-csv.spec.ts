@@ -46,7 +46,7 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   await page.getByRole('button', { name: 'Create project' }).click();
   await heading(page, 'Import documents');
 
-  await page.getByRole('group', { name: 'Add documents' }).locator('input[type="file"]').setInputFiles(csv.path);
+  await page.getByLabel('Add documents: choose files').setInputFiles(csv.path);
   await expect(page.getByRole('heading', { name: 'Preview of support-mail.csv' })).toBeVisible();
   await page.getByLabel('Text column').selectOption('message');
   await page.getByLabel('Label column').selectOption('category');
