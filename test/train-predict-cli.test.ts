@@ -1,7 +1,7 @@
 // `finetune train` and `finetune predict` as a user runs them: real child processes on files made here.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -28,6 +28,11 @@ test('train refuses one-class data and impossible fractions up front, naming the
   const one = await finetune('train', '--data', 'one.csv', '--out', 'run-one');
   assert.equal(one.code, 1, one.stderr);
   assert.match(one.stderr, /^finetune: one\.csv: training needs labeled documents of at least two classes; found "billing" with 10 documents\./m);
+  mkdirSync(join(dir, 'one-folder', 'billing'), { recursive: true });
+  billing.forEach((text, i) => writeFileSync(join(dir, 'one-folder', 'billing', `${i}.txt`), text));
+  const folder = await finetune('train', '--data', 'one-folder', '--out', 'run-one');
+  assert.equal(folder.code, 1, folder.stderr);
+  assert.match(folder.stderr, /one-folder: .* found "billing" with 10 documents\. Next: each subfolder is a class: add a subfolder with documents of another class\./);
 
   const project = join(dir, 'one.ftproj');
   const store = ProjectStore.create(project, { name: 'one', task: 'single_label' });
@@ -65,6 +70,9 @@ test('predict takes the run folder, names each prediction\'s row, and says which
   const notModel = await finetune('predict', '--model', '.', '--data', 'new.csv', '--out', 'x.csv');
   assert.equal(notModel.code, 2);
   assert.match(notModel.stderr, /^finetune: \.: not a model folder \(no manifest\.json\)\. Give DIR\/model from finetune train/m);
+  const quantized = await finetune('predict', '--model', 'run', '--quantized', '--data', 'new.csv', '--out', 'x.csv');
+  assert.equal(quantized.code, 2, 'an option that cannot apply is not silently ignored');
+  assert.match(quantized.stderr, /--quantized runs the int8 model of an export folder, and run\/model is a training model folder/);
   writeFileSync(join(dir, 'empty.csv'), '');
   const empty = await finetune('predict', '--model', 'run/model', '--data', 'empty.csv', '--out', 'x.csv');
   assert.equal(empty.code, 1, 'bad data is a failure (1), as for import, not a usage error');

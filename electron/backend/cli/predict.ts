@@ -46,6 +46,9 @@ function modelFolder(given: string): string {
 async function runPredict(opts: PredictCliOptions): Promise<number> {
   for (const path of [opts.model, opts.data]) if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder.`);
   const model = modelFolder(opts.model);
+  if (opts.quantized && !isExportFolder(model)) {
+    throw new UsageError(`--quantized runs the int8 model of an export folder, and ${displayPath(model)} is a training model folder; make one with finetune export --model ${displayPath(model)} --out DIR --quantize.`);
+  }
   const data = resolve(opts.data);
   // Where each prediction comes from, so the output can be joined back to the input even when rows were skipped.
   const sourceOf = (file: string, ref: string) => (file === data ? ref : /^\d+$/.test(ref) ? `${relative(data, file)}:${ref}` : ref);

@@ -1,7 +1,7 @@
 // `finetune train`: trains on a project (recording the run there) or straight from files, in the worker process,
 // and writes metrics.json, predictions.csv, report.md and model/ to --out.
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type TaskKind, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
@@ -128,7 +128,8 @@ async function runTrain(opts: TrainCliOptions): Promise<number> {
   const examples = await readLabeledFile(opts.data!, readOptions);
   const test = opts.test ? withoutTrainDuplicates(await readLabeledFile(opts.test, readOptions), examples) : undefined;
   const labels = labelOrder([...examples, ...(test ?? [])]);
-  requireTwoClasses(examples, displayPath(opts.data!), 'check --label-col, or add documents of another class');
+  const isFolder = statSync(opts.data!).isDirectory();
+  requireTwoClasses(examples, displayPath(opts.data!), isFolder ? 'each subfolder is a class: add a subfolder with documents of another class' : 'check --label-col, or add documents of another class');
   const hint = opts.multiLabel ? null : multiLabelHint(labels);
   if (hint) process.stderr.write(`note: ${hint}\n`);
   const outcome = await trainInWorker({ ...base, task, labels, examples, test, encoder: opts.encoder }, out);
