@@ -230,7 +230,7 @@ function dataWarnings(input: ReviewInput): ReviewWarning[] {
   if (input.duplicateGroups > 0 || exactSkipped > 0) {
     // Exact copies never reach the project (one document per text), so the groups left are near-exact copies.
     const parts: string[] = [];
-    if (exactSkipped > 0) parts.push(`${formatCount(exactSkipped)} exact ${exactSkipped === 1 ? 'copy' : 'copies'} of other documents ${exactSkipped === 1 ? 'was' : 'were'} skipped at import (one document per text is kept).`);
+    if (exactSkipped > 0) parts.push(`${formatCount(exactSkipped)} ${exactSkipped === 1 ? 'exact copy of another document was' : 'exact copies of other documents were'} skipped at import (one document per text is kept).`);
     if (input.duplicateGroups > 0) parts.push(`${plural(input.duplicateDocuments, 'document')} are near-exact copies of each other (differing only in case, spacing or punctuation), in ${plural(input.duplicateGroups, 'group')}. Each group is kept together in one split so copies cannot inflate the test results.`);
     warnings.push({ kind: 'duplicates', count: input.duplicateDocuments + exactSkipped, message: parts.join(' ') });
   }

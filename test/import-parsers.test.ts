@@ -186,7 +186,7 @@ test('CSV: without textCol a text-like column is chosen and the choice reported'
   assert.equal(result.records[0].text, 'the body text');
   assert.equal(result.records[0].labels, null);
   assert.ok(result.notices.some((n) => n.includes('using "Body"')), result.notices.join('\n'));
-  assert.ok(result.notices.some((n) => n.includes('"category" looks like labels')), result.notices.join('\n'));
+  assert.ok(result.notices.some((n) => n.includes('"category" looks like labels (--label-col category)')), result.notices.join('\n'));
   const longest = write('longest.csv', 'code,words,flag\nA1,a much longer piece of writing,y\nB2,another long piece of text here,n\n');
   assert.equal((await collect([longest])).records[0].text, 'a much longer piece of writing');
 });

@@ -219,7 +219,7 @@ describe('documents and annotations', () => {
     assert.equal(review.conflictingGroups, 1);
     // The warning covers both: the exact copy skipped when it was added (b.csv) and the 5 near-exact copies kept.
     assert.equal(review.exactDuplicatesSkipped, 1);
-    assert.ok(review.warnings.some((w) => w.kind === 'duplicates' && w.count === 6 && /^1 exact copy .* was skipped.* 5 documents are near-exact/.test(w.message)));
+    assert.ok(review.warnings.some((w) => w.kind === 'duplicates' && w.count === 6 && /^1 exact copy of another document was skipped at import .* 5 documents are near-exact/.test(w.message)));
     store.close();
   });
 });

@@ -75,7 +75,7 @@ export function chooseFields(
     if (labelField === null) return `label ${kind} "${options.labelCol}" not found; the ${kind}s are: ${present}`;
   } else {
     const suggested = suggestLabelField(names, textField);
-    if (suggested !== null) notices.push(`no label ${kind} given, so documents are imported unlabeled; "${suggested}" looks like labels`);
+    if (suggested !== null) notices.push(`no label ${kind} given, so documents are imported unlabeled; "${suggested}" looks like labels (--label-col ${/^[\w.-]+$/.test(suggested) ? suggested : JSON.stringify(suggested)})`);
   }
   return { textField, labelField, notices };
 }
