@@ -331,6 +331,7 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       lexicalRecipe = built.recipe;
       sparseAll = built.rows;
     }
+    // seconds.embed covers embedding, tokenising and the lexical features: everything before the head trains.
     const embedSeconds = (Date.now() - embedStart) / 1000;
     throwIfAborted(signal);
 
@@ -414,12 +415,12 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
     progress.update('calibrate', 0, 1, { message: job.task === 'single_label' ? 'fitting the temperature on validation' : 'tuning per-class thresholds on validation' });
     throwIfAborted(signal);
     const evalStart = Date.now();
-    const valLogits = logitRows(headLogits(arch, fitted.weights, valFeatures), k);
+    const valLogits = headLogits(arch, fitted.weights, valFeatures);
     let temperature = 1;
     let thresholds: number[] | null = null;
-    if (job.task === 'single_label') temperature = fitTemperature(valLogits, truthOf('val').map((t) => t[0]));
+    if (job.task === 'single_label') temperature = fitTemperature(logitRows(valLogits, k), truthOf('val').map((t) => t[0]));
     else {
-      const valProbabilities = probabilitiesFromLogits(job.task, headLogits(arch, fitted.weights, valFeatures), k, 1);
+      const valProbabilities = probabilitiesFromLogits(job.task, valLogits, k, 1);
       thresholds = split.val.length > 0 ? tuneThresholds(valProbabilities, truthOf('val').map((t) => indicator(t, k))) : job.labels.map(() => 0.5);
     }
     plan.resolved.temperature = temperature;
