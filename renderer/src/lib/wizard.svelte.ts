@@ -54,7 +54,7 @@ export class Wizard {
       ...(this.documentCount > 0 ? (['import'] as const) : []),
       ...(this.labels.length >= 2 ? (['taxonomy'] as const) : []),
       ...(this.review && this.review.labeled > 0 && this.review.unlabeled === 0 ? (['label'] as const) : []),
-      ...(this.completedRuns.length > 0 ? (['strategy', 'train', 'results'] as const) : []),
+      ...(this.completedRuns.length > 0 ? (['review', 'strategy', 'train', 'results'] as const) : []),
     ],
   );
 
