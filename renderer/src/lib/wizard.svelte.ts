@@ -68,7 +68,14 @@ export class Wizard {
         this.notice = { kind: 'error', text: `Training run ${f.runId} failed: ${f.error ?? 'no reason given'}. Open "Train" to see it.` };
       }
       void this.refreshRuns();
+      // Live progress is throttled and can skip epochs; the finished run's stored history has every one.
+      if (f.runId === this.liveRunId) void this.#loadHistory(f.runId);
     });
+  }
+
+  async #loadHistory(runId: number): Promise<void> {
+    const history = await this.attempt(() => api.invoke('runs:history', { runId }));
+    if (history?.length && runId === this.liveRunId) this.curve = history;
   }
 
   /** Steps are history entries, so the browser's Back button goes to the previous step. */
@@ -152,7 +159,8 @@ export class Wizard {
     const latest = this.runs.reduce<RunSummary | null>((a, r) => (a && a.id > r.id ? a : r), null);
     if (!latest) return;
     this.liveRunId = latest.id;
-    this.curve = (await this.attempt(() => api.invoke('runs:history', { runId: latest.id }))) ?? [];
+    this.curve = [];
+    await this.#loadHistory(latest.id);
   }
 
   /** A run was just started from the Strategy step. */
