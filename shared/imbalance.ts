@@ -78,7 +78,8 @@ function classFigures(counts: Record<string, number>): ClassFigures | null {
   const present = Object.entries(counts).filter(([, n]) => n > 0);
   if (present.length < 2) return null;
   const largest = present.reduce((a, b) => (b[1] > a[1] ? b : a));
-  const smallest = present.reduce((a, b) => (b[1] < a[1] ? b : a));
+  // Ties go to the last class, so with equal counts the basis names two different classes.
+  const smallest = present.reduce((a, b) => (b[1] <= a[1] ? b : a));
   const total = present.reduce((s, [, n]) => s + n, 0);
   return { largest, smallest, total, ratio: largest[1] / smallest[1], minorityShare: smallest[1] / total };
 }

@@ -358,7 +358,8 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       settings,
       labeledCounts: countsOver(Array.from({ length: data.poolSize }, (_, i) => i)),
       trainCounts,
-      backend,
+      // Both places compute: the encoder (often ONNX Runtime) and the head (tfjs).
+      backend: `${encoder.backend} encoder, tfjs-${backend} head`,
       encoder: encoder.id,
     });
     plan.resolved.lexical = { enabled: lexicalOn, features: lexicalRecipe?.idf.length ?? 0 };
