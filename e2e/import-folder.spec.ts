@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { writeSpamAssassinFolder } from '../test/fixtures/corpora.js';
+import { expectNoAxeViolations } from './support/axe.js';
 import { callApi, heading, screenshot, useTestHost } from './support/wizard.js';
 
 const testHost = useTestHost();
@@ -33,6 +34,7 @@ test('a picked folder of label subfolders imports with its subfolders as labels'
   const staged = page.getByRole('region', { name: 'Ready to import' });
   await expect(staged).toContainText(`mail/ (folder, ${written.length} files)`);
   await expect(page.getByTestId('folder-labels')).toContainText(Object.keys(expected).sort().join(', '));
+  await expectNoAxeViolations(page, 'import, folder preview');
   await screenshot(page, '61-import-folder');
   await page.getByRole('button', { name: 'Import 1 source' }).click();
   await expect(page.getByTestId('imported-count')).toHaveText(String(written.length));

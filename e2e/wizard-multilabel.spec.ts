@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsv } from '../shared/csv.js';
 import { brownMultiLabel } from '../test/fixtures/corpora.js';
+import { expectNoAxeViolations } from './support/axe.js';
 import { callApi, heading, reviewTrainAndInspect, screenshot, useTestHost } from './support/wizard.js';
 
 const GENRES = ['news', 'religion', 'hobbies', 'romance'];
@@ -55,8 +56,11 @@ test('multi-label CSV: mapping with a separator, review, train, per-class thresh
   await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Label & review/ }).click();
   await heading(page, 'Label & review');
   await expect(page.getByRole('group', { name: 'Labels (toggle any number)' })).toBeVisible();
+  await expectNoAxeViolations(page, 'multi-label, label one at a time');
 
   await reviewTrainAndInspect(page, host.url, 72, {
+    // The multi-label screens (label toggles, threshold column, no confusion matrix) meet WCAG 2 A/AA too.
+    atEachState: (state) => expectNoAxeViolations(page, `multi-label ${state}`),
     sampleText: 'The church council met on Sunday after the sermon to discuss the parish budget and the new hymn books.',
   });
   const runs = await callApi(host.url, 'runs:list', undefined);
