@@ -2,6 +2,7 @@
 // process killed mid-run ends as a failed run with its reason, in the page and in the project, never 'running'.
 import { expect, test, type Page } from '@playwright/test';
 import { startTestHost, type TestHost } from './support/host.js';
+import { expectNoAxeViolations } from './support/axe.js';
 import { callApi, screenshot } from './support/wizard.js';
 
 let host: TestHost;
@@ -42,6 +43,7 @@ test('reload during a run shows its progress again; killing the training process
   const reason = 'the training process stopped unexpectedly (signal SIGKILL)';
   await expect(status(page)).toHaveAttribute('data-status', 'failed');
   await expect(status(page).getByRole('alert')).toContainText(reason);
+  await expectNoAxeViolations(page, 'train, failed run');
   await screenshot(page, 'recovery-02-killed');
 
   // The project holds the same truth, and a fresh page shows it too.
