@@ -108,7 +108,8 @@ class ProgressReporter {
     this.timer.unref?.();
   }
 
-  update(phase: TrainPhase, done: number, total: number, extra: Partial<TrainProgress> = {}): void {
+  /** force: always send (an epoch's end is a point on the user's learning curve and must not be throttled away). */
+  update(phase: TrainPhase, done: number, total: number, extra: Partial<TrainProgress> = {}, force = false): void {
     const changed = phase !== this.phase;
     if (changed) {
       this.phase = phase;
@@ -119,7 +120,7 @@ class ProgressReporter {
     // A new phase starts clean: the previous phase's message, epoch and loss do not carry over.
     const carried = changed ? {} : this.latest;
     this.latest = { ...carried, ...extra, runId: null, phase, done, total, etaSeconds };
-    if (changed || done === total || Date.now() - this.lastSent >= PROGRESS_INTERVAL_MS) this.flush();
+    if (force || changed || done === total || Date.now() - this.lastSent >= PROGRESS_INTERVAL_MS) this.flush();
   }
 
   flush(): void {
@@ -403,11 +404,18 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       weightDecay: tune.weightDecay,
       seed: settings.seed,
       signal,
+      // Mid-epoch events carry the running loss only: a validation score belongs to a finished epoch, and the
+      // message says which one, so "epoch 7" beside epoch 6's score cannot be misread.
       onStep: ({ epoch, step, loss }) =>
-        progress.update('train', (epoch - 1) * stepsPerEpoch + step, settings.epochs * stepsPerEpoch, { epoch, loss, valMacroF1: lastEpoch?.valMacroF1 }),
+        progress.update('train', (epoch - 1) * stepsPerEpoch + step, settings.epochs * stepsPerEpoch, {
+          epoch,
+          loss,
+          valMacroF1: undefined,
+          message: lastEpoch ? `epoch ${lastEpoch.epoch}: validation macro-F1 ${lastEpoch.valMacroF1.toFixed(3)}` : undefined,
+        }),
       onEpoch: (record) => {
         lastEpoch = record;
-        progress.update('train', record.epoch * stepsPerEpoch, settings.epochs * stepsPerEpoch, { epoch: record.epoch, loss: record.loss, valMacroF1: record.valMacroF1, message: `epoch ${record.epoch}: validation macro-F1 ${record.valMacroF1.toFixed(3)}` });
+        progress.update('train', record.epoch * stepsPerEpoch, settings.epochs * stepsPerEpoch, { epoch: record.epoch, loss: record.loss, valMacroF1: record.valMacroF1, message: `epoch ${record.epoch}: validation macro-F1 ${record.valMacroF1.toFixed(3)}` }, true);
       },
     });
     const trainSeconds = (Date.now() - trainStart) / 1000;
