@@ -189,6 +189,9 @@ describe('leakage guard in the training split', () => {
     assert.ok(!trained.includes('leaky') && !trained.includes('test-only'));
     assert.ok([...prepared.split.val, ...prepared.split.test].every((i) => !prepared.all[i].synthetic), 'synthetic examples never evaluate');
     assert.deepEqual(prepared.synthetic, { used: 1, droppedForLeakage: 2 });
+    // 'auto' decides on the real examples, as the imbalance review shows them: synthetic ones do not count.
+    assert.deepEqual(prepared.labeledCounts, base.labeledCounts);
+    assert.equal(prepared.labeledDocuments, real.length);
   });
 });
 

@@ -11,6 +11,8 @@ export interface StrategyInput {
   settings: TrainSettings;
   /** Examples per class over every labeled example (what the imbalance review shows): 'auto' decides on these. */
   labeledCounts: number[];
+  /** Labeled documents behind labeledCounts; defaults to their sum (exact for single-label, too many for multi-label). */
+  labeledDocuments?: number;
   /** Examples per class in the training split: the class weights are computed on these. */
   trainCounts: number[];
   backend: string;
@@ -35,7 +37,7 @@ const SAMPLING: Record<StrategyName, SamplingMode> = {
 
 function followAuto(input: StrategyInput): { name: StrategyName; recommendation: Recommendation } {
   const counts = Object.fromEntries(input.labels.map((label, c) => [label, input.labeledCounts[c]]));
-  const documents = input.labeledCounts.reduce((a, b) => a + b, 0);
+  const documents = input.labeledDocuments ?? input.labeledCounts.reduce((a, b) => a + b, 0);
   const recommendation = recommendStrategy({ task: input.task, counts, documents }) ?? {
     strategy: 'none',
     basis: [`${input.labels.filter((_, c) => input.labeledCounts[c] > 0).length} class(es) with examples`],

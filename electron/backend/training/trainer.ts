@@ -135,12 +135,14 @@ class ProgressReporter {
 
 interface PreparedData {
   labelIndex: Map<string, number>;
-  /** All examples: training pool first, then the explicit test set (if any). */
+  /** The labeled pool (examples minus duplicates of explicit test texts), then the explicit test set (if any). */
   all: TrainExample[];
   classesOf: number[][];
-  /** all[0 .. poolSize) is the labeled pool (examples minus duplicates of test texts); the rest is the explicit test set. */
-  poolSize: number;
   split: { train: number[]; val: number[]; test: number[] };
+  /** Real (not synthetic) labeled examples per class, as the imbalance review counts them: what 'auto' decides on. */
+  labeledCounts: number[];
+  /** Real labeled examples (documents): the review's figure for the 100k+ undersampling row. */
+  labeledDocuments: number;
   droppedAsTestDuplicates: number;
   synthetic: { used: number; droppedForLeakage: number };
 }
@@ -185,7 +187,20 @@ export function prepare(job: TrainJob, keyOf: (e: TrainExample) => string = (e) 
   const split = { train: [...parts.train.map((k) => real[k]), ...usedSynthetic], val: parts.val.map((k) => real[k]), test: testIndices };
   if (split.train.length === 0) throw new Error('training data: no example is left for training after the split');
   if (split.test.length === 0) throw new Error('training data: the test split is empty; add examples or raise testFraction');
-  return { labelIndex, all, classesOf, poolSize: pool.length, split, droppedAsTestDuplicates: job.examples.length - pool.length, synthetic: syntheticCounts };
+  // Synthetic examples are left out, as in the review: accepting them must not change the strategy 'auto' follows
+  // away from the one the review recommended.
+  const labeledCounts = new Array<number>(job.labels.length).fill(0);
+  for (const i of real) for (const c of classesOf[i]) labeledCounts[c]++;
+  return {
+    labelIndex,
+    all,
+    classesOf,
+    split,
+    labeledCounts,
+    labeledDocuments: real.length,
+    droppedAsTestDuplicates: job.examples.length - pool.length,
+    synthetic: syntheticCounts,
+  };
 }
 
 function targetMatrix(rows: number[], classesOf: number[][], classes: number): Float32Array {
@@ -357,7 +372,8 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       task: job.task,
       labels: job.labels,
       settings,
-      labeledCounts: countsOver(Array.from({ length: data.poolSize }, (_, i) => i)),
+      labeledCounts: data.labeledCounts,
+      labeledDocuments: data.labeledDocuments,
       trainCounts,
       // Both places compute: the encoder (often ONNX Runtime) and the head (tfjs).
       backend: `${encoder.backend} encoder, tfjs-${backend} head`,
