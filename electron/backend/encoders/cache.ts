@@ -19,12 +19,13 @@ export class EmbeddingCache {
 
   static open(file: string): EmbeddingCache {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    let db: Database.Database;
+    let db: Database.Database | undefined;
     try {
       db = new Database(file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     } catch (err) {
+      db?.close(); // a file that is not a database opens fine and fails on the first pragma
       throw new Error(`${file}: cannot open the embedding cache: ${(err as Error).message}`);
     }
     const version = db.pragma('user_version', { simple: true }) as number;
