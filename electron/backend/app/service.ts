@@ -236,9 +236,17 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
           emit('train:finished', { runId, ...outcome });
         },
         (error: Error) => {
-          // Writing the outcome itself failed (e.g. the disk is full): say so rather than hide it.
+          // Writing the outcome itself failed (e.g. the disk is full, or another process held the file): say so
+          // rather than hide it. The run is still 'running' in the file, and as this process lives on, reopening
+          // would not fail it either, so a smaller write is tried; if that fails too, the next start fails it.
+          const message = `the result could not be saved: ${error.message}`;
+          try {
+            store.finishRun(runId, { status: 'failed', error: message });
+          } catch {
+            // Nothing more to do here: the event below still tells the user.
+          }
           live = null;
-          emit('train:finished', { runId, status: 'failed', error: `the result could not be saved: ${error.message}` });
+          emit('train:finished', { runId, status: 'failed', error: message });
         },
       ),
     };
