@@ -23,12 +23,17 @@ export async function createTfjsUseLiteRunner(): Promise<UseLiteRunner> {
         }),
       );
       const inputs = { indices: tf.tensor2d(indices, [total, 2], 'int32'), values: tf.tensor1d(values, 'int32') };
-      // executeAsync: the graph has a dynamic Where (it clips positions ≥ 128 itself).
-      const output = (await model.executeAsync(inputs)) as Tensor;
-      const flat = (await output.data()) as Float32Array;
-      tf.dispose([output, inputs.indices, inputs.values]);
-      const dim = flat.length / windows.length;
-      return windows.map((_, row) => flat.slice(row * dim, (row + 1) * dim));
+      let output: Tensor | undefined;
+      try {
+        // executeAsync: the graph has a dynamic Where (it clips positions ≥ 128 itself).
+        output = (await model.executeAsync(inputs)) as Tensor;
+        const flat = (await output.data()) as Float32Array;
+        const dim = flat.length / windows.length;
+        return windows.map((_, row) => flat.slice(row * dim, (row + 1) * dim));
+      } finally {
+        // Also when the forward pass fails: the prediction worker lives on and would keep the tensors.
+        tf.dispose([inputs.indices, inputs.values, ...(output ? [output] : [])]);
+      }
     },
     async dispose() {
       model.dispose();
