@@ -1,7 +1,7 @@
 // A Finetune project: one SQLite file holding documents, taxonomy, annotations and training runs.
 // Owned by one process at a time (the app, the browser host or the CLI); see docs/ARCHITECTURE.md.
 import type Database from 'better-sqlite3';
-import type { SyntheticExample } from '../../../shared/api.js';
+import type { EpochPoint, SyntheticExample } from '../../../shared/api.js';
 import type {
   AnnotationSource,
   DocumentInfo,
@@ -29,7 +29,7 @@ import * as taxonomy from './taxonomy.js';
 
 export { ProjectBusyError, ProjectFileError, ProjectVersionError } from './database.js';
 export { ImportError, type ImportProgress, type NewDocument } from './importer.js';
-export { RunError, type EpochRecord, type PredictionFilter, type RunResult, type RunSplit } from './runs.js';
+export { RunError, type PredictionFilter, type RunResult, type RunSplit } from './runs.js';
 export { TaxonomyError } from './taxonomy.js';
 
 /** The reason given to runs found still 'running' when a project is opened: their process ended without finishing them. */
@@ -214,7 +214,7 @@ export class ProjectStore {
     return runs.runModelDir(this.db, runId);
   }
 
-  runHistory(runId: number): runs.EpochRecord[] {
+  runHistory(runId: number): EpochPoint[] {
     return runs.runHistory(this.db, runId);
   }
 

@@ -1,6 +1,7 @@
 // Training runs: their settings, status, metrics, split, history and test-set predictions.
 import type Database from 'better-sqlite3';
 import { uptime } from 'node:os';
+import type { EpochPoint } from '../../../shared/api.js';
 import type { PredictionRow, RunMetrics, RunStatus, RunSummary, TrainSettings } from '../../../shared/domain.js';
 
 export interface RunSplit {
@@ -10,12 +11,6 @@ export interface RunSplit {
   test: number[];
 }
 
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  valMacroF1: number;
-}
-
 export interface RunResult {
   status: Exclude<RunStatus, 'running'>;
   error?: string;
@@ -23,7 +18,7 @@ export interface RunResult {
   split?: RunSplit;
   predictions?: PredictionRow[];
   modelDir?: string;
-  history?: EpochRecord[];
+  history?: EpochPoint[];
 }
 
 export interface PredictionFilter {
@@ -137,9 +132,9 @@ export function runModelDir(db: Database.Database, runId: number): string | null
   return runRow(db, runId, ['model_dir']).model_dir;
 }
 
-export function runHistory(db: Database.Database, runId: number): EpochRecord[] {
+export function runHistory(db: Database.Database, runId: number): EpochPoint[] {
   const row = runRow(db, runId, ['history']);
-  return row.history === null ? [] : (JSON.parse(row.history) as EpochRecord[]);
+  return row.history === null ? [] : (JSON.parse(row.history) as EpochPoint[]);
 }
 
 export function runPredictions(db: Database.Database, runId: number, filter: PredictionFilter = {}): PredictionRow[] {

@@ -7,6 +7,7 @@
 // training and loadPredictor produce bit-identical probabilities.
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { TfRuntime } from '../tf/backend.js';
+import type { EpochPoint } from '../../../shared/api.js';
 import type { HeadKind } from '../../../shared/domain.js';
 import { createRng } from '../../../shared/random.js';
 import { lossFromLogits, type LossSpec } from './losses.js';
@@ -37,12 +38,6 @@ export interface FeatureSet {
   lexical?: SparseRows;
 }
 
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  valMacroF1: number;
-}
-
 export interface FitHeadOptions {
   arch: HeadArchitecture;
   loss: LossSpec;
@@ -61,13 +56,13 @@ export interface FitHeadOptions {
   weightDecay: number;
   seed: number;
   onStep?: (p: { epoch: number; step: number; stepsInEpoch: number; loss: number }) => void;
-  onEpoch?: (r: EpochRecord) => void;
+  onEpoch?: (r: EpochPoint) => void;
   signal?: AbortSignal;
 }
 
 export interface FitHeadResult {
   weights: HeadWeights;
-  history: EpochRecord[];
+  history: EpochPoint[];
   bestEpoch: number;
 }
 
@@ -215,7 +210,7 @@ export async function fitHead(tf: Tf, o: FitHeadOptions): Promise<FitHeadResult>
     for (const [name, v] of Object.entries(variables)) out[name] = { shape: v.shape.slice(), values: v.dataSync() as Float32Array };
     return copyWeights(out);
   };
-  const history: EpochRecord[] = [];
+  const history: EpochPoint[] = [];
   let best: HeadWeights = snapshot();
   let bestF1 = -1;
   let bestEpoch = 0;

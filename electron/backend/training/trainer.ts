@@ -1,6 +1,7 @@
 // The training engine: split → embed (cached) → lexical features → head (tfjs, Adam, early stopping on validation
 // macro-F1) → calibration (temperature, or per-class thresholds for multi-label) → evaluation on the test split →
 // the model folder. Runs in-process; the worker process wraps it.
+import type { EpochPoint } from '../../../shared/api.js';
 import type { PredictionRow, RunMetrics, TaskKind, TrainProgress, TrainSettings, TrainPhase } from '../../../shared/domain.js';
 import { DEFAULT_TRAIN_SETTINGS } from '../../../shared/domain.js';
 import { bootstrapF1Intervals, macroF1, multiLabelMetrics, singleLabelMetrics } from '../../../shared/metrics.js';
@@ -11,7 +12,7 @@ import { loadEncoder, type LoadEncoderOptions } from '../encoders/index.js';
 import { EmbeddingCache, embedWithCache } from '../encoders/cache.js';
 import type { TextEncoder } from '../encoders/types.js';
 import { initTensorflow } from '../tf/backend.js';
-import { abortError, fitHead, headLogits, throwIfAborted, yieldToEventLoop, type EpochRecord, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
+import { abortError, fitHead, headLogits, throwIfAborted, yieldToEventLoop, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
 import { columnLookup, concatRows, DEFAULT_LEXICAL_OPTIONS, DocumentFrequencies, recipeFromFrequencies, selectRows, transformLexical, type LexicalOptions, type LexicalRecipe, type SparseRows } from './lexical.js';
 import { writeModelFiles } from './model-files.js';
 import { buildFeatures, decide, probabilitiesFromLogits, scoreRows, type ScoringModel } from './predictor.js';
@@ -52,7 +53,7 @@ export interface TrainResult {
   metrics: RunMetrics;
   split: { seed: number; train: (number | string)[]; val: (number | string)[]; test: (number | string)[] };
   predictions: PredictionRow[];
-  history: Array<{ epoch: number; loss: number; valMacroF1: number }>;
+  history: EpochPoint[];
   modelDir: string;
 }
 
@@ -398,7 +399,7 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       decide(job.task, probabilitiesFromLogits(job.task, headLogits(arch, weights, features), k, temperature), thresholds);
     const batchSize = Math.max(MIN_BATCH, Math.min(tune.batchSize, Math.ceil(split.train.length / MIN_STEPS_PER_EPOCH)));
     const stepsPerEpoch = Math.ceil(split.train.length / batchSize);
-    let lastEpoch: EpochRecord | undefined;
+    let lastEpoch: EpochPoint | undefined;
     const fitted = await fitHead(tf, {
       arch,
       loss: plan.loss,
