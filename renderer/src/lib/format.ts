@@ -5,7 +5,7 @@ export const fixed = (value: number, digits = 2): string => (Number.isFinite(val
 export const percent = (share: number, digits = 0): string => `${(share * 100).toFixed(digits)}%`;
 export const count = (n: number, noun: string, plural = `${noun}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? noun : plural}`;
 
-/** Precision or recall, where a 0/0 is reported as 0 by the backend but means "no evidence either way". */
+/** Precision, recall or F1, where a 0/0 is reported as 0 by the backend but means "no evidence either way". */
 export function metricText(metrics: PerClassMetrics, key: 'precision' | 'recall' | 'f1'): string {
   if (key === 'precision' && metrics.undefinedPrecision) return 'undefined';
   if (key === 'recall' && metrics.undefinedRecall) return 'undefined';
