@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
-import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TaskKind, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
+import { withEpochPoint } from '../../../shared/curve.js';
+import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
 import { exportModel } from '../export/index.js';
 import { checkParity } from '../export/verify.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
@@ -96,15 +97,6 @@ function freePath(dir: string, fileName: string): string {
   let candidate = join(dir, fileName);
   for (let n = 2; existsSync(candidate); n++) candidate = join(dir, `${stem} (${n})${ext}`);
   return candidate;
-}
-
-/** Records one epoch point from a progress event, replacing the point of the same epoch. */
-function recordEpoch(history: ActiveRun['history'], progress: TrainProgress): void {
-  if (progress.epoch === undefined || progress.loss === undefined || progress.valMacroF1 === undefined) return;
-  const point = { epoch: progress.epoch, loss: progress.loss, valMacroF1: progress.valMacroF1 };
-  const last = history[history.length - 1];
-  if (last?.epoch === point.epoch) history[history.length - 1] = point;
-  else history.push(point);
 }
 
 export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawner; samplePath: string }): AppService {
@@ -200,7 +192,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
           onProgress: (progress) => {
             const withRun = { ...progress, runId };
             state.progress = withRun;
-            recordEpoch(state.history, withRun);
+            state.history = withEpochPoint(state.history, withRun);
             emit('train:progress', withRun);
           },
         },

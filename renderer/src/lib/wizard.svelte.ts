@@ -1,6 +1,7 @@
 // The wizard's state, as a Svelte 5 runes class. Everything that matters lives in the backend; this holds
 // only what the screens show, reloaded from the backend on start so a page reload loses nothing.
 import type { EpochPoint } from '../../../shared/api.js';
+import { withEpochPoint } from '../../../shared/curve.js';
 import type { ImbalanceReview, LabelInfo, ProjectInfo, RunSummary, TrainProgress } from '../../../shared/domain.js';
 import { api, errorText } from '../api/index.js';
 
@@ -178,10 +179,7 @@ export class Wizard {
       this.curve = [];
     }
     this.progress = p;
-    // One point per finished epoch; a repeated epoch replaces the earlier report of it.
-    if (p.epoch === undefined || p.loss === undefined || p.valMacroF1 === undefined) return;
-    const point: EpochPoint = { epoch: p.epoch, loss: p.loss, valMacroF1: p.valMacroF1 };
-    this.curve = [...this.curve.filter((c) => c.epoch !== p.epoch), point];
+    this.curve = withEpochPoint(this.curve, p);
   }
 }
 
