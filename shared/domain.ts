@@ -115,16 +115,12 @@ export interface ImportOptions {
 
 // ---------- Imbalance review ----------
 
-export type StrategyName =
-  | 'none'
-  | 'weighted'
-  | 'focal'
-  | 'oversample'
-  | 'undersample'
-  | 'focal+oversample'
-  | 'synthetic+oversample';
+/** Every imbalance strategy: the one list that the argument checks and the CLI's choices are read from. */
+export const STRATEGY_NAMES = ['none', 'weighted', 'focal', 'oversample', 'undersample', 'focal+oversample', 'synthetic+oversample'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
-export type WeightScheme = 'inverse' | 'sqrt_inverse' | 'effective';
+export const WEIGHT_SCHEMES = ['inverse', 'sqrt_inverse', 'effective'] as const;
+export type WeightScheme = (typeof WEIGHT_SCHEMES)[number];
 
 export interface ClassCount {
   label: string;

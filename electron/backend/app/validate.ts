@@ -1,6 +1,7 @@
 // Argument checks at the API boundary: whatever arrives over IPC or the WebSocket is untrusted data. Each check
 // names the channel and the field it refuses, so a bad call fails with a clear message instead of deep inside.
 import type { RequestArg, RequestChannel } from '../../../shared/api.js';
+import { STRATEGY_NAMES, WEIGHT_SCHEMES } from '../../../shared/domain.js';
 
 export class ArgumentError extends Error {
   override name = 'ArgumentError';
@@ -69,8 +70,8 @@ const importOptions = object({
 });
 
 const trainSettings = object({
-  strategy: optional(oneOf('auto', 'none', 'weighted', 'focal', 'oversample', 'undersample', 'focal+oversample', 'synthetic+oversample')),
-  weights: optional(oneOf('inverse', 'sqrt_inverse', 'effective')),
+  strategy: optional(oneOf('auto', ...STRATEGY_NAMES)),
+  weights: optional(oneOf(...WEIGHT_SCHEMES)),
   gamma: optional(num),
   head: optional(oneOf('linear', 'mlp')),
   epochs: optional(int),

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type TaskKind, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
+import { DEFAULT_TRAIN_SETTINGS, STRATEGY_NAMES, WEIGHT_SCHEMES, type ImportOptions, type TaskKind, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
 import { nearDuplicateKey } from '../../../shared/text.js';
 import { readSources } from '../import/index.js';
 import { contentHash } from '../store/importer.js';
@@ -58,8 +58,8 @@ export function trainCommand(): Command {
     .option('--label-col <column>', 'with --data: the label column', 'label')
     .option('--multi-label', 'with --data: several labels per document')
     .option('--label-sep <sep>', 'with --multi-label: the separator between labels in a cell', '|')
-    .addOption(new Option('--strategy <name>', 'how to handle class imbalance').choices(['auto', 'none', 'weighted', 'focal', 'oversample', 'undersample', 'focal+oversample', 'synthetic+oversample']).default(d.strategy))
-    .addOption(new Option('--weights <scheme>', 'class-weighting scheme').choices(['inverse', 'sqrt_inverse', 'effective']).default(d.weights))
+    .addOption(new Option('--strategy <name>', 'how to handle class imbalance').choices(['auto', ...STRATEGY_NAMES]).default(d.strategy))
+    .addOption(new Option('--weights <scheme>', 'class-weighting scheme').choices([...WEIGHT_SCHEMES]).default(d.weights))
     .option('--gamma <n>', 'focal-loss gamma', String(d.gamma))
     .addOption(new Option('--head <kind>', 'classification head').choices(['linear', 'mlp']).default(d.head))
     .option('--epochs <n>', 'maximum epochs (early stopping on validation macro-F1)', String(d.epochs))
