@@ -135,6 +135,9 @@ export function fitTemperatureMultiLabel(logits: number[][], yTrue01: number[][]
   return minimiseOverLogT((t) => sigmoidNll(logits, yTrue01, t), opts);
 }
 
+/** Multi-label decision threshold where none was tuned (domain.md). */
+export const DEFAULT_THRESHOLD = 0.5;
+
 /** Thresholds tried by default: 0.01, 0.02, ..., 0.99. */
 export const DEFAULT_THRESHOLD_GRID: number[] = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
 
@@ -151,7 +154,7 @@ export function tuneThresholds(probs: number[][], yTrue01: number[][], grid: num
     // Rows by descending probability: lowering the threshold only ever adds rows, so one sweep counts every grid value.
     const order = probs.map((_row, i) => i).sort((a, b) => probs[b][c] - probs[a][c]);
     const positives = order.reduce((n, i) => n + (yTrue01[i][c] ? 1 : 0), 0);
-    let best = 0.5;
+    let best = DEFAULT_THRESHOLD;
     let bestF1 = -1;
     let tp = 0;
     let fp = 0;
@@ -162,7 +165,7 @@ export function tuneThresholds(probs: number[][], yTrue01: number[][], grid: num
         else fp++;
       }
       const f1 = f1FromCounts(tp, fp, positives - tp);
-      if (f1 > bestF1 || (f1 === bestF1 && Math.abs(t - 0.5) < Math.abs(best - 0.5))) {
+      if (f1 > bestF1 || (f1 === bestF1 && Math.abs(t - DEFAULT_THRESHOLD) < Math.abs(best - DEFAULT_THRESHOLD))) {
         bestF1 = f1;
         best = t;
       }

@@ -1,16 +1,13 @@
 // Loading a trained model folder and predicting. The scoring functions here are also what the trainer uses for
 // validation and test, so loadPredictor reproduces training-time probabilities exactly for the same embeddings.
 import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
-import { sigmoid, softmax } from '../../../shared/calibration.js';
+import { DEFAULT_THRESHOLD, sigmoid, softmax } from '../../../shared/calibration.js';
 import { loadEncoder, type LoadEncoderOptions } from '../encoders/index.js';
 import { initTensorflow } from '../tf/backend.js';
 import { headLogits, throwIfAborted, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
 import { columnLookup, transformLexical, type SparseRows } from './lexical.js';
 import { readModelFiles } from './model-files.js';
 import { tokenizeFull } from './token-cache.js';
-
-/** Multi-label default threshold (domain.md) when none was tuned. */
-export const DEFAULT_THRESHOLD = 0.5;
 
 export interface Predictor {
   task: TaskKind;

@@ -5,7 +5,7 @@ import type { EpochPoint } from '../../../shared/api.js';
 import type { PredictionRow, RunMetrics, TaskKind, TrainProgress, TrainSettings, TrainPhase } from '../../../shared/domain.js';
 import { DEFAULT_TRAIN_SETTINGS } from '../../../shared/domain.js';
 import { bootstrapF1Intervals, macroF1, multiLabelMetrics, singleLabelMetrics } from '../../../shared/metrics.js';
-import { expectedCalibrationError, fitTemperature, tuneThresholds } from '../../../shared/calibration.js';
+import { DEFAULT_THRESHOLD, expectedCalibrationError, fitTemperature, tuneThresholds } from '../../../shared/calibration.js';
 import { stratifiedSplit } from '../../../shared/split.js';
 import { nearDuplicateKey } from '../../../shared/text.js';
 import { loadEncoder, type LoadEncoderOptions } from '../encoders/index.js';
@@ -285,7 +285,7 @@ function evaluate(
   const correct: boolean[] = [];
   probabilities.forEach((row, i) =>
     row.forEach((p, c) => {
-      const decided = p >= (thresholds?.[c] ?? 0.5);
+      const decided = p >= (thresholds?.[c] ?? DEFAULT_THRESHOLD);
       confidence.push(decided ? p : 1 - p);
       correct.push(decided === (yTrue[i][c] === 1));
     }),
@@ -447,7 +447,7 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
     if (job.task === 'single_label') temperature = fitTemperature(logitRows(valLogits, k), truthOf('val').map((t) => t[0]));
     else {
       const valProbabilities = probabilitiesFromLogits(job.task, valLogits, k, 1);
-      thresholds = split.val.length > 0 ? tuneThresholds(valProbabilities, truthOf('val').map((t) => indicator(t, k))) : job.labels.map(() => 0.5);
+      thresholds = split.val.length > 0 ? tuneThresholds(valProbabilities, truthOf('val').map((t) => indicator(t, k))) : job.labels.map(() => DEFAULT_THRESHOLD);
     }
     plan.resolved.temperature = temperature;
     progress.update('calibrate', 1, 1);
