@@ -193,6 +193,17 @@ describe('app service', () => {
     assert.match(run?.error ?? '', /stopped unexpectedly/);
   });
 
+  it('refuses writes while an import holds the project, so a failed import cannot roll them back', async () => {
+    const csv = writeCsv('more.csv', { ham: 30, spam: 14, hard_ham: 10 });
+    const importing = service.handle('import:run', { paths: [csv], options: { textCol: 'body', labelCol: 'category' } });
+    await assert.rejects(service.handle('labels:add', { name: 'during' }), /import into .* is still running/);
+    await assert.rejects(service.handle('projects:openSample', undefined), /is still running/);
+    assert.ok((await service.handle('labels:list', undefined)).length > 0, 'reading is fine meanwhile');
+    assert.equal((await importing).imported, 10);
+    await service.handle('labels:add', { name: 'after' });
+    assert.ok((await service.handle('labels:list', undefined)).some((l) => l.name === 'after'));
+  });
+
   it('opens the bundled sample with its labels and descriptions', async () => {
     const { project } = await service.handle('projects:openSample', undefined);
     assert.equal(project.name, 'SpamAssassin sample');

@@ -65,6 +65,17 @@ export function safeFileName(name: string): string {
   return cleaned || 'file';
 }
 
+/**
+ * Channels that write to the project or replace it. An import holds the project's write transaction across awaits
+ * (so a failed import leaves nothing behind); a write on the same connection meanwhile would join that transaction
+ * and be rolled back with it, and switching projects would close the file under it, so these are refused meanwhile.
+ */
+const WRITING_CHANNELS: ReadonlySet<RequestChannel> = new Set<RequestChannel>([
+  'projects:create', 'projects:open', 'projects:openSample', 'projects:setTask', 'import:run',
+  'labels:add', 'labels:rename', 'labels:merge', 'labels:delete', 'labels:describe',
+  'documents:setLabels', 'train:start', 'synthetic:generate', 'synthetic:review',
+]);
+
 /** Test documents the app compares an ONNX export on: enough to catch a wrong graph, quick on a laptop. */
 const EXPORT_CHECK_DOCUMENTS = 20;
 const UPLOAD_BATCH = /^[A-Za-z0-9_-]{1,64}$/;
@@ -111,6 +122,26 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
   const listeners = new Set<ServiceListener>();
   let current: OpenProject | null = null;
   let live: LiveRun | null = null;
+  /** Settles when the import in progress has committed or rolled back; null when none runs. */
+  let importing: Promise<void> | null = null;
+
+  function importInto(store: ProjectStore, ...args: Parameters<ProjectStore['importSources']>) {
+    const run = store.importSources(...args);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    importing = settled;
+    void settled.then(() => {
+      if (importing === settled) importing = null;
+    });
+    return run;
+  }
+
+  /** Resolves once no import holds the project's write transaction. */
+  async function importFinished(): Promise<void> {
+    while (importing) await importing;
+  }
 
   const emit: ServiceListener = (event, payload) => {
     for (const listener of listeners) listener(event, payload);
@@ -154,7 +185,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     // The import is one transaction: a sample whose import was cut short is empty, and is filled now.
     if (open.store.queryDocuments({ limit: 1 }).total === 0) {
       const csv = resolve(dirname(opts.samplePath), manifest.file);
-      await open.store.importSources([csv], { textCol: manifest.textCol, labelCol: manifest.labelCol });
+      await importInto(open.store, [csv], { textCol: manifest.textCol, labelCol: manifest.labelCol });
       for (const [label, description] of Object.entries(manifest.labels)) open.store.describeLabel(label, description);
     }
     return open;
@@ -201,7 +232,18 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       store.finishRun(runId, { status: 'failed', error: (error as Error).message });
       throw error;
     }
-    const recorded = job.done.then(
+    // A run that ends during an import is written once the import's transaction is over, not inside it.
+    const outcome = job.done.then(
+      async (result) => {
+        await importFinished();
+        return result;
+      },
+      async (error: unknown) => {
+        await importFinished();
+        throw error;
+      },
+    );
+    const recorded = outcome.then(
       (result) => {
         // The job's example ids are the project's document ids, so the split maps back to documents.
         const ids = (list: (number | string)[]) => list.map(Number);
@@ -272,7 +314,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       return { path, folder: segments.length > 1 ? join(batchFolder, segments[0]) : batchFolder, batchFolder };
     },
     'import:run': ({ paths, options }) =>
-      project().store.importSources(paths, options, (p) => emit('import:progress', { file: p.file, done: p.done, total: p.total })),
+      importInto(project().store, paths, options, (p) => emit('import:progress', { file: p.file, done: p.done, total: p.total })),
 
     'labels:list': () => project().store.labels(),
     'labels:add': ({ name, description, colour }) => project().store.addLabel(name, { description, colour }),
@@ -344,6 +386,9 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
   return {
     async handle(channel, arg) {
       const checked = checkArgument(channel, arg);
+      if (importing && WRITING_CHANNELS.has(channel)) {
+        throw new Error(`An import into ${current?.path ?? 'the project'} is still running: wait for it to finish, then try again.`);
+      }
       return (await (handlers[channel] as (a: typeof checked) => unknown)(checked)) as RequestResult<typeof channel>;
     },
     on(listener) {
@@ -355,6 +400,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
         live.job.cancel();
         await live.recorded;
       }
+      await importFinished();
       predictions.close();
       current?.store.close();
       current = null;
