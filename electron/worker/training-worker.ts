@@ -50,7 +50,8 @@ let loaded: { modelDir: string; predictor: Promise<Predictor> } | null = null;
 function predictorFor(modelDir: string): Promise<Predictor> {
   if (loaded?.modelDir !== modelDir) {
     const previous = loaded?.predictor;
-    void previous?.then((p) => p.dispose(), () => undefined);
+    // Neither a failed load nor a failed unload of the old model may become an unhandled rejection (it ends the process).
+    void previous?.then((p) => p.dispose()).catch(() => undefined);
     loaded = { modelDir, predictor: loadPredictor(modelDir) };
     // A model that failed to load is not kept: the next request tries again.
     const attempt = loaded;
