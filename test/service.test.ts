@@ -160,6 +160,7 @@ describe('app service', () => {
     stopListening();
     assert.ok(exported.outDir.startsWith(join(dir, 'data', 'exports')), exported.outDir);
     assert.ok(existsSync(join(exported.outDir, 'onnx', 'model.onnx')));
+    assert.match(readFileSync(join(exported.outDir, 'README.md'), 'utf8'), /macro-F1: \*\*\d\.\d+\*\*/, 'the model card carries the run\'s test results');
     // Progress came as events, ending with the comparison against the app, which found the same answers.
     assert.equal(exportSteps[0], 'building the ONNX graph');
     assert.match(exportSteps.at(-1)!, /^checking the ONNX model against the app on \d+ test documents$/);

@@ -351,7 +351,8 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       const target = outDir ? resolve(outDir) : freePath(join(dataDir, 'exports'), name);
       const modelDir = modelDirOf(runId);
       const onProgress = (message: string) => emit('export:progress', { runId, message });
-      const exported = await exportModel(modelDir, target, { quantize, onProgress });
+      // The app keeps a run's metrics in the project, not in a metrics.json beside the model: hand them to the card.
+      const exported = await exportModel(modelDir, target, { quantize, onProgress, metrics: open.store.runMetrics(runId) });
       const texts = project().store.runPredictions(runId).map((row) => row.text).filter((text) => text !== '').slice(0, EXPORT_CHECK_DOCUMENTS);
       if (texts.length === 0) return { outDir: exported.outDir };
       onProgress(`checking the ONNX model against the app on ${texts.length} test documents`);

@@ -18,6 +18,8 @@ import { quantizeModel, type QuantizeReport } from './quantize.js';
 export interface ExportOptions {
   quantize?: boolean;
   onProgress?: (message: string) => void;
+  /** The run's test results for the model card; by default read from metrics.json beside the model folder (CLI runs). */
+  metrics?: RunMetrics;
 }
 
 export interface ExportResult {
@@ -170,7 +172,7 @@ export async function exportModel(modelDir: string, outDir: string, opts: Export
   written.push('config.json', ...(await encoder.writeTokenizer(outDir)));
   const card = renderModelCard({
     manifest: files.manifest,
-    metrics: await readRunMetrics(modelDir),
+    metrics: opts.metrics ?? (await readRunMetrics(modelDir)),
     encoderDescription: encoder.graph.description,
     lexicalFeatures,
     quantized: Boolean(opts.quantize),
