@@ -4,6 +4,7 @@ import type { EmbedProgress, TextEncoder } from './types.js';
 import { LONG_DOC_MODES, encodeForWindows, tokenWindows, type LongDocMode } from './long-docs.js';
 import { loadUseLiteTokenizer } from './tokenizer.js';
 import { USE_LITE_DIM } from './use-lite-model.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 /** The graph keeps only positions < 128 (KonaTransformer/ClipToMaxLength), so a window never holds more. */
 export const USE_LITE_MAX_TOKENS = 128;
@@ -42,6 +43,7 @@ export function useLiteEncoderId(packageVersion: string, opts: UseLiteOptions): 
 
 /** Texts tokenised at a time: bounds memory and lets progress flow while windows are still sorted by length. */
 const TEXTS_PER_GROUP = 256;
+const TEXTS_PER_YIELD = 32;
 /** Rows × padded length per forward pass; small enough to keep attention's B·T² in cache, big enough to amortise. */
 const TOKENS_PER_BATCH = 4096;
 const MAX_ROWS_PER_BATCH = 64;
@@ -61,11 +63,13 @@ export async function createUseLiteEncoder(runner: UseLiteRunner, packageVersion
       for (let start = 0; start < texts.length; start += TEXTS_PER_GROUP) {
         signal?.throwIfAborted();
         const group = texts.slice(start, start + TEXTS_PER_GROUP);
-        const windows = group.flatMap((text, i) =>
-          tokenWindows(encodeForWindows(tokenizer, text, opts.maxTokens, opts.longDocs), opts.maxTokens, opts.longDocs).map(
-            (ids) => ({ owner: start + i, ids }),
-          ),
-        );
+        const windows: { owner: number; ids: number[] }[] = [];
+        for (const [i, text] of group.entries()) {
+          // Tokenising is synchronous: yield now and then so progress and a cancel message are not held up.
+          if (i > 0 && i % TEXTS_PER_YIELD === 0) await yieldToEventLoop();
+          const ids = encodeForWindows(tokenizer, text, opts.maxTokens, opts.longDocs);
+          for (const window of tokenWindows(ids, opts.maxTokens, opts.longDocs)) windows.push({ owner: start + i, ids: window });
+        }
         const windowCount = new Map<number, number>();
         for (const w of windows) windowCount.set(w.owner, (windowCount.get(w.owner) ?? 0) + 1);
         const remaining = new Map(windowCount);

@@ -9,6 +9,7 @@ import { listFolder, type FolderFile } from './folder.js';
 import { readJsonl } from './jsonl.js';
 import { describeFsError, formatOf } from './sources.js';
 import { SourceProblem, issueEvent, type ImportEvent } from './types.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 export { formatIssue, type ImportEvent, type ImportRecord } from './types.js';
 export { previewSource } from './preview.js';
@@ -22,7 +23,6 @@ const PROGRESS_FILES = 100;
  * Files are read and parsed synchronously (cheaper per file), so without this a folder import would never let the
  * event loop run: Ctrl+C (a SIGINT handler) and a cancel message would only be seen once every file was read.
  */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function abortedBy(signal: AbortSignal | undefined, error: unknown): boolean {
   return (signal?.aborted ?? false) || (error as Error | undefined)?.name === 'AbortError';

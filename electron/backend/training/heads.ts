@@ -10,6 +10,7 @@ import type { TfRuntime } from '../tf/backend.js';
 import type { EpochPoint } from '../../../shared/api.js';
 import type { HeadKind } from '../../../shared/domain.js';
 import { createRng } from '../../../shared/random.js';
+import { yieldToEventLoop } from '../event-loop.js';
 import { lossFromLogits, type LossSpec } from './losses.js';
 import type { SparseRows } from './lexical.js';
 
@@ -77,11 +78,6 @@ export function abortError(): Error {
 
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw abortError();
-}
-
-/** Lets pending events (a cancel message, progress flushes) run; cheap enough to call between batches. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function glorotUniform(rows: number, cols: number, rng: () => number): Float32Array {

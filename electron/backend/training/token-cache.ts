@@ -2,7 +2,8 @@
 // with another strategy neither re-embeds nor re-tokenises: tokenising the SpamAssassin split takes over a minute.
 import Database from 'better-sqlite3';
 import type { TextEncoder } from '../encoders/types.js';
-import { throwIfAborted, yieldToEventLoop } from './heads.js';
+import { yieldToEventLoop } from '../event-loop.js';
+import { throwIfAborted } from './heads.js';
 
 const TOKENIZE_CHUNK = 64;
 /** Characters tokenised between two yields: long e-mails made 64-document chunks block for seconds (≈100k tokens/s). */
