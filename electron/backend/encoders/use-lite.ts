@@ -45,7 +45,7 @@ export function useLiteEncoderId(packageVersion: string, opts: UseLiteOptions): 
 const TEXTS_PER_GROUP = 256;
 const TEXTS_PER_YIELD = 32;
 /** Rows × padded length per forward pass; small enough to keep attention's B·T² in cache, big enough to amortise. */
-const TOKENS_PER_BATCH = 4096;
+const TOKENS_PER_BATCH = 2048;
 const MAX_ROWS_PER_BATCH = 64;
 
 export async function createUseLiteEncoder(runner: UseLiteRunner, packageVersion: string, opts: UseLiteOptions): Promise<TextEncoder> {
