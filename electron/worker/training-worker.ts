@@ -2,6 +2,8 @@
 // process.parentPort) and a Node child process started with fork (process.send / 'message').
 // It embeds, trains and evaluates what the job holds; it never opens the project file, only the embedding cache
 // named in the job.
+import { exportModel } from '../backend/export/index.js';
+import { checkParity } from '../backend/export/verify.js';
 import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
 import { trainClassifier } from '../backend/training/trainer.js';
 import type { FromWorker, ToWorker } from '../backend/training/worker-protocol.js';
@@ -98,6 +100,19 @@ parent.onMessage((message) => {
         const predictor = await predictorFor(message.modelDir);
         const rows = await predictor.predict(message.texts, undefined, signal);
         return { type: 'predictions', requestId: message.requestId, rows };
+      }, message.requestId);
+      break;
+    case 'export':
+      // Here rather than in the owner: building the graph and comparing it with the app load tfjs, the encoder and
+      // ONNX Runtime for seconds, which would freeze Electron's main process.
+      enqueue(async () => {
+        const progress = (text: string) => parent.send({ type: 'exportProgress', requestId: message.requestId, message: text });
+        const exported = await exportModel(message.modelDir, message.outDir, { quantize: message.quantize, onProgress: progress, metrics: message.metrics });
+        if (message.checkTexts.length === 0) return { type: 'exported', requestId: message.requestId, outcome: { outDir: exported.outDir } };
+        progress(`checking the ONNX model against the app on ${message.checkTexts.length} test documents`);
+        const { documents, onnx } = await checkParity(message.modelDir, exported.outDir, message.checkTexts);
+        const check = { documents, sameLabels: onnx.sameLabels, maxAbsDiff: onnx.maxAbsDiff };
+        return { type: 'exported', requestId: message.requestId, outcome: { outDir: exported.outDir, check } };
       }, message.requestId);
       break;
     case 'cancel':

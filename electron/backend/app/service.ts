@@ -8,8 +8,6 @@ import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
 import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
-import { exportModel } from '../export/index.js';
-import { checkParity } from '../export/verify.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/trainer.js';
@@ -351,13 +349,9 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       const target = outDir ? resolve(outDir) : freePath(join(dataDir, 'exports'), name);
       const modelDir = modelDirOf(runId);
       const onProgress = (message: string) => emit('export:progress', { runId, message });
+      const checkTexts = open.store.runPredictions(runId).map((row) => row.text).filter((text) => text !== '').slice(0, EXPORT_CHECK_DOCUMENTS);
       // The app keeps a run's metrics in the project, not in a metrics.json beside the model: hand them to the card.
-      const exported = await exportModel(modelDir, target, { quantize, onProgress, metrics: open.store.runMetrics(runId) });
-      const texts = project().store.runPredictions(runId).map((row) => row.text).filter((text) => text !== '').slice(0, EXPORT_CHECK_DOCUMENTS);
-      if (texts.length === 0) return { outDir: exported.outDir };
-      onProgress(`checking the ONNX model against the app on ${texts.length} test documents`);
-      const { documents, onnx } = await checkParity(modelDir, exported.outDir, texts);
-      return { outDir: exported.outDir, check: { documents, sameLabels: onnx.sameLabels, maxAbsDiff: onnx.maxAbsDiff } };
+      return predictions.exportOnnx({ modelDir, outDir: target, quantize, metrics: open.store.runMetrics(runId), checkTexts }, onProgress);
     },
     ...syntheticHandlers(() => project().store),
   };

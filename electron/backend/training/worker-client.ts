@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PredictionRow, TrainProgress } from '../../../shared/domain.js';
 import type { TrainExample, TrainJob, TrainResult } from './trainer.js';
-import type { FromWorker, ToWorker } from './worker-protocol.js';
+import type { ExportOutcome, FromWorker, ToWorker } from './worker-protocol.js';
 
 export interface WorkerPort {
   /** OS process id, when the platform reports one. */
@@ -196,19 +196,28 @@ const PREDICTION_IDLE_MS = 5 * 60_000;
  */
 export class PredictionWorker {
   private port: WorkerPort | null = null;
-  private readonly pending = new Map<number, { resolve: (rows: PredictionRow[]) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void; onProgress?: (message: string) => void }>();
   private nextRequestId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly spawner: WorkerSpawner = nodeWorkerSpawner()) {}
 
   predict(modelDir: string, texts: string[]): Promise<PredictionRow[]> {
+    return this.request<PredictionRow[]>((requestId) => ({ type: 'predict', requestId, modelDir, texts }));
+  }
+
+  /** An ONNX export of modelDir, compared with the app on checkTexts; progress messages arrive as it goes. */
+  exportOnnx(job: Omit<Extract<ToWorker, { type: 'export' }>, 'type' | 'requestId'>, onProgress: (message: string) => void): Promise<ExportOutcome> {
+    return this.request<ExportOutcome>((requestId) => ({ type: 'export', requestId, ...job }), onProgress);
+  }
+
+  private request<T>(message: (requestId: number) => ToWorker, onProgress?: (message: string) => void): Promise<T> {
     clearTimeout(this.idleTimer);
     const port = (this.port ??= this.spawn());
     const requestId = this.nextRequestId++;
-    return new Promise<PredictionRow[]>((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
-      port.postMessage({ type: 'predict', requestId, modelDir, texts });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(requestId, { resolve: resolve as (value: never) => void, reject, onProgress });
+      port.postMessage(message(requestId));
     }).finally(() => {
       if (this.pending.size === 0) this.idleTimer = setTimeout(() => this.close(), PREDICTION_IDLE_MS).unref();
     });
@@ -221,18 +230,20 @@ export class PredictionWorker {
     port?.kill();
   }
 
-  private settle(requestId: number | undefined, outcome: { rows: PredictionRow[] } | { error: Error }): void {
+  private settle(requestId: number | undefined, outcome: { value: unknown } | { error: Error }): void {
     const waiter = requestId === undefined ? undefined : this.pending.get(requestId);
     if (!waiter) return;
     this.pending.delete(requestId!);
-    if ('rows' in outcome) waiter.resolve(outcome.rows);
+    if ('value' in outcome) waiter.resolve(outcome.value as never);
     else waiter.reject(outcome.error);
   }
 
   private spawn(): WorkerPort {
     const port = this.spawner();
     port.onMessage((message) => {
-      if (message.type === 'predictions') this.settle(message.requestId, { rows: message.rows });
+      if (message.type === 'predictions') this.settle(message.requestId, { value: message.rows });
+      else if (message.type === 'exported') this.settle(message.requestId, { value: message.outcome });
+      else if (message.type === 'exportProgress') this.pending.get(message.requestId)?.onProgress?.(message.message);
       else if (message.type === 'error') this.settle(message.requestId, { error: new Error(message.message) });
     });
     port.onExit((code, signal, lastError) => {

@@ -1,18 +1,27 @@
 // Messages between the project's owner process and the training worker (electron/worker/training-worker.ts).
 // Every payload is structured-clone-safe plain data: it crosses an Electron utilityProcess port or a Node IPC
 // channel opened with serialization 'advanced'.
-import type { PredictionRow, TrainProgress } from '../../../shared/domain.js';
+import type { PredictionRow, RunMetrics, TrainProgress } from '../../../shared/domain.js';
 import type { TrainJob, TrainResult } from './trainer.js';
 
 export type ToWorker =
   | { type: 'train'; job: TrainJob }
   | { type: 'predict'; requestId: number; modelDir: string; texts: string[] }
+  /** ONNX export, then the export compared with the app on checkTexts (none: no comparison). */
+  | { type: 'export'; requestId: number; modelDir: string; outDir: string; quantize?: boolean; metrics?: RunMetrics; checkTexts: string[] }
   | { type: 'cancel' };
+
+export interface ExportOutcome {
+  outDir: string;
+  check?: { documents: number; sameLabels: number; maxAbsDiff: number };
+}
 
 export type FromWorker =
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'result'; result: TrainResult }
   | { type: 'predictions'; requestId: number; rows: PredictionRow[] }
-  /** requestId: set when the error answers a 'predict' request. */
+  | { type: 'exportProgress'; requestId: number; message: string }
+  | { type: 'exported'; requestId: number; outcome: ExportOutcome }
+  /** requestId: set when the error answers a 'predict' or 'export' request. */
   | { type: 'error'; message: string; stack?: string; requestId?: number }
   | { type: 'cancelled' };
