@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { toCsv } from '../shared/csv.js';
 import { DEFAULT_TRAIN_SETTINGS } from '../shared/domain.js';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
-import { trainClassifier, type TrainExample, type TrainJob } from '../electron/backend/training/trainer.js';
+import type { TrainExample, TrainJob } from '../electron/backend/training/job.js';
+import { trainClassifier } from '../electron/backend/training/trainer.js';
 import { trainExamplesFromProject } from '../electron/backend/training/worker-client.js';
 import { loadSpamAssassin, spamAssassinExtremeImbalance, SPAM_LABELS, type Example } from '../test/fixtures/corpora.js';
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_TRAIN_SETTINGS, type StrategyName, type TrainSettings } from '../shared/domain.js';
 import { multiLabelMetrics } from '../shared/metrics.js';
-import { trainClassifier, type TrainExample, type TrainJob, type TrainResult } from '../electron/backend/training/trainer.js';
+import type { TrainExample, TrainJob, TrainResult } from '../electron/backend/training/job.js';
+import { trainClassifier } from '../electron/backend/training/trainer.js';
 import type { LongDocMode } from '../electron/backend/encoders/index.js';
 import { brownMultiLabel, loadSpamAssassin, spamAssassinExtremeImbalance, SPAM_LABELS, type Example } from '../test/fixtures/corpora.js';
 

@@ -116,7 +116,7 @@ export interface ImportOptions {
 // ---------- Imbalance review ----------
 
 /** Every imbalance strategy: the one list that the argument checks and the CLI's choices are read from. */
-export const STRATEGY_NAMES = ['none', 'weighted', 'focal', 'oversample', 'undersample', 'focal+oversample', 'synthetic+oversample'] as const;
+export const STRATEGY_NAMES = ['none', 'weighted', 'focal', 'oversample', 'undersample', 'oversample+undersample', 'focal+oversample', 'synthetic+oversample'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export const WEIGHT_SCHEMES = ['inverse', 'sqrt_inverse', 'effective'] as const;
@@ -176,6 +176,14 @@ export interface ImbalanceReview {
 
 export type HeadKind = 'linear' | 'mlp';
 
+/**
+ * How a class is decided from the probabilities. 'argmax': the most probable class (multi-label: 0.5).
+ * 'tuned': per-class offsets (multi-label: thresholds) tuned on out-of-fold predictions for macro-F1.
+ * 'auto': whichever of the two the cross-validation measured better (the simpler one when within noise).
+ */
+export const DECISION_MODES = ['auto', 'tuned', 'argmax'] as const;
+export type DecisionMode = (typeof DECISION_MODES)[number];
+
 export interface TrainSettings {
   strategy: StrategyName | 'auto';
   weights: WeightScheme;
@@ -183,11 +191,27 @@ export interface TrainSettings {
   head: HeadKind;
   epochs: number;
   seed: number;
-  /** Fractions of labeled documents held out. */
+  /** Fractions of labeled documents held out. validation is only held out for the MLP head (the linear head selects by cross-validation on all of training). */
   valFraction: number;
   testFraction: number;
   /** Give the head TF-IDF features of the tokenizer ids beside the embedding (default true). */
   lexical?: boolean;
+  /** Class decisions (default 'auto'). */
+  decision?: DecisionMode;
+  /** Cross-validation of the strategy search and model selection (defaults 5 folds, 2 repeats). */
+  folds?: number;
+  repeats?: number;
+  /** Seconds the strategy search may take with strategy 'auto' before it settles on what it has measured (default 120). */
+  searchSeconds?: number;
+  /** Cost-based decisions (the costs issue): per class, what a miss costs against a false alarm. */
+  costs?: DecisionCosts;
+  /** Share of documents (0–1) a person can review: the least certain ones are sent to review. */
+  reviewBudget?: number;
+  /**
+   * Keep similar documents (likely the same source: a book, a thread, a sender) in one cross-validation fold, for
+   * data where new documents will come from new sources (default false).
+   */
+  groupSimilar?: boolean;
 }
 
 /** The defaults shared by the CLI, the app service and the Strategy page. */
@@ -201,9 +225,21 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   valFraction: 0.1,
   testFraction: 0.2,
   lexical: true,
+  decision: 'auto',
+  folds: 5,
+  repeats: 2,
+  searchSeconds: 120,
 };
 
-export type TrainPhase = 'prepare' | 'embed' | 'train' | 'calibrate' | 'evaluate' | 'done';
+/** What a wrong decision costs, per class, in the user's own units (only the ratio matters). */
+export interface DecisionCosts {
+  /** class → cost of missing a document of it (predicting something else). */
+  miss: Record<string, number>;
+  /** class → cost of a false alarm (predicting it for a document of another class). */
+  falseAlarm: Record<string, number>;
+}
+
+export type TrainPhase = 'prepare' | 'embed' | 'words' | 'search' | 'train' | 'calibrate' | 'evaluate' | 'done';
 
 export interface TrainProgress {
   runId: number | null;
@@ -230,6 +266,8 @@ export interface PerClassMetrics {
   smallSupport?: boolean;
   /** 95% bootstrap interval of F1. */
   f1Interval?: [number, number];
+  /** Fewer than 5 positives behind the interval: it is shown as "too few to tell", not as a range. */
+  tooFewToTell?: boolean;
 }
 
 export interface CalibrationBin {
@@ -246,6 +284,8 @@ export interface RunMetrics {
   labels: string[];
   accuracy: number;
   f1_macro: number;
+  /** 95% percentile-bootstrap interval of macro-F1 over the test documents. */
+  f1_macro_interval?: [number, number];
   f1_micro: number;
   f1_weighted: number;
   per_class: Record<string, PerClassMetrics>;
@@ -260,8 +300,84 @@ export interface RunMetrics {
   /** Reviewed synthetic examples: how many trained, and how many were left out because one of their source
    * documents landed in validation or test (their text would leak into training). Absent when there were none. */
   synthetic?: { used: number; droppedForLeakage: number };
-  seconds: { embed: number; train: number; eval: number };
+  /** How settings, regularisation and thresholds were chosen, and the strategy search's evidence when it ran. */
+  selection?: SelectionReport;
+  /** With a review budget or costs: the automatic part's expected quality and what goes to a person. */
+  review?: ReviewSplit;
+  seconds: { embed: number; train: number; eval: number; search?: number };
 }
+
+/** A mean with its 95% interval. */
+export interface Estimate {
+  mean: number;
+  low: number;
+  high: number;
+}
+
+export interface CandidateScore {
+  /** e.g. "weighted (inverse) + tuned thresholds". */
+  name: string;
+  settings: { strategy: StrategyName; weights?: WeightScheme; gamma?: number; sampling: SamplingKind; synthetic: boolean; decision: 'argmax' | 'tuned' };
+  /** Out-of-fold macro-F1 over the training documents: mean over repeats, 95% bootstrap interval over documents. */
+  f1_macro: Estimate & { seedSpread: number };
+  /** The same per class; tooFewToTell when the class has fewer than 5 training documents. */
+  per_class: Record<string, Estimate & { tooFewToTell?: boolean }>;
+  /** Paired difference to the best candidate, in macro-F1, with its bootstrap standard error. */
+  behindBest?: { difference: number; standardError: number };
+  complexity: number;
+  /** Repeats of the cross-validation behind the figures (the search stops measuring a candidate clearly behind). */
+  repeats: number;
+}
+
+export interface StrategySearchReport {
+  task: TaskKind;
+  folds: number;
+  repeats: number;
+  /** Training documents the folds were drawn from (the test split is never read). */
+  documents: number;
+  /**
+   * The features and the scikit-learn-style C of the L2 penalty, chosen by cross-validation of the balanced
+   * baseline: each feature set's C by the one-standard-error rule, the word features kept only when they beat the
+   * embedding alone by more than noise.
+   */
+  regularization: {
+    c: number;
+    /** Whether the word (TF-IDF) features are used beside the embedding. */
+    words: boolean;
+    tried: Array<{ c: number; words: boolean; f1_macro: number; logLoss: number }>;
+    embeddingOnly: { c: number; f1_macro: number };
+    withWords?: { c: number; f1_macro: number };
+  };
+  candidates: CandidateScore[];
+  /** Candidates the time budget left out. */
+  notTried: string[];
+  pick: { name: string; reason: string };
+  seconds: number;
+}
+
+export interface SelectionReport {
+  /** 'cross-validation': stratified k-fold on the training split, then a refit on all of it. 'validation': the held-out validation split (MLP head). */
+  method: 'cross-validation' | 'validation';
+  /** Why this method, in plain words. */
+  reason: string;
+  folds?: number;
+  repeats?: number;
+  /** Documents kept in one fold with similar ones (likely the same source), and the largest such group. */
+  sourceGroups?: { documents: number; largest: number };
+  search?: StrategySearchReport;
+}
+
+export interface ReviewSplit {
+  /** Share of test documents decided automatically. */
+  automaticShare: number;
+  /** Documents whose top probability is below this go to a person. */
+  confidenceBelow: number;
+  /** Expected quality of the automatic part, measured on held-out (test) predictions. */
+  automatic: { documents: number; f1_macro: number; per_class: Record<string, { precision: number; recall: number; support: number }> };
+  toReview: number;
+}
+
+export type SamplingKind = 'none' | 'oversample' | 'undersample' | 'oversample+undersample';
 
 export interface ResolvedStrategy {
   name: StrategyName;
@@ -269,14 +385,20 @@ export interface ResolvedStrategy {
   weights?: WeightScheme;
   classWeights?: Record<string, number>;
   gamma?: number;
-  sampling: 'none' | 'oversample' | 'undersample';
+  sampling: SamplingKind;
   head: HeadKind;
   epochs: number;
   seed: number;
   backend: string;
   encoder: string;
   temperature?: number;
-  /** For 'auto': the recommendation followed and why. */
+  /** Per-class prior correction added after the temperature (see calibrate.ts). */
+  calibrationBias?: Record<string, number>;
+  /** Single-label decisions: argmax over classes of scale · probability − shift (multi-label: the thresholds). */
+  decision?: { mode: 'argmax' | 'tuned' | 'costs'; scale?: Record<string, number>; shift?: Record<string, number> };
+  /** L2 strength of the linear head (scikit-learn's C). */
+  regularization?: number;
+  /** For 'auto': the rule table's suggestion (the search's prior, and what was followed when the search did not run). */
   auto?: Recommendation;
   /** Whether TF-IDF features of the tokenizer ids fed the head beside the embedding, and how many. */
   lexical?: { enabled: boolean; features: number };
@@ -302,4 +424,6 @@ export interface PredictionRow {
   trueLabels?: string[];
   predicted: string[];
   probabilities: Record<string, number>;
+  /** With a review budget: the model is not sure enough, a person should decide. */
+  needsReview?: boolean;
 }

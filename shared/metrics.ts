@@ -165,22 +165,26 @@ export interface BootstrapOptions {
   multiLabel?: boolean;
 }
 
+/** Fewer positives than this behind an interval and it is reported as "too few to tell" (domain.md). */
+export const TOO_FEW_TO_TELL = 5;
+
 /**
- * 95% percentile bootstrap interval of each class's F1: each iteration draws as many test rows as there are,
- * uniformly with replacement (rows, not classes, are resampled, so a rare class's support varies between draws),
- * recomputes every class's F1, and the interval is the 2.5th and 97.5th percentile over iterations. A draw in which
- * a class appears in neither truth nor predictions says nothing about it (F1 0/0) and is left out for that class;
- * a class never defined in any draw gets [0, 0].
+ * 95% percentile bootstrap intervals of each class's F1 and of macro-F1: each iteration draws as many test rows as
+ * there are, uniformly with replacement (rows, not classes, are resampled, so a rare class's support varies between
+ * draws), recomputes every class's F1, and the interval is the 2.5th and 97.5th percentile over iterations. A draw in
+ * which a class appears in neither truth nor predictions says nothing about it (F1 0/0) and is left out for that
+ * class; a class never defined in any draw gets [0, 0]. Macro-F1 is the mean over all classes in every draw.
  */
-export function bootstrapF1Intervals(
+export function bootstrapF1(
   yTrue: number[] | number[][],
   yPred: number[] | number[][],
   labels: string[],
   { iterations = 1000, seed = 0, multiLabel = false }: BootstrapOptions = {},
-): Record<string, [number, number]> {
+): { perClass: Record<string, [number, number]>; macro: [number, number] } {
   const n = yTrue.length;
   const k = labels.length;
   const samples: number[][] = labels.map(() => []);
+  const macroSamples: number[] = [];
   const rng = createRng(seed);
   const rows = new Int32Array(n);
   for (let it = 0; it < iterations; it++) {
@@ -188,14 +192,27 @@ export function bootstrapF1Intervals(
     const counts = multiLabel
       ? multiLabelCounts(yTrue as number[][], yPred as number[][], k, rows)
       : singleLabelCounts(yTrue as number[], yPred as number[], k, rows);
-    perClassF1(counts).forEach((f1, c) => {
+    const f1s = perClassF1(counts);
+    f1s.forEach((f1, c) => {
       if (counts.tp[c] + counts.fp[c] + counts.fn[c] > 0) samples[c].push(f1);
     });
+    macroSamples.push(mean(f1s));
   }
-  const out: Record<string, [number, number]> = {};
-  labels.forEach((label, c) => {
-    const sorted = samples[c].sort((a, b) => a - b);
-    out[label] = sorted.length === 0 ? [0, 0] : [percentileSorted(sorted, 2.5), percentileSorted(sorted, 97.5)];
-  });
-  return out;
+  const interval = (values: number[]): [number, number] => {
+    const sorted = values.sort((a, b) => a - b);
+    return sorted.length === 0 ? [0, 0] : [percentileSorted(sorted, 2.5), percentileSorted(sorted, 97.5)];
+  };
+  const perClass: Record<string, [number, number]> = {};
+  labels.forEach((label, c) => (perClass[label] = interval(samples[c])));
+  return { perClass, macro: interval(macroSamples) };
+}
+
+/** The per-class part of bootstrapF1. */
+export function bootstrapF1Intervals(
+  yTrue: number[] | number[][],
+  yPred: number[] | number[][],
+  labels: string[],
+  options: BootstrapOptions = {},
+): Record<string, [number, number]> {
+  return bootstrapF1(yTrue, yPred, labels, options).perClass;
 }

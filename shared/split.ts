@@ -59,6 +59,32 @@ export function stratifiedSplit(input: SplitInput): SplitIndices {
   if (!(valFraction >= 0 && testFraction >= 0 && valFraction + testFraction < 1)) {
     throw new Error(`split: fractions must be >= 0 and leave room for training (val ${valFraction}, test ${testFraction})`);
   }
+  checkLabels(input);
+  const [train, val, test] = partition(labels, groups, [1 - valFraction - testFraction, valFraction, testFraction], seed, [TEST, VAL]);
+  return { train, val, test };
+}
+
+export interface KFoldInput {
+  labels: number[][];
+  groups?: string[];
+  folds: number;
+  seed: number;
+  multiLabel: boolean;
+}
+
+/**
+ * k disjoint folds of the items, by the same iterative stratification over near-duplicate groups (each fold gets
+ * about 1/k of every label; a group never straddles folds). Cross-validation trains on k − 1 folds and predicts the
+ * held-out one, so every item gets one out-of-fold prediction.
+ */
+export function stratifiedKFold(input: KFoldInput): number[][] {
+  if (!Number.isInteger(input.folds) || input.folds < 2) throw new Error(`k-fold: need at least 2 folds, got ${input.folds}`);
+  checkLabels(input);
+  return partition(input.labels, input.groups, new Array<number>(input.folds).fill(1 / input.folds), input.seed, []);
+}
+
+function checkLabels(input: { labels: number[][]; groups?: string[]; multiLabel: boolean }): void {
+  const { labels, groups } = input;
   if (groups && groups.length !== labels.length) {
     throw new Error(`split: ${labels.length} items but ${groups.length} group keys`);
   }
@@ -67,11 +93,18 @@ export function stratifiedSplit(input: SplitInput): SplitIndices {
       if (l.length !== 1) throw new Error(`split: single-label item ${i} has ${l.length} labels, expected exactly one`);
     });
   }
+}
+
+/**
+ * Iterative stratification of units into parts of the given fractions. `guaranteed` parts (in order) first get one
+ * unit of every label that has at least 3 units, keeping one for the first part.
+ */
+function partition(labels: number[][], groups: string[] | undefined, fractions: number[], seed: number, guaranteed: number[]): number[][] {
   const rng = createRng(seed);
   const units = shuffleInPlace(buildUnits(labels, groups), rng);
-  const fractions = [1 - valFraction - testFraction, valFraction, testFraction];
+  const parts = fractions.length;
 
-  // Desired items per split overall and per label; decremented as units are assigned.
+  // Desired items per part overall and per label; decremented as units are assigned.
   const labelTotals = new Map<number, number>();
   for (const u of units) for (const [c, n] of u.labelCounts) labelTotals.set(c, (labelTotals.get(c) ?? 0) + n);
   const wantItems = fractions.map((f) => f * labels.length);
@@ -87,32 +120,32 @@ export function stratifiedSplit(input: SplitInput): SplitIndices {
   }
 
   const assignment = new Map<Unit, number>();
-  const assign = (u: Unit, split: number) => {
-    assignment.set(u, split);
-    wantItems[split] -= u.items.length;
+  const assign = (u: Unit, part: number) => {
+    assignment.set(u, part);
+    wantItems[part] -= u.items.length;
     for (const [c, n] of u.labelCounts) {
-      wantLabel[split].set(c, (wantLabel[split].get(c) ?? 0) - n);
+      wantLabel[part].set(c, (wantLabel[part].get(c) ?? 0) - n);
       remaining.set(c, (remaining.get(c) ?? 0) - n);
     }
   };
   const unassignedOf = (c: number) => (unitsOfLabel.get(c) ?? []).filter((u) => !assignment.has(u));
   const labelsRarestFirst = [...labelTotals.keys()].sort((a, b) => labelTotals.get(a)! - labelTotals.get(b)! || a - b);
 
-  // Guarantee pass: one unit per held-out split for each label that can spare them, keeping one for training.
+  // Guarantee pass: one unit per guaranteed part for each label that can spare them, keeping one for the first part.
   for (const c of labelsRarestFirst) {
     if (labelTotals.get(c)! < 3) continue;
-    for (const split of [TEST, VAL]) {
-      if (fractions[split] === 0) continue;
-      const hasIt = [...assignment].some(([u, s]) => s === split && u.labelCounts.has(c));
+    for (const part of guaranteed) {
+      if (fractions[part] === 0) continue;
+      const hasIt = [...assignment].some(([u, s]) => s === part && u.labelCounts.has(c));
       const free = unassignedOf(c);
-      if (!hasIt && free.length >= 2) assign(free.reduce((a, b) => (b.items.length < a.items.length ? b : a)), split);
+      if (!hasIt && free.length >= 2) assign(free.reduce((a, b) => (b.items.length < a.items.length ? b : a)), part);
     }
   }
 
-  const chooseSplit = (c: number | null): number => {
+  const choosePart = (c: number | null): number => {
     let best: number[] = [];
     let bestKey: [number, number] = [-Infinity, -Infinity];
-    for (let s = 0; s < 3; s++) {
+    for (let s = 0; s < parts; s++) {
       if (fractions[s] === 0) continue;
       const key: [number, number] = [c === null ? 0 : wantLabel[s].get(c)!, wantItems[s]];
       const cmp = key[0] - bestKey[0] || key[1] - bestKey[1];
@@ -131,13 +164,13 @@ export function stratifiedSplit(input: SplitInput): SplitIndices {
       if (n > 0 && (label === null || n < remaining.get(label)! || (n === remaining.get(label)! && c < label))) label = c;
     }
     if (label === null) break;
-    for (const u of unassignedOf(label)) assign(u, chooseSplit(label));
+    for (const u of unassignedOf(label)) assign(u, choosePart(label));
   }
   // Units without any label follow the overall sizes.
-  for (const u of units) if (!assignment.has(u)) assign(u, chooseSplit(null));
+  for (const u of units) if (!assignment.has(u)) assign(u, choosePart(null));
 
-  const out: number[][] = [[], [], []];
+  const out: number[][] = Array.from({ length: parts }, () => []);
   for (const [u, s] of assignment) out[s].push(...u.items);
   for (const list of out) list.sort((a, b) => a - b);
-  return { train: out[TRAIN], val: out[VAL], test: out[TEST] };
+  return out;
 }

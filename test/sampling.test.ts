@@ -1,23 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEpochSampler, samplingGroups } from '../electron/backend/training/sampling.js';
+import { createEpochSampler, samplingCounts, samplingGroups } from '../electron/backend/training/sampling.js';
 
 // 900 / 80 / 20 examples of classes 0 / 1 / 2.
 const groups = [...Array(900).fill(0), ...Array(80).fill(1), ...Array(20).fill(2)];
 const countBy = (indices: number[]) => [0, 1, 2].map((c) => indices.filter((i) => groups[i] === c).length);
 
-test('oversampling draws N examples per epoch with classes balanced in expectation', () => {
-  const sampler = createEpochSampler('oversample', groups, 7);
-  const totals = [0, 0, 0];
-  for (let epoch = 1; epoch <= 20; epoch++) {
-    const drawn = sampler(epoch);
-    assert.equal(drawn.length, groups.length);
-    countBy(drawn).forEach((n, c) => (totals[c] += n));
+test('oversampling repeats every rare example evenly up to the largest class, every epoch', () => {
+  const drawn = createEpochSampler('oversample', groups, 7)(1);
+  assert.deepEqual(countBy(drawn), [900, 900, 900]);
+  // 900 / 80 = 11.25: every class-1 example 11 or 12 times; 900 / 20 = 45 exactly for class 2; the majority once.
+  const times = new Map<number, number>();
+  for (const i of drawn) times.set(i, (times.get(i) ?? 0) + 1);
+  for (const [i, n] of times) {
+    if (groups[i] === 0) assert.equal(n, 1);
+    if (groups[i] === 1) assert.ok(n === 11 || n === 12, `example ${i}: ${n}`);
+    if (groups[i] === 2) assert.equal(n, 45);
   }
-  // Expected 1000/3 per class per epoch; over 20 epochs each class is within 5% of a third.
-  for (const t of totals) assert.ok(Math.abs(t / 20000 - 1 / 3) < 0.02, `share ${t / 20000}`);
-  // The minority is repeated (with replacement), the majority is not all seen.
-  assert.ok(totals[2] / 20 > 20 * 10);
+});
+
+test('over- and undersampling together bring every class to the geometric mean of the sizes', () => {
+  const counts = samplingCounts('oversample+undersample', groups, 5);
+  const target = Math.round(Math.cbrt(900 * 80 * 20)); // 113
+  const perClass = [0, 1, 2].map((c) => groups.reduce((s, g, i) => s + (g === c ? counts[i] : 0), 0));
+  assert.deepEqual(perClass, [target, target, target]);
+  assert.ok(groups.some((g, i) => g === 0 && counts[i] === 0), 'the majority is thinned');
 });
 
 test('undersampling keeps as many of each class as the smallest has, different ones each epoch', () => {

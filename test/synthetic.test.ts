@@ -16,7 +16,8 @@ import { defaultSamplePath } from '../electron/backend/app/resources.js';
 import { createAppService } from '../electron/backend/app/service.js';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
 import { generateCandidates, splitSentences, type SourceDocument } from '../electron/backend/synthetic/augment.js';
-import { prepare, type TrainExample } from '../electron/backend/training/trainer.js';
+import type { TrainExample } from '../electron/backend/training/job.js';
+import { prepare } from '../electron/backend/training/prepare.js';
 import { loadSpamAssassin } from './fixtures/corpora.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'finetune-synthetic-'));
@@ -189,9 +190,9 @@ describe('leakage guard in the training split', () => {
     assert.ok(!trained.includes('leaky') && !trained.includes('test-only'));
     assert.ok([...prepared.split.val, ...prepared.split.test].every((i) => !prepared.all[i].synthetic), 'synthetic examples never evaluate');
     assert.deepEqual(prepared.synthetic, { used: 1, droppedForLeakage: 2 });
-    // 'auto' decides on the real examples, as the imbalance review shows them: synthetic ones do not count.
+    // The strategy's prior reads the real training and validation examples: synthetic ones and test ones do not count.
     assert.deepEqual(prepared.labeledCounts, base.labeledCounts);
-    assert.equal(prepared.labeledDocuments, real.length);
+    assert.equal(prepared.labeledDocuments, real.length - base.split.test.length);
   });
 });
 

@@ -11,7 +11,7 @@ import { DEFAULT_TRAIN_SETTINGS, type TrainProgress } from '../shared/domain.js'
 import { toCsv } from '../shared/csv.js';
 import { createAppService } from '../electron/backend/app/service.js';
 import { defaultSamplePath } from '../electron/backend/app/resources.js';
-import type { TrainJob } from '../electron/backend/training/trainer.js';
+import type { TrainJob } from '../electron/backend/training/job.js';
 import { nodeWorkerSpawner, PredictionWorker, startTraining, type WorkerPort, type WorkerSpawner } from '../electron/backend/training/worker-client.js';
 import { loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
 

@@ -10,7 +10,7 @@ import { withEpochPoint } from '../../../shared/curve.js';
 import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
-import type { TrainResult } from '../training/trainer.js';
+import type { TrainResult } from '../training/job.js';
 import { nodeWorkerSpawner, PredictionWorker, startTraining, trainExamplesFromProject, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { RecentProjects } from './recent.js';
 import { syntheticHandlers } from './synthetic-handlers.js';

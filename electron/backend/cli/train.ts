@@ -9,7 +9,7 @@ import { nearDuplicateKey } from '../../../shared/text.js';
 import { readSources } from '../import/index.js';
 import { contentHash } from '../store/importer.js';
 import { writeRunArtifacts } from '../training/artifacts.js';
-import type { TrainExample, TrainJob, TrainResult } from '../training/trainer.js';
+import type { TrainExample, TrainJob, TrainResult } from '../training/job.js';
 import { startTraining, trainExamplesFromProject } from '../training/worker-client.js';
 import { formatIssueLine } from './import.js';
 import { countOf, displayPath, EXIT, interruptSignal, multiLabelHint, parseFraction, statusLine, UsageError, withProject } from './common.js';

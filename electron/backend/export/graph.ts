@@ -12,6 +12,10 @@ export const INPUT_IDS = 'input_ids';
 export const ATTENTION_MASK = 'attention_mask';
 export const LOGITS = 'logits';
 export const PROBABILITIES = 'probabilities';
+/** Single-label: the decided class index, argmax_k (scale_k · p_k − shift_k) with the model's decision rule. */
+export const PREDICTED_CLASS = 'predicted_class';
+/** Multi-label: whether each class is decided (probability at or above its threshold). */
+export const PREDICTED = 'predicted';
 const BATCH = 'batch_size';
 const SEQUENCE = 'sequence_length';
 
@@ -152,10 +156,25 @@ export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, m
     logits = b.node('Add', [logits, lexicalLogits])[0];
   }
   const [biased] = b.node('Add', [logits, weight(b, weights, 'bias')]);
-  const [scaled] = b.node('Div', [biased, b.constantFloat([manifest.temperature], [])]);
   const classes = manifest.labels.length;
-  b.outputFrom(scaled, LOGITS, 'float32', [BATCH, classes]);
-  const [probabilities] = manifest.task === 'single_label' ? b.node('Softmax', [scaled], { axis: int(-1) }) : b.node('Sigmoid', [scaled]);
+  // Calibrated logits: z / T + β (training/calibrate.ts); β is absent (zero) in models from before it existed.
+  const [tempered] = b.node('Div', [biased, b.constantFloat([manifest.temperature], [])]);
+  const calibrated = manifest.calibrationBias ? b.node('Add', [tempered, b.initializer('calibration.bias', Float32Array.from(manifest.calibrationBias), [classes])])[0] : tempered;
+  b.outputFrom(calibrated, LOGITS, 'float32', [BATCH, classes]);
+  const single = manifest.task === 'single_label';
+  const [probabilities] = single ? b.node('Softmax', [calibrated], { axis: int(-1) }) : b.node('Sigmoid', [calibrated]);
   b.outputFrom(probabilities, PROBABILITIES, 'float32', [BATCH, classes]);
+  // The decision rule travels in the graph too, so every runtime decides as the app does.
+  if (single) {
+    const rule = manifest.decisionRule ?? { scale: new Array<number>(classes).fill(1), shift: new Array<number>(classes).fill(0) };
+    const [scaled] = b.node('Mul', [probabilities, b.initializer('decision.scale', Float32Array.from(rule.scale), [classes])]);
+    const [shifted] = b.node('Sub', [scaled, b.initializer('decision.shift', Float32Array.from(rule.shift), [classes])]);
+    const [decided] = b.node('ArgMax', [shifted], { axis: int(-1), keepdims: int(0) });
+    b.outputFrom(decided, PREDICTED_CLASS, 'int64', [BATCH]);
+  } else {
+    const thresholds = manifest.thresholds ?? new Array<number>(classes).fill(0.5);
+    const [decided] = b.node('GreaterOrEqual', [probabilities, b.initializer('decision.thresholds', Float32Array.from(thresholds), [classes])]);
+    b.outputFrom(decided, PREDICTED, 'bool', [BATCH, classes]);
+  }
   return b.toBytes(metadata);
 }

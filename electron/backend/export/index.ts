@@ -120,7 +120,11 @@ function configJson(files: ModelFiles, encoder: EncoderExport, lexicalFeatures: 
   const { manifest } = files;
   const id2label = Object.fromEntries(manifest.labels.map((label, i) => [String(i), label]));
   const label2id = Object.fromEntries(manifest.labels.map((label, i) => [label, i]));
-  const thresholds = manifest.thresholds ? Object.fromEntries(manifest.labels.map((l, i) => [l, manifest.thresholds![i]])) : null;
+  const byLabel = (values: number[] | null | undefined) => (values ? Object.fromEntries(manifest.labels.map((l, i) => [l, values[i]])) : null);
+  const thresholds = byLabel(manifest.thresholds);
+  const rule = manifest.task === 'single_label' ? manifest.decisionRule : null;
+  const decision = rule ? { rule: 'predicted = argmax over classes of scale * probability - shift', scale: byLabel(rule.scale), shift: byLabel(rule.shift) } : null;
+  const calibrationBias = byLabel(manifest.calibrationBias);
   return {
     architectures: ['FinetuneTextClassifier'],
     model_type: encoder.modelType,
@@ -129,17 +133,27 @@ function configJson(files: ModelFiles, encoder: EncoderExport, lexicalFeatures: 
     id2label,
     label2id,
     temperature: manifest.temperature,
+    calibration_bias: calibrationBias,
     thresholds,
+    decision,
     finetune: {
       format: 'finetune-onnx-export-v1',
       task: manifest.task,
       labels: manifest.labels,
       temperature: manifest.temperature,
+      calibration_bias: calibrationBias,
       thresholds,
+      decision,
       encoder: { spec: manifest.encoder.spec, id: manifest.encoder.id, dim: manifest.encoder.dim, description: encoder.graph.description },
       head: manifest.head.kind,
       lexical_features: lexicalFeatures,
-      outputs: { logits: 'logits already divided by the temperature', probabilities: manifest.task === 'single_label' ? 'softmax' : 'sigmoid' },
+      outputs: {
+        logits: 'calibrated logits: (head logits) / temperature + calibration_bias',
+        probabilities: manifest.task === 'single_label' ? 'softmax of logits' : 'sigmoid of logits',
+        ...(manifest.task === 'single_label'
+          ? { predicted_class: 'the decided class, by config.json decision: not always the most probable class when a rare class is favoured on purpose' }
+          : { predicted: 'probabilities >= thresholds, per class' }),
+      },
     },
     'transformers.js_config': { dtype: 'fp32' },
   };

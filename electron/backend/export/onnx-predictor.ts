@@ -9,7 +9,7 @@ import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
 import { loadUseLiteTokenizer } from '../encoders/tokenizer.js';
 import { inLengthBatches, padBatch } from '../onnx/batching.js';
 import { decide, type Predictor } from '../training/predictor.js';
-import { ATTENTION_MASK, INPUT_IDS, PROBABILITIES } from './graph.js';
+import { ATTENTION_MASK, INPUT_IDS, PREDICTED, PREDICTED_CLASS, PROBABILITIES } from './graph.js';
 import { MODEL_FILE, QUANTIZED_MODEL_FILE } from './index.js';
 
 export interface OnnxPredictorOptions {
@@ -24,7 +24,6 @@ export interface OnnxPredictorOptions {
 interface ExportConfig {
   id2label: Record<string, string>;
   problem_type: 'single_label_classification' | 'multi_label_classification';
-  thresholds: Record<string, number> | null;
   finetune?: { encoder?: { spec?: string } };
 }
 
@@ -40,7 +39,6 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
   const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as ExportConfig;
   const labels = Object.keys(config.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => config.id2label[k]);
   const task: TaskKind = config.problem_type === 'multi_label_classification' ? 'multi_label' : 'single_label';
-  const thresholds = config.thresholds ? labels.map((l) => config.thresholds![l]) : null;
 
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
@@ -61,26 +59,36 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
   });
   const batchSize = opts.batchSize ?? 16;
 
-  async function probabilitiesOf(ids: number[][]): Promise<number[][]> {
+  // The graph decides (exports made before the decision output existed: argmax, or config.json's thresholds).
+  const decisionOutput = session.outputNames.find((name) => name === PREDICTED_CLASS || name === PREDICTED);
+  const legacyThresholds = (config as { thresholds?: Record<string, number> | null }).thresholds;
+
+  async function scoresOf(ids: number[][]): Promise<Array<{ probabilities: number[]; decided: number[] }>> {
     const { inputIds, attentionMask, dims } = padBatch(ids, padId);
     const out = await session.run({
       [INPUT_IDS]: new ort.Tensor('int64', inputIds, dims),
       [ATTENTION_MASK]: new ort.Tensor('int64', attentionMask, dims),
-    }, [PROBABILITIES]);
+    }, [PROBABILITIES, ...(decisionOutput ? [decisionOutput] : [])]);
     const data = out[PROBABILITIES].data as Float32Array;
-    return ids.map((_, r) => Array.from(data.subarray(r * labels.length, (r + 1) * labels.length)));
+    const K = labels.length;
+    return ids.map((_, r) => {
+      const probabilities = Array.from(data.subarray(r * K, (r + 1) * K));
+      if (!decisionOutput) return { probabilities, decided: decide(task, [probabilities], legacyThresholds ? labels.map((l) => legacyThresholds[l]) : null)[0] };
+      if (decisionOutput === PREDICTED_CLASS) return { probabilities, decided: [Number((out[PREDICTED_CLASS].data as BigInt64Array)[r])] };
+      const flags = out[PREDICTED].data as Uint8Array;
+      return { probabilities, decided: labels.flatMap((_, c) => (flags[r * K + c] ? [c] : [])) };
+    });
   }
 
   return {
     task,
     labels,
     async predict(texts, onProgress, signal): Promise<PredictionRow[]> {
-      const probabilities = await inLengthBatches(texts.map(encode), batchSize, probabilitiesOf, onProgress, signal);
-      const predicted = decide(task, probabilities, thresholds);
+      const scored = await inLengthBatches(texts.map(encode), batchSize, scoresOf, onProgress, signal);
       return texts.map((text, i) => ({
         text,
-        predicted: predicted[i].map((c) => labels[c]),
-        probabilities: Object.fromEntries(labels.map((label, c) => [label, probabilities[i][c]])),
+        predicted: scored[i].decided.map((c) => labels[c]),
+        probabilities: Object.fromEntries(labels.map((label, c) => [label, scored[i].probabilities[c]])),
       }));
     },
     dispose: () => session.release(),

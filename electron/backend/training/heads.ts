@@ -47,8 +47,11 @@ export interface FitHeadOptions {
   targets: Float32Array;
   /** Example indices to visit in epoch e (already shuffled): the sampler decides balance. */
   epochIndices: (epoch: number) => number[];
-  /** Macro-F1 on the validation set for the given weights (early stopping criterion). */
-  validate: (weights: HeadWeights) => number;
+  /**
+   * The early-stopping signal for the given weights (higher is better; a continuous one, such as minus the
+   * class-balanced validation log-loss, so a tiny minority still moves it) and the validation macro-F1 for the curve.
+   */
+  validate: (weights: HeadWeights) => { score: number; macroF1: number };
   maxEpochs: number;
   patience: number;
   batchSize: number;
@@ -193,7 +196,7 @@ function copyWeights(weights: HeadWeights): HeadWeights {
   return copy;
 }
 
-/** Trains the head with tfjs Adam; returns the weights of the epoch with the best validation macro-F1. */
+/** Trains the head with tfjs Adam; returns the weights of the epoch with the best validation score. */
 export async function fitHead(tf: Tf, o: FitHeadOptions): Promise<FitHeadResult> {
   const { arch } = o;
   const { denseDim: D, lexicalDim: V, classes: K } = arch;
@@ -208,7 +211,7 @@ export async function fitHead(tf: Tf, o: FitHeadOptions): Promise<FitHeadResult>
   };
   const history: EpochPoint[] = [];
   let best: HeadWeights = snapshot();
-  let bestF1 = -1;
+  let bestScore = -Infinity;
   let bestEpoch = 0;
   let epochsWithoutGain = 0;
   let dropoutSeed = o.seed;
@@ -289,12 +292,12 @@ export async function fitHead(tf: Tf, o: FitHeadOptions): Promise<FitHeadResult>
       }
       throwIfAborted(o.signal);
       const current = snapshot();
-      const valMacroF1 = o.validate(current);
-      const record = { epoch, loss: lossSum / Math.max(1, order.length), valMacroF1 };
+      const validation = o.validate(current);
+      const record = { epoch, loss: lossSum / Math.max(1, order.length), valMacroF1: validation.macroF1 };
       history.push(record);
       o.onEpoch?.(record);
-      if (valMacroF1 > bestF1 + 1e-9) {
-        bestF1 = valMacroF1;
+      if (validation.score > bestScore + 1e-9) {
+        bestScore = validation.score;
         best = current;
         bestEpoch = epoch;
         epochsWithoutGain = 0;

@@ -46,7 +46,8 @@ export interface LexicalOptions {
   minDocumentFrequency: number;
 }
 
-export const DEFAULT_LEXICAL_OPTIONS: LexicalOptions = { maxFeatures: 50000, minDocumentFrequency: 2 };
+// 20k columns cross-validated as well as 50k or better on the SpamAssassin and Brown training splits, at half the cost.
+export const DEFAULT_LEXICAL_OPTIONS: LexicalOptions = { maxFeatures: 20000, minDocumentFrequency: 2 };
 
 /** Second id of a unigram in the tables below (a bigram's second id is a token id, >= 0). */
 const UNIGRAM = -2;

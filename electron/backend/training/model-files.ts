@@ -3,6 +3,7 @@
 // loadPredictor and the ONNX export both read it through readModelFiles.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { DecisionRule } from '../../../shared/decision.js';
 import type { ResolvedStrategy, TaskKind } from '../../../shared/domain.js';
 import type { LoadEncoderOptions } from '../encoders/index.js';
 import type { HeadArchitecture, HeadWeights } from './heads.js';
@@ -31,10 +32,16 @@ export interface ModelManifest {
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; tensors: Array<{ name: string; shape: number[]; byteOffset: number }> };
   /** lexical.json when the head takes TF-IDF features, else null. */
   lexicalFile: string | null;
-  /** Probabilities are softmax(logits / T) (single-label) or sigmoid(logits / T) (multi-label). */
+  /** Probabilities are softmax(logits / T + β) (single-label) or sigmoid(logits / T + β) (multi-label). */
   temperature: number;
+  /** β of the line above, in label order (absent in models from before it existed: zeros). */
+  calibrationBias?: number[];
   /** Multi-label: per-class thresholds in label order (predict a label when p >= its threshold). */
   thresholds: number[] | null;
+  /** Single-label: predict argmax_k (scale_k · p_k − shift_k) (shared/decision.ts; absent or null: plain argmax). */
+  decisionRule?: DecisionRule | null;
+  /** With a review budget: predictions less confident than this are marked for a person (decision-policy.ts). */
+  reviewBelow?: number | null;
   strategy: ResolvedStrategy;
   createdAt: string;
 }

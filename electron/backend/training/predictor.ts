@@ -2,7 +2,9 @@
 // validation and test, so loadPredictor reproduces training-time probabilities exactly for the same embeddings.
 import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
 import { DEFAULT_THRESHOLD, sigmoid, softmax } from '../../../shared/calibration.js';
+import { decideByRule, type DecisionRule } from '../../../shared/decision.js';
 import { loadEncoder, type LoadEncoderOptions } from '../encoders/index.js';
+import { confidenceOf } from './decision-policy.js';
 import { initTensorflow } from '../tf/backend.js';
 import { headLogits, throwIfAborted, type FeatureSet, type HeadArchitecture, type HeadWeights } from './heads.js';
 import { columnLookup, transformLexical, type SparseRows } from './lexical.js';
@@ -26,20 +28,23 @@ export function buildFeatures(embeddings: Float32Array[], dim: number, lexical?:
   return { n: embeddings.length, dense, lexical };
 }
 
-/** Row-wise probabilities: softmax(logits / T) for single-label, sigmoid(logits / T) per class for multi-label. */
-export function probabilitiesFromLogits(task: TaskKind, logits: Float64Array, classes: number, temperature: number): number[][] {
+/** Row-wise probabilities: softmax(logits / T + β) for single-label, sigmoid(logits / T + β) per class for multi-label. */
+export function probabilitiesFromLogits(task: TaskKind, logits: Float64Array, classes: number, temperature: number, bias?: ArrayLike<number> | null): number[][] {
   const rows: number[][] = [];
   for (let i = 0; i < logits.length / classes; i++) {
-    const scaled = Array.from(logits.subarray(i * classes, (i + 1) * classes), (z) => z / temperature);
+    const scaled = Array.from(logits.subarray(i * classes, (i + 1) * classes), (z, c) => z / temperature + (bias ? bias[c] : 0));
     rows.push(task === 'single_label' ? softmax(scaled) : scaled.map(sigmoid));
   }
   return rows;
 }
 
-/** Predicted class indices per row: the argmax (single-label) or every class reaching its threshold (multi-label). */
-export function decide(task: TaskKind, probabilities: number[][], thresholds: number[] | null): number[][] {
+/**
+ * Predicted class indices per row. Single-label: the model's decision rule (argmax_k scale_k · p_k − shift_k;
+ * plain argmax without one). Multi-label: every class reaching its threshold.
+ */
+export function decide(task: TaskKind, probabilities: number[][], thresholds: number[] | null, rule?: DecisionRule | null): number[][] {
   return probabilities.map((row) => {
-    if (task === 'single_label') return [row.indexOf(Math.max(...row))];
+    if (task === 'single_label') return [decideByRule(row, rule ?? null)];
     return row.flatMap((p, c) => (p >= (thresholds?.[c] ?? DEFAULT_THRESHOLD) ? [c] : []));
   });
 }
@@ -50,16 +55,20 @@ export interface ScoringModel {
   head: HeadArchitecture;
   weights: HeadWeights;
   temperature: number;
+  calibrationBias?: number[] | null;
   thresholds: number[] | null;
+  decisionRule?: DecisionRule | null;
+  reviewBelow?: number | null;
 }
 
 export function scoreRows(model: ScoringModel, features: FeatureSet, texts: string[]): PredictionRow[] {
-  const probabilities = probabilitiesFromLogits(model.task, headLogits(model.head, model.weights, features), model.labels.length, model.temperature);
-  const predicted = decide(model.task, probabilities, model.thresholds);
+  const probabilities = probabilitiesFromLogits(model.task, headLogits(model.head, model.weights, features), model.labels.length, model.temperature, model.calibrationBias);
+  const predicted = decide(model.task, probabilities, model.thresholds, model.decisionRule);
   return texts.map((text, i) => ({
     text,
     predicted: predicted[i].map((c) => model.labels[c]),
     probabilities: Object.fromEntries(model.labels.map((label, c) => [label, probabilities[i][c]])),
+    ...(model.reviewBelow && confidenceOf(model.task, probabilities[i]) < model.reviewBelow ? { needsReview: true } : {}),
   }));
 }
 
@@ -73,7 +82,17 @@ export async function loadPredictor(modelDir: string, encoderOptions: LoadEncode
     throw new Error(`model ${modelDir}: trained with encoder '${manifest.encoder.id}', but '${manifest.encoder.spec}' now loads '${encoder.id}'; retrain the model`);
   }
   const lookup = lexical ? columnLookup(lexical) : null;
-  const model: ScoringModel = { task: manifest.task, labels: manifest.labels, head: manifest.head, weights, temperature: manifest.temperature, thresholds: manifest.thresholds };
+  const model: ScoringModel = {
+    task: manifest.task,
+    labels: manifest.labels,
+    head: manifest.head,
+    weights,
+    temperature: manifest.temperature,
+    calibrationBias: manifest.calibrationBias,
+    thresholds: manifest.thresholds,
+    decisionRule: manifest.decisionRule,
+    reviewBelow: manifest.reviewBelow,
+  };
   return {
     task: manifest.task,
     labels: manifest.labels,

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PredictionRow, TrainProgress } from '../../../shared/domain.js';
-import type { TrainExample, TrainJob, TrainResult } from './trainer.js';
+import type { TrainExample, TrainJob, TrainResult } from './job.js';
 import type { ExportOutcome, FromWorker, ToWorker } from './worker-protocol.js';
 
 export interface WorkerPort {

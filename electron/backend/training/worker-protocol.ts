@@ -2,7 +2,7 @@
 // Every payload is structured-clone-safe plain data: it crosses an Electron utilityProcess port or a Node IPC
 // channel opened with serialization 'advanced'.
 import type { PredictionRow, RunMetrics, TrainProgress } from '../../../shared/domain.js';
-import type { TrainJob, TrainResult } from './trainer.js';
+import type { TrainJob, TrainResult } from './job.js';
 
 export type ToWorker =
   | { type: 'train'; job: TrainJob }

@@ -1,0 +1,121 @@
+// Stage 2 of training: every document of the split as features — its sentence embedding (cached per content hash
+// and encoder) and, unless turned off, TF-IDF features of the tokenizer's ids fitted on the training split.
+// The later stages (selection, fitting, calibration, evaluation) read these and never the texts again, so the
+// strategy search fits many candidates on one set of features.
+import { yieldToEventLoop } from '../event-loop.js';
+import { loadEncoder } from '../encoders/index.js';
+import { EmbeddingCache, embedWithCache } from '../encoders/cache.js';
+import type { TextEncoder } from '../encoders/types.js';
+import { throwIfAborted, type FeatureSet } from './heads.js';
+import type { TrainJob } from './job.js';
+import { columnLookup, concatRows, DocumentFrequencies, recipeFromFrequencies, selectRows, transformLexical, type LexicalOptions, type LexicalRecipe, type SparseRows } from './lexical.js';
+import type { PreparedData } from './prepare.js';
+import { buildFeatures } from './predictor.js';
+import type { ProgressReporter } from './progress.js';
+import { TokenCache, tokenizeWithCache } from './token-cache.js';
+
+/** Documents per embedding slice (the signal is checked and events are handled between slices). */
+const EMBED_SLICE = 64;
+/** Documents per slice of lexical feature work. */
+const LEXICAL_SLICE = 100;
+
+export interface Featurized {
+  /** One feature row per document: the split's training examples, then validation, then test. */
+  features: FeatureSet;
+  /** The index into PreparedData.all of each feature row. */
+  example: number[];
+  /** Feature rows of each part of the split. */
+  parts: { train: number[]; val: number[]; test: number[] };
+  lexical: LexicalRecipe | null;
+  encoder: { id: string; dim: number; backend: string };
+  /** Embedding, tokenising and the lexical features: everything before the head trains. */
+  seconds: number;
+}
+
+/** The given feature rows as a feature set of their own (for scoring a subset with headLogits). */
+export function subsetFeatures(features: FeatureSet, rows: ArrayLike<number>, dim: number): FeatureSet {
+  const dense = new Float32Array(rows.length * dim);
+  for (let r = 0; r < rows.length; r++) dense.set(features.dense.subarray(rows[r] * dim, (rows[r] + 1) * dim), r * dim);
+  return { n: rows.length, dense, lexical: features.lexical ? selectRows(features.lexical, Array.from(rows)) : undefined };
+}
+
+/**
+ * Fits the TF-IDF recipe on the first trainCount documents and transforms all of them, in slices with event-loop
+ * yields between (several seconds of work on a large corpus: progress keeps flowing and cancel is seen).
+ */
+async function buildLexicalFeatures(
+  ids: ArrayLike<number>[],
+  trainCount: number,
+  options: LexicalOptions,
+  onProgress: (done: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<{ recipe: LexicalRecipe; rows: SparseRows }> {
+  const total = trainCount + ids.length;
+  const frequencies = new DocumentFrequencies();
+  for (let start = 0; start < trainCount; start += LEXICAL_SLICE) {
+    throwIfAborted(signal);
+    for (let i = start; i < Math.min(trainCount, start + LEXICAL_SLICE); i++) frequencies.add(ids[i]);
+    onProgress(Math.min(trainCount, start + LEXICAL_SLICE), total);
+    await yieldToEventLoop();
+  }
+  const recipe = recipeFromFrequencies(frequencies, options);
+  const lookup = columnLookup(recipe);
+  const parts: SparseRows[] = [];
+  for (let start = 0; start < ids.length; start += LEXICAL_SLICE) {
+    throwIfAborted(signal);
+    parts.push(transformLexical(recipe, ids.slice(start, start + LEXICAL_SLICE), lookup));
+    onProgress(trainCount + Math.min(ids.length, start + LEXICAL_SLICE), total);
+    await yieldToEventLoop();
+  }
+  return { recipe, rows: concatRows(parts) };
+}
+
+export async function featurize(job: TrainJob, data: PreparedData, lexicalOptions: LexicalOptions | null, progress: ProgressReporter, signal?: AbortSignal): Promise<Featurized> {
+  const { all, split } = data;
+  let encoder: TextEncoder | null = null;
+  let cache: EmbeddingCache | null = null;
+  let tokenCache: TokenCache | null = null;
+  try {
+    progress.update('prepare', 0, 1, { message: 'loading the language model' });
+    await yieldToEventLoop();
+    encoder = await loadEncoder(job.encoder, job.encoderOptions);
+    cache = EmbeddingCache.open(job.cacheFile);
+    const started = Date.now();
+    const example = [...split.train, ...split.val, ...split.test];
+    const parts = {
+      train: example.slice(0, split.train.length).map((_, j) => j),
+      val: split.val.map((_, j) => split.train.length + j),
+      test: split.test.map((_, j) => split.train.length + split.val.length + j),
+    };
+    const items = example.map((i) => ({ text: all[i].text, contentHash: all[i].contentHash }));
+    // In slices, yielding between them, so a cancel message from the worker's parent is seen within a slice.
+    const embeddings: Float32Array[] = [];
+    for (let start = 0; start < items.length; start += EMBED_SLICE) {
+      throwIfAborted(signal);
+      const slice = items.slice(start, start + EMBED_SLICE);
+      embeddings.push(...(await embedWithCache(encoder, cache, slice, (p) => progress.update('embed', start + p.done, items.length, { message: 'reading the documents with the language model' }), signal)));
+      await yieldToEventLoop();
+    }
+    let lexical: { recipe: LexicalRecipe; rows: SparseRows } | null = null;
+    if (lexicalOptions) {
+      tokenCache = TokenCache.open(job.cacheFile);
+      // One phase, one bar: splitting into words, then counting them over the training documents and all documents.
+      const steps = items.length + split.train.length + items.length;
+      const ids = await tokenizeWithCache(encoder, tokenCache, items, (done) => progress.update('words', done, steps, { message: 'splitting the documents into words' }), signal);
+      lexical = await buildLexicalFeatures(ids, split.train.length, lexicalOptions, (done) => progress.update('words', items.length + done, steps, { message: 'counting the words that tell the classes apart' }), signal);
+    }
+    throwIfAborted(signal);
+    return {
+      features: buildFeatures(embeddings, encoder.dim, lexical?.rows),
+      example,
+      parts,
+      lexical: lexical?.recipe ?? null,
+      encoder: { id: encoder.id, dim: encoder.dim, backend: encoder.backend },
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    cache?.close();
+    tokenCache?.close();
+    await encoder?.dispose();
+  }
+}
