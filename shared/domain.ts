@@ -337,8 +337,7 @@ export interface StrategySearchReport {
   documents: number;
   /**
    * The features and the scikit-learn-style C of the L2 penalty, chosen by cross-validation of the balanced
-   * baseline: each feature set's C by the one-standard-error rule, the word features kept only when they beat the
-   * embedding alone by more than noise.
+   * baseline: each feature set's C by the one-standard-error rule, then the feature set that scored higher.
    */
   regularization: {
     c: number;

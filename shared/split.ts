@@ -19,7 +19,7 @@ export interface SplitIndices {
   test: number[];
 }
 
-const TRAIN = 0;
+/** Part indices of a train / validation / test split (training is part 0). */
 const VAL = 1;
 const TEST = 2;
 

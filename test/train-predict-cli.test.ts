@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { toCsv } from '../shared/csv.js';
+import type { StrategySearchReport } from '../shared/domain.js';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'finetune-train-predict-cli-'));
@@ -45,7 +46,7 @@ test('train refuses one-class data and impossible fractions up front, naming the
   assert.equal(reopened.listRuns().length, 0, 'no failed run is recorded for a refusal');
   reopened.close();
 
-  const fractions = await finetune('train', '--data', 'one.csv', '--val-fraction', '0.6', '--test-fraction', '0.5', '--out', 'run-one');
+  const fractions = await finetune('train', '--data', 'one.csv', '--head', 'mlp', '--val-fraction', '0.6', '--test-fraction', '0.5', '--out', 'run-one');
   assert.equal(fractions.code, 2);
   assert.match(fractions.stderr, /--val-fraction 0\.6 and --test-fraction 0\.5 hold out 110% of the documents, leaving none for training/);
 });
@@ -77,4 +78,26 @@ test('predict takes the run folder, names each prediction\'s row, and says which
   const empty = await finetune('predict', '--model', 'run/model', '--data', 'empty.csv', '--out', 'x.csv');
   assert.equal(empty.code, 1, 'bad data is a failure (1), as for import, not a usage error');
   assert.match(empty.stderr, /failed empty\.csv: empty file \(0 bytes\)\nfinetune: empty\.csv: no documents to predict\./);
+});
+
+test('strategies measures every candidate on the training documents: a table, or --json with the documented shape', async () => {
+  const rows = [...billing.map((t) => [t, 'billing']), ...bugs.map((t) => [t, 'bug']), ...billing.map((t) => [`${t} please`, 'billing']), ...bugs.map((t) => [`${t} again`, 'bug'])];
+  writeFileSync(join(dir, 'both.csv'), toCsv(['text', 'label'], rows));
+  const json = await finetune('strategies', '--data', 'both.csv', '--json', '--repeats', '1', '--cache', join(dir, 'cache.sqlite'));
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout) as StrategySearchReport;
+  assert.ok(report.candidates.length >= 2);
+  for (const c of report.candidates) {
+    assert.equal(typeof c.name, 'string');
+    assert.ok(c.settings.strategy && c.settings.sampling && ['argmax', 'tuned'].includes(c.settings.decision), JSON.stringify(c.settings));
+    for (const key of ['mean', 'low', 'high'] as const) assert.equal(typeof c.f1_macro[key], 'number');
+    assert.deepEqual(Object.keys(c.per_class).sort(), ['billing', 'bug']);
+  }
+  assert.ok(report.candidates.some((c) => c.name === report.pick.name) && report.pick.reason.length > 20);
+  assert.ok(report.documents < rows.length, 'the test split is set aside: the search sees the training documents only');
+  const table = await finetune('strategies', '--data', 'both.csv', '--repeats', '1', '--cache', join(dir, 'cache.sqlite'));
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^5-fold cross-validation on \d+ training documents/m);
+  assert.match(table.stdout, /^→ /m, 'the pick is marked');
+  assert.match(table.stdout, /^Pick: /m);
 });

@@ -5,7 +5,7 @@
 import { exportModel } from '../backend/export/index.js';
 import { checkParity } from '../backend/export/verify.js';
 import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
-import { trainClassifier } from '../backend/training/trainer.js';
+import { searchStrategiesOf, trainClassifier } from '../backend/training/trainer.js';
 import type { FromWorker, ToWorker } from '../backend/training/worker-protocol.js';
 
 interface ParentChannel {
@@ -93,6 +93,12 @@ parent.onMessage((message) => {
       enqueue(async (signal) => {
         const result = await trainClassifier(message.job, (progress) => parent.send({ type: 'progress', progress }), signal);
         return { type: 'result', result };
+      });
+      break;
+    case 'search':
+      enqueue(async (signal) => {
+        const report = await searchStrategiesOf(message.job, (progress) => parent.send({ type: 'progress', progress }), signal);
+        return { type: 'searched', report };
       });
       break;
     case 'predict':

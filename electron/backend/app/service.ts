@@ -11,7 +11,8 @@ import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TaskKi
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/job.js';
-import { nodeWorkerSpawner, PredictionWorker, startTraining, trainExamplesFromProject, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { projectJob, recordRun } from '../training/project-runs.js';
+import { nodeWorkerSpawner, PredictionWorker, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { RecentProjects } from './recent.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument } from './validate.js';
@@ -198,24 +199,14 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     const open = project();
     if (live) throw new Error(`Run ${live.state.runId} is still training: wait for it or cancel it first.`);
     const { store } = open;
-    const info = store.info();
-    const examples = store.trainingExamples();
-    if (examples.length === 0) throw new Error(`${open.path}: no labeled documents to train on; label some documents first.`);
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
+    const base = projectJob(store, settings, { cacheFile });
     const runId = store.createRun(settings);
     const state: ActiveRun = { runId, startedAt: new Date().toISOString(), progress: null, history: [], workerPid: null };
     let job: WorkerJob<TrainResult>;
     try {
       job = startTraining(
-        {
-          task: info.task,
-          labels: store.labels().map((l) => l.name),
-          examples: trainExamplesFromProject(examples),
-          settings,
-          encoder: info.encoder,
-          cacheFile,
-          modelDir: modelDirFor(open, runId),
-        },
+        { ...base, modelDir: modelDirFor(open, runId) },
         {
           spawner,
           onProgress: (progress) => {
@@ -243,10 +234,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     );
     const recorded = outcome.then(
       (result) => {
-        // The job's example ids are the project's document ids, so the split maps back to documents.
-        const ids = (list: (number | string)[]) => list.map(Number);
-        const split = { seed: result.split.seed, train: ids(result.split.train), val: ids(result.split.val), test: ids(result.split.test) };
-        store.finishRun(runId, { status: 'completed', ...result, split });
+        recordRun(store, runId, { status: 'completed', result });
         // Load the new model in the prediction worker now, while the user reads the results: the Use step then
         // answers at once. A failure here shows up again, with its reason, on the first real prediction.
         predictions.predict(result.modelDir, []).catch(() => undefined);
@@ -255,7 +243,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       (error: Error) => {
         const status: RunStatus = error.name === 'AbortError' ? 'cancelled' : 'failed';
         const message = status === 'cancelled' ? null : error.message;
-        store.finishRun(runId, { status, error: message ?? undefined });
+        recordRun(store, runId, { status, error: message ?? undefined });
         return { status, error: message };
       },
     );

@@ -8,6 +8,7 @@ import { inspectCommand } from './inspect.js';
 import { labelsCommand } from './labels.js';
 import { predictCommand } from './predict.js';
 import { projectCommand } from './project.js';
+import { strategiesCommand } from './strategies.js';
 import { syntheticCommand } from './synthetic.js';
 import { trainCommand } from './train.js';
 
@@ -22,6 +23,7 @@ program.addCommand(inspectCommand());
 program.addCommand(labelsCommand());
 program.addCommand(projectCommand());
 program.addCommand(syntheticCommand());
+program.addCommand(strategiesCommand());
 program.addCommand(trainCommand());
 program.addCommand(predictCommand());
 program.addCommand(exportCommand());

@@ -2,7 +2,7 @@
 // by repeated stratified k-fold cross-validation on the training split, then refit on all of it and calibrate on
 // the out-of-fold logits. The test split is never read here.
 import type { EpochPoint } from '../../../shared/api.js';
-import type { Recommendation, SelectionReport, TaskKind, TrainSettings } from '../../../shared/domain.js';
+import type { Recommendation, SelectionReport, StrategySearchReport, TaskKind, TrainSettings } from '../../../shared/domain.js';
 import { candidateName, lossFor, specForStrategy, type CandidateSpec } from './agent/candidates.js';
 import { archFor, trainingSetOf, type CvData } from './agent/cross-validation.js';
 import { sourceGroups, type SourceGroups } from './agent/source-groups.js';
@@ -107,13 +107,14 @@ function pooled(logitsPerRepeat: Float64Array[], truth: number[][], K: number): 
 }
 
 export async function selectAndFitLinear(input: FitInput): Promise<HeadOutcome> {
-  const { task, labels, settings, progress, signal } = input;
+  const { task, labels, settings, signal } = input;
   const K = labels.length;
   const cv = cvDataOf(input);
   const seed = settings.seed;
   const explicit: CandidateSpec | null = settings.strategy === 'auto' ? null : specForStrategy(settings.strategy, settings.weights, settings.gamma, cv.synthetic.length > 0);
 
-  if (cv.real.length < MIN_DOCUMENTS_FOR_CV) {
+  const tooFew = tooFewForSearch(cv);
+  if (tooFew) {
     const spec = explicit ?? specForStrategy('weighted', 'inverse', settings.gamma, false);
     const started = Date.now();
     const set = trainingSetOf(cv, spec, cv.real, cv.synthetic.map((s) => s.row), seed);
@@ -125,7 +126,7 @@ export async function selectAndFitLinear(input: FitInput): Promise<HeadOutcome> 
       spec,
       loss,
       c: DEFAULT_C,
-      selection: { method: 'cross-validation', reason: `only ${cv.real.length} training documents: too few to cross-validate, so one fit with C = ${DEFAULT_C} and plain decisions` },
+      selection: { method: 'cross-validation', reason: `${tooFew}, so one fit with C = ${DEFAULT_C} and plain decisions` },
       heldOut: { logits: [], truth: [] },
       history: [],
       searchSeconds: 0,
@@ -133,8 +134,7 @@ export async function selectAndFitLinear(input: FitInput): Promise<HeadOutcome> 
     };
   }
 
-  const folds = Math.max(2, Math.min(settings.folds ?? DEFAULT_FOLDS, Math.floor(cv.real.length / 2)));
-  const repeats = Math.max(1, settings.repeats ?? 2);
+  const { folds, repeats } = foldsFor(settings, cv);
   const threads = await SolverThreads.start(cv.features, cv.truth, featurizedDim(input), parameterCount(cv.arch, task));
   try {
     return await searchAndRefit(input, cv, explicit, folds, repeats, threads);
@@ -145,25 +145,54 @@ export async function selectAndFitLinear(input: FitInput): Promise<HeadOutcome> 
 
 const featurizedDim = (input: FitInput) => input.featurized.encoder.dim;
 
-async function searchAndRefit(input: FitInput, cv: CvData & { sources: SourceGroups }, explicit: CandidateSpec | null, folds: number, repeats: number, threads: SolverThreads | null): Promise<HeadOutcome> {
-  const { task, labels, settings, progress, signal } = input;
-  const K = labels.length;
-  const seed = settings.seed;
-  const objective = threads?.objective;
-  const outcome = await searchStrategies(cv, {
+/** Too few documents to cross-validate: why, in plain words (null when there are enough). */
+function tooFewForSearch(cv: CvData): string | null {
+  return cv.real.length < MIN_DOCUMENTS_FOR_CV ? `only ${cv.real.length} training documents: too few to cross-validate` : null;
+}
+
+/** The search on the training split: every candidate (explicit: that one only, for C and the decision rule). */
+function runSearch(input: FitInput, cv: CvData, explicit: CandidateSpec | null, folds: number, repeats: number, threads: SolverThreads | null) {
+  const { labels, settings, progress, signal } = input;
+  return searchStrategies(cv, {
     labels,
     folds,
     repeats,
-    seed,
+    seed: settings.seed,
     candidates: explicit ? [explicit] : undefined,
     decision: settings.decision ?? 'auto',
     budgetSeconds: settings.searchSeconds ?? 120,
     prior: input.prior,
     onProgress: (done, total, message) => progress.update('search', done, total, { message }),
     signal,
-    objective,
+    objective: threads?.objective,
     wordsAvailable: cv.arch.lexicalDim > 0,
   });
+}
+
+/** The strategy search alone (the `strategies` command, the Strategy step's "Find the best strategy"). */
+export async function searchOnly(input: FitInput): Promise<StrategySearchReport> {
+  const cv = cvDataOf(input);
+  const tooFew = tooFewForSearch(cv);
+  if (tooFew) throw new Error(`the strategy search needs more labeled documents: ${tooFew}`);
+  const threads = await SolverThreads.start(cv.features, cv.truth, featurizedDim(input), parameterCount(cv.arch, input.task));
+  try {
+    const { folds, repeats } = foldsFor(input.settings, cv);
+    return (await runSearch(input, cv, null, folds, repeats, threads)).report;
+  } finally {
+    threads?.close();
+  }
+}
+
+function foldsFor(settings: TrainSettings, cv: CvData): { folds: number; repeats: number } {
+  return { folds: Math.max(2, Math.min(settings.folds ?? DEFAULT_FOLDS, Math.floor(cv.real.length / 2))), repeats: Math.max(1, settings.repeats ?? 2) };
+}
+
+async function searchAndRefit(input: FitInput, cv: CvData & { sources: SourceGroups }, explicit: CandidateSpec | null, folds: number, repeats: number, threads: SolverThreads | null): Promise<HeadOutcome> {
+  const { task, labels, settings, progress, signal } = input;
+  const K = labels.length;
+  const seed = settings.seed;
+  const objective = threads?.objective;
+  const outcome = await runSearch(input, cv, explicit, folds, repeats, threads);
   const { pick, c } = outcome;
   const arch = archFor(cv, outcome.words);
 

@@ -19,7 +19,6 @@ export function ruleTablePrior(task: TaskKind, labels: string[], counts: number[
 }
 
 export interface ResolvedInput {
-  task: TaskKind;
   labels: string[];
   settings: TrainSettings;
   spec: CandidateSpec;
@@ -35,7 +34,7 @@ export interface ResolvedInput {
 const byLabel = (labels: string[], values: number[]) => Object.fromEntries(labels.map((label, c) => [label, values[c]]));
 
 export function resolvedStrategy(input: ResolvedInput): ResolvedStrategy {
-  const { task, labels, settings, spec, loss } = input;
+  const { labels, settings, spec, loss } = input;
   const lossName: ResolvedStrategy['loss'] = loss.kind === 'cross_entropy' && loss.classWeights ? 'weighted_cross_entropy' : loss.kind;
   const resolved: ResolvedStrategy = {
     name: spec.strategy,

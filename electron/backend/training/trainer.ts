@@ -2,14 +2,14 @@
 //   prepare (labels, split) → featurize (embedding + TF-IDF, cached) → fit (strategy search, regularisation and
 //   decision rule by cross-validation, refit, calibration) → evaluate (the test split, once) → save (model folder).
 // Runs in-process; the worker process wraps it.
-import type { PredictionRow, RunMetrics, TrainProgress, TrainSettings } from '../../../shared/domain.js';
+import type { PredictionRow, RunMetrics, StrategySearchReport, TrainProgress, TrainSettings } from '../../../shared/domain.js';
 import { DEFAULT_TRAIN_SETTINGS } from '../../../shared/domain.js';
 import { yieldToEventLoop } from '../event-loop.js';
 import { softmax, sigmoid } from '../../../shared/calibration.js';
 import { costDecision, reviewCutoff, reviewSplit } from './decision-policy.js';
 import { evaluateTest } from './evaluate.js';
 import { featurize, subsetFeatures } from './featurize.js';
-import { selectAndFitLinear, type FitInput, type HeadOutcome } from './fit-linear.js';
+import { searchOnly, selectAndFitLinear, type FitInput, type HeadOutcome } from './fit-linear.js';
 import { DEFAULT_MLP_TUNING, fitMlp, type MlpTuning } from './fit-mlp.js';
 import { abortError } from './heads.js';
 import type { TrainJob, TrainResult } from './job.js';
@@ -40,28 +40,54 @@ export function effectiveSettings(settings: Partial<TrainSettings>): TrainSettin
   return merged.head === 'linear' ? { ...merged, valFraction: 0 } : merged;
 }
 
-export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgress) => void, signal?: AbortSignal, tuning: Partial<TrainTuning> = {}): Promise<TrainResult> {
+/** Stages 1 and 2, which the search alone and a full run share. */
+async function prepareAndFeaturize(job: TrainJob, settings: TrainSettings, tune: TrainTuning, progress: ProgressReporter, signal?: AbortSignal): Promise<FitInput> {
+  const keys = await nearDuplicateKeys([...job.examples, ...(job.test ?? [])], progress, signal);
+  const data = prepare({ ...job, settings }, (e) => keys.get(e)!);
+  const { split } = data;
+  progress.update('prepare', 1, 1, {
+    message: `${split.train.length} documents to learn from, ${split.val.length ? `${split.val.length} to check progress, ` : ''}${split.test.length} kept aside for the final test` +
+      (data.droppedAsTestDuplicates ? `; ${data.droppedAsTestDuplicates} left out as copies of test documents` : ''),
+  });
+  await yieldToEventLoop();
+  const featurized = await featurize(job, data, settings.lexical !== false ? tune.lexical : null, progress, signal);
+  const prior = ruleTablePrior(job.task, job.labels, data.labeledCounts, data.labeledDocuments);
+  return { task: job.task, labels: job.labels, settings, data, featurized, prior, progress, signal };
+}
+
+/** A cancelled stage always ends in an AbortError, whatever it was doing. */
+async function cancellable<T>(signal: AbortSignal | undefined, progress: ProgressReporter, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (signal?.aborted) throw abortError();
+    throw error;
+  } finally {
+    progress.stop();
+  }
+}
+
+/** The strategy search alone, on the job's training split (its test split is set aside and never read). */
+export function searchStrategiesOf(job: TrainJob, onProgress: (p: TrainProgress) => void, signal?: AbortSignal, tuning: Partial<TrainTuning> = {}): Promise<StrategySearchReport> {
+  const tune: TrainTuning = { ...DEFAULT_TUNING, ...tuning };
+  const settings = { ...effectiveSettings(job.settings), head: 'linear' as const, valFraction: 0 };
+  const progress = new ProgressReporter(onProgress);
+  return cancellable(signal, progress, async () => {
+    const report = await searchOnly(await prepareAndFeaturize(job, settings, tune, progress, signal));
+    progress.update('done', 1, 1, { message: `best: ${report.pick.name}` });
+    return report;
+  });
+}
+
+export function trainClassifier(job: TrainJob, onProgress: (p: TrainProgress) => void, signal?: AbortSignal, tuning: Partial<TrainTuning> = {}): Promise<TrainResult> {
   const tune: TrainTuning = { ...DEFAULT_TUNING, ...tuning };
   const settings = effectiveSettings(job.settings);
   const progress = new ProgressReporter(onProgress);
-  try {
-    // ---- prepare ----
-    const keys = await nearDuplicateKeys([...job.examples, ...(job.test ?? [])], progress, signal);
-    const data = prepare({ ...job, settings }, (e) => keys.get(e)!);
+  return cancellable(signal, progress, async () => {
+    const fitInput = await prepareAndFeaturize(job, settings, tune, progress, signal);
+    const { data, featurized } = fitInput;
     const { all, split } = data;
-    const K = job.labels.length;
-    progress.update('prepare', 1, 1, {
-      message: `${split.train.length} documents to learn from, ${split.val.length ? `${split.val.length} to check progress, ` : ''}${split.test.length} kept aside for the final test` +
-        (data.droppedAsTestDuplicates ? `; ${data.droppedAsTestDuplicates} left out as copies of test documents` : ''),
-    });
-    await yieldToEventLoop();
-
-    // ---- featurize ----
-    const featurized = await featurize(job, data, settings.lexical !== false ? tune.lexical : null, progress, signal);
-
-    // ---- fit: strategy, regularisation, decision rule, calibration ----
-    const prior = ruleTablePrior(job.task, job.labels, data.labeledCounts, data.labeledDocuments);
-    const fitInput: FitInput = { task: job.task, labels: job.labels, settings, data, featurized, prior, progress, signal };
+    const prior = fitInput.prior;
     const head: HeadOutcome = settings.head === 'linear' ? await selectAndFitLinear(fitInput) : await fitMlp(fitInput, tune.mlp);
 
     // ---- evaluate on test ----
@@ -98,7 +124,6 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
     const review = reviewBelow !== null ? reviewSplit(job.task, job.labels, rows, reviewBelow) : undefined;
     const measured = evaluateTest(job.task, job.labels, truth, probabilities, predicted, model.thresholds, tune.bootstrapIterations, settings.seed);
     const strategy = resolvedStrategy({
-      task: job.task,
       labels: job.labels,
       settings,
       spec: head.spec,
@@ -160,11 +185,5 @@ export async function trainClassifier(job: TrainJob, onProgress: (p: TrainProgre
       history: head.history,
       modelDir: job.modelDir,
     };
-  } catch (error) {
-    // Whatever was interrupted (embedding, a training step), a cancelled run always ends in an AbortError.
-    if (signal?.aborted) throw abortError();
-    throw error;
-  } finally {
-    progress.stop();
-  }
+  });
 }

@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PredictionRow, TrainProgress } from '../../../shared/domain.js';
+import type { PredictionRow, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
 import type { TrainExample, TrainJob, TrainResult } from './job.js';
 import type { ExportOutcome, FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -182,6 +182,19 @@ export function startTraining(
     { type: 'train', job },
     opts.spawner ?? nodeWorkerSpawner(),
     (message) => (message.type === 'result' ? message.result : undefined),
+    opts.onProgress,
+  );
+}
+
+/** The strategy search alone in a fresh worker (cancel and crashes as for training). */
+export function startSearch(
+  job: TrainJob,
+  opts: { spawner?: WorkerSpawner; onProgress: (progress: TrainProgress) => void },
+): WorkerJob<StrategySearchReport> {
+  return runInWorker(
+    { type: 'search', job },
+    opts.spawner ?? nodeWorkerSpawner(),
+    (message) => (message.type === 'searched' ? message.report : undefined),
     opts.onProgress,
   );
 }

@@ -1,11 +1,13 @@
 // Messages between the project's owner process and the training worker (electron/worker/training-worker.ts).
 // Every payload is structured-clone-safe plain data: it crosses an Electron utilityProcess port or a Node IPC
 // channel opened with serialization 'advanced'.
-import type { PredictionRow, RunMetrics, TrainProgress } from '../../../shared/domain.js';
+import type { PredictionRow, RunMetrics, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
 import type { TrainJob, TrainResult } from './job.js';
 
 export type ToWorker =
   | { type: 'train'; job: TrainJob }
+  /** The strategy search alone on the job's training split (no model is written). */
+  | { type: 'search'; job: TrainJob }
   | { type: 'predict'; requestId: number; modelDir: string; texts: string[] }
   /** ONNX export, then the export compared with the app on checkTexts (none: no comparison). */
   | { type: 'export'; requestId: number; modelDir: string; outDir: string; quantize?: boolean; metrics?: RunMetrics; checkTexts: string[] }
@@ -19,6 +21,7 @@ export interface ExportOutcome {
 export type FromWorker =
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'result'; result: TrainResult }
+  | { type: 'searched'; report: StrategySearchReport }
   | { type: 'predictions'; requestId: number; rows: PredictionRow[] }
   | { type: 'exportProgress'; requestId: number; message: string }
   | { type: 'exported'; requestId: number; outcome: ExportOutcome }

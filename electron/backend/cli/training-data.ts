@@ -1,0 +1,199 @@
+// What `finetune train` and `finetune strategies` share: the options that say where the labeled documents are and
+// how training is set up, and reading those documents (a project, or a file or folder with an optional test file).
+import { Command, Option } from 'commander';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DECISION_MODES, DEFAULT_TRAIN_SETTINGS, STRATEGY_NAMES, WEIGHT_SCHEMES, type DecisionCosts, type ImportOptions, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
+import { nearDuplicateKey } from '../../../shared/text.js';
+import { readSources } from '../import/index.js';
+import { contentHash } from '../store/importer.js';
+import type { ProjectStore } from '../store/project-store.js';
+import type { TrainExample, TrainJob } from '../training/job.js';
+import { projectJob, requireTwoClasses } from '../training/project-runs.js';
+import { formatIssueLine } from './import.js';
+import { countOf, displayPath, multiLabelHint, parseFraction, UsageError } from './common.js';
+
+export interface TrainingDataOptions {
+  project?: string;
+  data?: string;
+  test?: string;
+  textCol?: string;
+  labelCol?: string;
+  multiLabel?: boolean;
+  labelSep: string;
+  strategy: TrainSettings['strategy'];
+  weights: TrainSettings['weights'];
+  gamma: string;
+  head: TrainSettings['head'];
+  epochs: string;
+  seed: string;
+  valFraction: string;
+  testFraction: string;
+  lexical: boolean;
+  decision: NonNullable<TrainSettings['decision']>;
+  folds: string;
+  repeats: string;
+  searchSeconds: string;
+  costs?: string;
+  reviewBudget?: string;
+  groupSimilar?: boolean;
+  encoder: string;
+  cache: string;
+}
+
+export function defaultCacheFile(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'finetune', 'embeddings.sqlite');
+}
+
+const integer = (value: string, name: string, min = 0): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${value}".`);
+  return n;
+};
+
+/** The data and settings options, added to a command. */
+export function withTrainingDataOptions(command: Command): Command {
+  const d = DEFAULT_TRAIN_SETTINGS;
+  return command
+    .option('--project <file>', 'the labeled documents of this project')
+    .option('--data <file>', 'a CSV/TSV/JSONL file or label-folder instead of a project')
+    .option('--test <file>', 'with --data: evaluate on this file instead of a held-out split')
+    .option('--text-col <column>', 'with --data: the text column')
+    .option('--label-col <column>', 'with --data: the label column', 'label')
+    .option('--multi-label', 'with --data: several labels per document')
+    .option('--label-sep <sep>', 'with --multi-label: the separator between labels in a cell', '|')
+    .addOption(new Option('--strategy <name>', "how to handle class imbalance ('auto': measure them and take the best)").choices(['auto', ...STRATEGY_NAMES]).default(d.strategy))
+    .addOption(new Option('--weights <scheme>', 'class-weighting scheme').choices([...WEIGHT_SCHEMES]).default(d.weights))
+    .option('--gamma <n>', 'focal-loss gamma', String(d.gamma))
+    .addOption(new Option('--head <kind>', "classification head ('linear': fitted to convergence; 'mlp': trained with early stopping)").choices(['linear', 'mlp']).default(d.head))
+    .option('--epochs <n>', 'MLP head: maximum epochs', String(d.epochs))
+    .option('--seed <n>', 'random seed for the split, folds, sampling and initialisation', String(d.seed))
+    .option('--val-fraction <f>', 'MLP head: share of the data held out for early stopping', String(d.valFraction))
+    .option('--test-fraction <f>', 'share held out for testing (without --test)', String(d.testFraction))
+    .option('--no-lexical', 'use the sentence embedding alone, without TF-IDF features of the same text')
+    .addOption(new Option('--decision <mode>', "class decisions: 'tuned' thresholds, 'argmax', or 'auto' (whichever measured better)").choices([...DECISION_MODES]).default(d.decision))
+    .option('--folds <n>', 'cross-validation folds', String(d.folds))
+    .option('--repeats <n>', 'cross-validation repeats', String(d.repeats))
+    .option('--search-seconds <n>', "time the strategy search may take with --strategy auto", String(d.searchSeconds))
+    .option('--costs <file>', 'JSON {"miss": {class: cost}, "falseAlarm": {class: cost}}: decide by expected cost')
+    .option('--review-budget <share>', 'share of documents (0-1) a person can review: the least certain ones are marked')
+    .option('--group-similar', 'keep similar documents (likely one source) in one fold, for data where new documents come from new sources')
+    .option('--encoder <spec>', "'use-lite' (built in) or 'hf:<folder>' (a local Hugging Face model)", 'use-lite')
+    .option('--cache <file>', 'embedding cache file', defaultCacheFile());
+}
+
+function readCosts(file: string): DecisionCosts {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--costs ${file}: ${(error as Error).message}`);
+  }
+  const costs = parsed as Partial<DecisionCosts>;
+  if (typeof costs !== 'object' || costs === null || (costs.miss === undefined && costs.falseAlarm === undefined)) {
+    throw new UsageError(`--costs ${file}: expected {"miss": {"<class>": cost}, "falseAlarm": {"<class>": cost}}.`);
+  }
+  return { miss: costs.miss ?? {}, falseAlarm: costs.falseAlarm ?? {} };
+}
+
+export function settingsFrom(opts: TrainingDataOptions): TrainSettings {
+  const gamma = Number(opts.gamma);
+  if (!Number.isFinite(gamma) || gamma < 0) throw new UsageError(`--gamma must be a number ≥ 0, got "${opts.gamma}".`);
+  const settings: TrainSettings = {
+    ...DEFAULT_TRAIN_SETTINGS,
+    strategy: opts.strategy,
+    weights: opts.weights,
+    gamma,
+    head: opts.head,
+    epochs: integer(opts.epochs, '--epochs', 1),
+    seed: integer(opts.seed, '--seed'),
+    valFraction: parseFraction(opts.valFraction, '--val-fraction'),
+    testFraction: parseFraction(opts.testFraction, '--test-fraction'),
+    lexical: opts.lexical,
+    decision: opts.decision,
+    folds: integer(opts.folds, '--folds', 2),
+    repeats: integer(opts.repeats, '--repeats', 1),
+    searchSeconds: integer(opts.searchSeconds, '--search-seconds', 1),
+  };
+  if (opts.costs) settings.costs = readCosts(opts.costs);
+  if (opts.reviewBudget !== undefined) settings.reviewBudget = parseFraction(opts.reviewBudget, '--review-budget');
+  if (opts.groupSimilar) settings.groupSimilar = true;
+  return settings;
+}
+
+/** Labeled documents of a file, with issues printed as warnings; unlabeled rows are skipped with a note. */
+async function readLabeledFile(path: string, options: ImportOptions): Promise<TrainExample[]> {
+  const examples: TrainExample[] = [];
+  const seen = new Set<string>();
+  let unlabeled = 0;
+  let duplicates = 0;
+  for await (const event of readSources([path], options)) {
+    if (event.kind === 'issue') process.stderr.write(`${event.issue.status} ${formatIssueLine(event.issue)}\n`);
+    if (event.kind !== 'record') continue;
+    const { record } = event;
+    if (!record.labels) {
+      unlabeled++;
+      continue;
+    }
+    const hash = contentHash(record.text);
+    if (seen.has(hash)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(hash);
+    examples.push({ id: `${displayPath(record.sourceFile)}:${record.sourceRef}`, text: record.text, contentHash: hash, labels: record.labels });
+  }
+  if (unlabeled) process.stderr.write(`${displayPath(path)}: ${countOf(unlabeled, 'row without a label was', 'rows without a label were')} left out.\n`);
+  if (duplicates) process.stderr.write(`${displayPath(path)}: ${countOf(duplicates, 'exact duplicate text was', 'exact duplicate texts were')} left out.\n`);
+  if (examples.length === 0) throw new UsageError(`${displayPath(path)}: no labeled documents found (check --text-col and --label-col).`);
+  return examples;
+}
+
+/** Test documents that duplicate a training text (exactly or nearly) would flatter the scores: drop them. */
+function withoutTrainDuplicates(test: TrainExample[], train: TrainExample[]): TrainExample[] {
+  const trainKeys = new Set(train.map((e) => nearDuplicateKey(e.text)));
+  const kept = test.filter((e) => !trainKeys.has(nearDuplicateKey(e.text)));
+  const dropped = test.length - kept.length;
+  if (dropped) process.stderr.write(`${countOf(dropped, 'test document also appears', 'test documents also appear')} (or nearly) in the training data and ${dropped === 1 ? 'was' : 'were'} left out of the test set.\n`);
+  return kept;
+}
+
+function labelOrder(examples: TrainExample[]): string[] {
+  const order = new Set<string>();
+  for (const e of examples) for (const label of e.labels) order.add(label);
+  return [...order];
+}
+
+/** Checks the options that decide where the data is, before anything is read. */
+export function checkDataOptions(opts: TrainingDataOptions, settings: TrainSettings): void {
+  if (Boolean(opts.project) === Boolean(opts.data)) throw new UsageError('Give either --project FILE or --data FILE.');
+  if (opts.test && !opts.data) throw new UsageError('--test goes with --data (a project holds out its own test split).');
+  for (const path of [opts.data, opts.test].filter((p): p is string => Boolean(p))) {
+    if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder.`);
+  }
+  const heldOut = (settings.head === 'mlp' ? settings.valFraction : 0) + (opts.test ? 0 : settings.testFraction);
+  if (heldOut >= 1) {
+    throw new UsageError(`--val-fraction ${settings.valFraction}${opts.test ? '' : ` and --test-fraction ${settings.testFraction}`} hold out ${Math.round(heldOut * 100)}% of the documents, leaving none for training; keep the held-out share below 100%.`);
+  }
+}
+
+/** The job (without its model folder) for a project's documents. */
+export function projectTrainingJob(store: ProjectStore, opts: TrainingDataOptions, settings: TrainSettings): Omit<TrainJob, 'modelDir'> {
+  return projectJob(store, settings, { cacheFile: resolve(opts.cache), encoder: opts.encoder === 'use-lite' ? undefined : opts.encoder });
+}
+
+/** The job (without its model folder) for --data (and --test). */
+export async function fileTrainingJob(opts: TrainingDataOptions, settings: TrainSettings): Promise<Omit<TrainJob, 'modelDir'>> {
+  const task: TaskKind = opts.multiLabel ? 'multi_label' : 'single_label';
+  const readOptions: ImportOptions = { textCol: opts.textCol, labelCol: opts.labelCol, multiLabel: task === 'multi_label', labelSep: opts.multiLabel ? opts.labelSep : undefined };
+  const examples = await readLabeledFile(opts.data!, readOptions);
+  const test = opts.test ? withoutTrainDuplicates(await readLabeledFile(opts.test, readOptions), examples) : undefined;
+  const labels = labelOrder([...examples, ...(test ?? [])]);
+  const isFolder = statSync(opts.data!).isDirectory();
+  requireTwoClasses(examples, displayPath(opts.data!), isFolder ? 'each subfolder is a class: add a subfolder with documents of another class' : 'check --label-col, or add documents of another class');
+  const hint = opts.multiLabel ? null : multiLabelHint(labels);
+  if (hint) process.stderr.write(`note: ${hint}\n`);
+  return { task, labels, examples, test, settings, encoder: opts.encoder, cacheFile: resolve(opts.cache) };
+}
