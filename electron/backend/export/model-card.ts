@@ -1,6 +1,6 @@
 // README.md of an exported model: what it was trained on, how, how well each class does, and how to load it.
 import type { RunMetrics } from '../../../shared/domain.js';
-import { perClassMarkdownTable } from '../training/artifacts.js';
+import { decisionWords, perClassMarkdownTable } from '../training/artifacts.js';
 import type { ModelManifest } from '../training/model-files.js';
 
 export interface ModelCardInput {
@@ -39,7 +39,7 @@ function trainingSection(manifest: ModelManifest, metrics: RunMetrics | null, in
   const s = manifest.strategy;
   const lines = ['## Training', ''];
   if (metrics) {
-    lines.push(`- documents: ${metrics.n_train} train, ${metrics.n_val} validation (early stopping, calibration), ${metrics.n_test} test`);
+    lines.push(`- documents: ${metrics.n_train} train${metrics.n_val ? `, ${metrics.n_val} validation (early stopping, calibration)` : ''}, ${metrics.n_test} test`);
     const support = metrics.labels.map((l) => `${l} ${metrics.per_class[l]?.support ?? 0}`).join(', ');
     lines.push(`- test documents per class: ${support}`);
   }
@@ -53,28 +53,32 @@ function trainingSection(manifest: ModelManifest, metrics: RunMetrics | null, in
     `- encoder: ${input.encoderDescription}`,
     `- head: ${manifest.head.kind}${manifest.head.kind === 'mlp' ? ` (${manifest.head.hidden} hidden units, ReLU)` : ''}` +
       (input.lexicalFeatures > 0 ? ` over the embedding plus ${input.lexicalFeatures} TF-IDF unigram/bigram features of the token ids` : ' over the embedding'),
-    `- temperature (fitted on validation): ${manifest.temperature.toFixed(4)}; the \`logits\` output is already divided by it`,
+    `- calibration: temperature ${manifest.temperature.toFixed(4)}${manifest.calibrationBias ? ` and a per-class prior correction (config.json \`calibration_bias\`)` : ''}, fitted on held-out predictions; the \`logits\` output is already calibrated`,
   );
-  if (manifest.thresholds) {
-    lines.push(`- per-class decision thresholds (tuned on validation): ${manifest.labels.map((l, i) => `${l} ≥ ${manifest.thresholds![i].toFixed(3)}`).join(', ')}`);
-  }
+  if (metrics) lines.push(`- decisions: ${decisionWords(metrics)}`);
+  if (metrics?.selection) lines.push(`- how it was chosen: ${metrics.selection.reason}`);
+  if (metrics?.review) lines.push(`- review budget: predictions less sure than ${metrics.review.confidenceBelow.toFixed(3)} go to a person (${metrics.review.toReview} of ${metrics.n_test} test documents); the automatic rest scored macro-F1 ${metrics.review.automatic.f1_macro.toFixed(3)}`);
   lines.push(`- seed ${s.seed}, trained ${manifest.createdAt}`, '');
   return lines.join('\n');
 }
 
 function usageSection(manifest: ModelManifest, quantized: boolean): string {
   const multi = manifest.task === 'multi_label';
+  // The graph's predicted_class / predicted output is the model's decision; these lines show the same rule.
   const decideJs = multi
     ? 'const predicted = labels.filter((l, i) => probs[i] >= thresholds[l]);'
-    : 'const predicted = labels[probs.indexOf(Math.max(...probs))];';
+    : 'const scores = labels.map((l, i) => decision ? decision.scale[l] * probs[i] - decision.shift[l] : probs[i]);\nconst predicted = labels[scores.indexOf(Math.max(...scores))]; // = out.predicted_class';
   const decidePy = multi
     ? 'predicted = [l for i, l in enumerate(labels) if probs[i] >= thresholds[l]]'
-    : 'predicted = labels[int(np.argmax(probs))]';
+    : 'rule = config["decision"]\nscores = [rule["scale"][l] * probs[i] - rule["shift"][l] if rule else probs[i] for i, l in enumerate(labels)]\npredicted = labels[int(np.argmax(scores))]  # = the predicted_class output';
   return [
     '## Use',
     '',
     'Inputs: `input_ids` and `attention_mask` (int64, [batch, sequence]) from the tokenizer in this folder; outputs: `logits` and',
-    `\`probabilities\` (${multi ? 'sigmoid' : 'softmax'}), float32 [batch, ${manifest.labels.length}]. Everything after tokenisation runs inside the graph.`,
+    `\`probabilities\` (${multi ? 'sigmoid' : 'softmax'}), float32 [batch, ${manifest.labels.length}], and the decision: ${multi ? '`predicted` (bool [batch, classes], the thresholds applied)' : '`predicted_class` (int64 [batch])'}. Everything after tokenisation runs inside the graph.`,
+    multi
+      ? ''
+      : 'The decided class is not always the most probable one: the model may favour a rare class on purpose (tuned for macro-F1, or from your costs), as config.json `decision` says. Pipelines that rank by probability show the probabilities; read `predicted_class` for the decision.\n',
     quantized ? '`onnx/model_quantized.onnx` is the int8 version (smaller and faster on CPU; see the parity figures in the export report).\n' : '',
     '### JavaScript (@huggingface/transformers)',
     '',
@@ -101,7 +105,7 @@ function usageSection(manifest: ModelManifest, quantized: boolean): string {
     "  input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), dims),",
     "  attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), dims),",
     '});',
-    "const { id2label, thresholds } = JSON.parse(fs.readFileSync(`${dir}/config.json`, 'utf8'));",
+    "const { id2label, thresholds, decision } = JSON.parse(fs.readFileSync(`${dir}/config.json`, 'utf8'));",
     'const labels = Object.values(id2label);',
     'const probs = Array.from(out.probabilities.data);',
     decideJs,

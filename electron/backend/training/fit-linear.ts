@@ -223,7 +223,11 @@ async function searchAndRefit(input: FitInput, cv: CvData & { sources: SourceGro
       method: 'cross-validation',
       reason:
         'Cross-validation on the training split instead of a small validation split: every training document is scored once per repeat, so even a class with a handful of documents is measured; then one refit on all of them. ' +
-        (cv.sources.grouped > 0 ? `${cv.sources.grouped} of the ${cv.real.length} documents were grouped with similar ones (probably the same source: a book, a thread, a sender) so that no fold is tested on a source it trained on. ` : '') +
+        (cv.sources.grouped === 0
+          ? ''
+          : settings.groupSimilar
+            ? `${cv.sources.grouped} of the ${cv.real.length} documents were grouped with similar ones (probably the same source: a book, a thread, a sender) so that no fold is tested on a source it trained on. `
+            : `${cv.sources.grouped} near-duplicate documents were kept in one fold with their copies. `) +
         how,
       folds,
       repeats,
