@@ -263,3 +263,35 @@ describe('folder uploads (browser drop of a folder of label subfolders)', () => 
     assert.equal(result.path, join(uploads(), 'drop-2', 'in_box', 'sp_am', 'a_.txt'));
   });
 });
+
+describe('strategy search over the service', () => {
+  let own: AppService;
+  before(async () => {
+    own = createAppService({ dataDir: join(dir, 'search-data'), samplePath: defaultSamplePath() });
+    await own.handle('projects:create', { name: 'search', task: 'single_label', path: join(dir, 'search.ftproj') });
+    await own.handle('import:run', { paths: [writeCsv('search.csv', { ham: 60, spam: 20, hard_ham: 12 })], options: { textCol: 'body', labelCol: 'category' } });
+  });
+  after(() => own.close());
+
+  it('measures the candidates in a worker with progress, refuses training meanwhile, and is cancellable', async () => {
+    const progress: EventChannels['strategies:progress'][] = [];
+    own.on((event, payload) => {
+      if (event === 'strategies:progress') progress.push(payload as EventChannels['strategies:progress']);
+    });
+    const searching = own.handle('strategies:search', { settings: { repeats: 1 } });
+    await assert.rejects(own.handle('train:start', { settings: {} }), /strategy search is running/);
+    const report = await searching;
+    assert.ok(report.candidates.length > 0 && report.candidates.some((c) => c.name === report.pick.name));
+    assert.ok(progress.some((p) => p.phase === 'search'), 'search progress reached the page');
+    assert.ok(report.documents < 92, 'the test split was set aside');
+
+    const cancelled = own.handle('strategies:search', { settings: { repeats: 1 } });
+    const stop = new Promise<void>((resolve) => own.on((event) => {
+      if (event === 'strategies:progress') resolve();
+    }));
+    await stop;
+    assert.deepEqual(await own.handle('strategies:cancel', undefined), { cancelled: true });
+    await assert.rejects(cancelled, (error: Error) => error.name === 'AbortError');
+    await assert.rejects(own.handle('strategies:search', { settings: { folds: 1 } }), /strategies:search\.settings\.folds: expected an integer from 2 to 20/);
+  });
+});

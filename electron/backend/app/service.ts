@@ -7,15 +7,15 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
-import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
+import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
-import { nodeWorkerSpawner, PredictionWorker, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { nodeWorkerSpawner, PredictionWorker, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { RecentProjects } from './recent.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
-import { checkArgument } from './validate.js';
+import { checkArgument, writesToProject } from '../../../shared/contract.js';
 
 export type ServiceListener = <E extends EventChannel>(event: E, payload: EventChannels[E]) => void;
 
@@ -64,17 +64,6 @@ export function safeFileName(name: string): string {
   return cleaned || 'file';
 }
 
-/**
- * Channels that write to the project or replace it. An import holds the project's write transaction across awaits
- * (so a failed import leaves nothing behind); a write on the same connection meanwhile would join that transaction
- * and be rolled back with it, and switching projects would close the file under it, so these are refused meanwhile.
- */
-const WRITING_CHANNELS: ReadonlySet<RequestChannel> = new Set<RequestChannel>([
-  'projects:create', 'projects:open', 'projects:openSample', 'projects:setTask', 'import:run',
-  'labels:add', 'labels:rename', 'labels:merge', 'labels:delete', 'labels:describe',
-  'documents:setLabels', 'train:start', 'synthetic:generate', 'synthetic:review',
-]);
-
 /** Test documents the app compares an ONNX export on: enough to catch a wrong graph, quick on a laptop. */
 const EXPORT_CHECK_DOCUMENTS = 20;
 const UPLOAD_BATCH = /^[A-Za-z0-9_-]{1,64}$/;
@@ -121,6 +110,8 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
   const listeners = new Set<ServiceListener>();
   let current: OpenProject | null = null;
   let live: LiveRun | null = null;
+  /** The strategy search in progress (one at a time, and never beside a training run: both want every core). */
+  let searching: WorkerJob<StrategySearchReport> | null = null;
   /** Settles when the import in progress has committed or rolled back; null when none runs. */
   let importing: Promise<void> | null = null;
 
@@ -195,9 +186,26 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     return join(dataDir, 'models', `${safeFileName(basename(open.path, extname(open.path)))}-${projectKey}`, `run-${runId}`);
   }
 
+  /** The strategy search on the open project's training split, in a worker of its own. */
+  async function searchStrategies(partial: Partial<TrainSettings> = {}): Promise<StrategySearchReport> {
+    const open = project();
+    if (live) throw new Error(`Run ${live.state.runId} is training: wait for it or cancel it before searching for a strategy.`);
+    if (searching) throw new Error('A strategy search is already running: wait for it or cancel it.');
+    const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial, strategy: 'auto', head: 'linear' };
+    const job = projectJob(open.store, settings, { cacheFile });
+    const search = startSearch({ ...job, modelDir: join(dataDir, 'models', 'strategy-search') }, { spawner, onProgress: (progress) => emit('strategies:progress', progress) });
+    searching = search;
+    try {
+      return await search.done;
+    } finally {
+      searching = null;
+    }
+  }
+
   function startRun(partial: Partial<TrainSettings>): { runId: number } {
     const open = project();
     if (live) throw new Error(`Run ${live.state.runId} is still training: wait for it or cancel it first.`);
+    if (searching) throw new Error('A strategy search is running: wait for it or cancel it before training.');
     const { store } = open;
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
     const base = projectJob(store, settings, { cacheFile });
@@ -317,6 +325,12 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
 
     'review:imbalance': () => project().store.review(),
 
+    'strategies:search': ({ settings }) => searchStrategies(settings),
+    'strategies:cancel': () => {
+      searching?.cancel();
+      return { cancelled: searching !== null };
+    },
+
     'train:start': ({ settings }) => startRun(settings),
     'train:cancel': ({ runId }) => {
       if (live?.state.runId !== runId) return { cancelled: false };
@@ -369,7 +383,9 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
   return {
     async handle(channel, arg) {
       const checked = checkArgument(channel, arg);
-      if (importing && WRITING_CHANNELS.has(channel)) {
+      // An import holds the project's write transaction across awaits (a failed import leaves nothing behind); a
+      // write on the same connection would join it and be rolled back with it, so writes wait for the import.
+      if (importing && writesToProject(channel)) {
         throw new Error(`An import into ${current?.path ?? 'the project'} is still running: wait for it to finish, then try again.`);
       }
       return (await (handlers[channel] as (a: typeof checked) => unknown)(checked)) as RequestResult<typeof channel>;
@@ -379,6 +395,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       return () => listeners.delete(listener);
     },
     async close() {
+      searching?.cancel();
       if (live) {
         live.job.cancel();
         await live.recorded;

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createAppService, type AppService } from '../app/service.js';
 import { defaultSamplePath } from '../app/resources.js';
-import { isRequestChannel } from '../app/validate.js';
+import { isRequestChannel } from '../../../shared/contract.js';
 import type { WorkerSpawner } from '../training/worker-client.js';
 import { contentType, resolveStaticFile, securityHeaders } from './static-files.js';
 

@@ -1,0 +1,183 @@
+// The API contract, declared once: every request channel with the schema of its argument (the run-time check and,
+// inferred from it, the argument's type), its result type, and whether it writes to the project. shared/api.ts
+// derives the channel types from this table, the service checks every call with it and types its handlers against
+// it (`satisfies`), and the preload and the browser host accept exactly these channels.
+import type {
+  ActiveRun,
+  EpochPoint,
+  ImportPreview,
+  RecentProject,
+  SyntheticExample,
+} from './api.js';
+import {
+  DECISION_MODES,
+  STRATEGY_NAMES,
+  WEIGHT_SCHEMES,
+  type DocumentPage,
+  type ImbalanceReview,
+  type ImportOptions,
+  type ImportReport,
+  type LabelInfo,
+  type PredictionRow,
+  type ProjectInfo,
+  type RunMetrics,
+  type RunSummary,
+  type StrategySearchReport,
+  type TrainSettings,
+} from './domain.js';
+import { ArgumentError, arrayOf, boolean, id, integer, none, nonEmpty, object, oneOf, optional, range, recordOf, string, type Schema } from './schema.js';
+
+/** A result type carried by the table for the compiler only (results are the backend's own data, not checked). */
+export interface Returns<R> {
+  readonly __result?: R;
+}
+const returns = <R>(): Returns<R> => ({});
+
+export interface ChannelSpec<A, R> {
+  arg: Schema<A>;
+  result: Returns<R>;
+  /** Writes to the open project or replaces it: refused while an import holds the project's write transaction. */
+  writes: boolean;
+}
+
+const channel = <A, R>(arg: Schema<A>, result: Returns<R>, writes: boolean): ChannelSpec<A, R> => ({ arg, result, writes });
+const READS = false;
+const WRITES = true;
+
+/** Upload sizes the host accepts (base64 characters; the file is 3/4 of it). */
+export const MAX_UPLOAD_BASE64 = 200 * 1024 * 1024;
+
+const task = oneOf('single_label', 'multi_label');
+
+const importOptions: Schema<ImportOptions> = object({
+  textCol: optional(string),
+  labelCol: optional(string),
+  multiLabel: optional(boolean),
+  labelSep: optional(string),
+  keepSubject: optional(boolean),
+  encoding: optional(string),
+});
+
+const costs = object({ miss: recordOf(range(0, 1e9)), falseAlarm: recordOf(range(0, 1e9)) });
+
+const trainSettings: Schema<Partial<TrainSettings>> = object({
+  strategy: optional(oneOf('auto', ...STRATEGY_NAMES)),
+  weights: optional(oneOf(...WEIGHT_SCHEMES)),
+  gamma: optional(range(0, 10)),
+  head: optional(oneOf('linear', 'mlp')),
+  epochs: optional(integer(1, 10_000)),
+  seed: optional(integer(0, 2 ** 31 - 1)),
+  valFraction: optional(range(0, 1, { exclusive: true })),
+  testFraction: optional(range(0, 1, { exclusive: true })),
+  lexical: optional(boolean),
+  decision: optional(oneOf(...DECISION_MODES)),
+  folds: optional(integer(2, 20)),
+  repeats: optional(integer(1, 10)),
+  searchSeconds: optional(integer(1, 24 * 3600)),
+  costs: optional(costs),
+  reviewBudget: optional(range(0, 1)),
+  groupSimilar: optional(boolean),
+});
+
+const runOnly = object({ runId: id });
+
+export const CHANNELS = {
+  'projects:recent': channel(none, returns<RecentProject[]>(), READS),
+  'projects:create': channel(object({ name: nonEmpty, task, path: optional(nonEmpty) }), returns<{ path: string; project: ProjectInfo }>(), WRITES),
+  'projects:open': channel(object({ path: nonEmpty }), returns<ProjectInfo>(), WRITES),
+  'projects:openSample': channel(none, returns<{ path: string; project: ProjectInfo }>(), WRITES),
+  'projects:current': channel(none, returns<{ path: string; project: ProjectInfo } | null>(), READS),
+  'projects:setTask': channel(object({ task }), returns<ProjectInfo>(), WRITES),
+
+  'import:preview': channel(object({ path: nonEmpty, options: optional(importOptions) }), returns<ImportPreview>(), READS),
+  /**
+   * Upload from the browser host, where the page cannot hand over a path: content is the file's bytes, base64.
+   * Files of a dropped folder also send their path inside the drop (`relativePath`, e.g. 'mail/spam/1.eml', forward
+   * slashes) and one `batch` id per drop (letters, digits, '-', '_'); the host rebuilds the folders under
+   * uploads/<batch>/ and answers `folder` = the top folder of that file there (import it: subfolders become labels)
+   * and `batchFolder` = uploads/<batch> (import it when several folders were dropped together).
+   */
+  'import:upload': channel(
+    object({ name: nonEmpty, base64: string, relativePath: optional(nonEmpty), batch: optional(nonEmpty) }),
+    returns<{ path: string; folder?: string; batchFolder?: string }>(),
+    READS,
+  ),
+  'import:run': channel(object({ paths: arrayOf(nonEmpty, 10_000), options: importOptions }), returns<ImportReport>(), WRITES),
+
+  'labels:list': channel(none, returns<LabelInfo[]>(), READS),
+  'labels:add': channel(object({ name: nonEmpty, description: optional(string), colour: optional(string) }), returns<LabelInfo[]>(), WRITES),
+  'labels:rename': channel(object({ from: nonEmpty, to: nonEmpty }), returns<LabelInfo[]>(), WRITES),
+  'labels:merge': channel(object({ from: nonEmpty, into: nonEmpty }), returns<LabelInfo[]>(), WRITES),
+  'labels:delete': channel(object({ name: nonEmpty }), returns<{ labels: LabelInfo[]; annotationsRemoved: number; documentsLeftUnlabeled: number }>(), WRITES),
+  'labels:describe': channel(object({ name: nonEmpty, description: string }), returns<LabelInfo[]>(), WRITES),
+
+  /** Synthetic candidates not yet accepted are never listed (they are reviewed through 'synthetic:list'). */
+  'documents:query': channel(
+    object({ search: optional(string), label: optional(string), offset: optional(integer(0)), limit: optional(integer(0, 10_000)) }),
+    returns<DocumentPage>(),
+    READS,
+  ),
+  'documents:setLabels': channel(object({ documentId: id, labels: arrayOf(nonEmpty, 1000) }), returns<{ documentId: number; labels: string[] }>(), WRITES),
+
+  'review:imbalance': channel(none, returns<ImbalanceReview>(), READS),
+
+  /**
+   * The strategy search alone on the project's training split (progress as 'strategies:progress' events); resolves
+   * with the evidence, or rejects when cancelled ('strategies:cancel').
+   */
+  'strategies:search': channel(object({ settings: optional(trainSettings) }), returns<StrategySearchReport>(), READS),
+  'strategies:cancel': channel(none, returns<{ cancelled: boolean }>(), READS),
+
+  'train:start': channel(object({ settings: trainSettings }), returns<{ runId: number }>(), WRITES),
+  'train:cancel': channel(runOnly, returns<{ cancelled: boolean }>(), READS),
+  /** The run in progress in this project, or null. */
+  'train:active': channel(none, returns<ActiveRun | null>(), READS),
+  'runs:list': channel(none, returns<RunSummary[]>(), READS),
+  'runs:metrics': channel(runOnly, returns<RunMetrics>(), READS),
+  /** A finished run's training curve (empty for the linear head, which has no epochs). */
+  'runs:history': channel(runOnly, returns<EpochPoint[]>(), READS),
+  'runs:predictions': channel(
+    object({ runId: id, trueLabel: optional(string), predictedLabel: optional(string), misclassifiedOnly: optional(boolean) }),
+    returns<PredictionRow[]>(),
+    READS,
+  ),
+
+  'predict:texts': channel(object({ runId: id, texts: arrayOf(string, 10_000) }), returns<PredictionRow[]>(), READS),
+  'predict:file': channel(object({ runId: id, path: nonEmpty, options: importOptions }), returns<{ rows: PredictionRow[]; csv: string }>(), READS),
+  /**
+   * Writes the run's model as ONNX files; progress arrives as 'export:progress' events. `check`: the exported model
+   * against the app on up to 20 of the run's test documents (absent when the run kept no test predictions).
+   */
+  'export:onnx': channel(
+    object({ runId: id, outDir: optional(nonEmpty), quantize: optional(boolean) }),
+    returns<{ outDir: string; check?: { documents: number; sameLabels: number; maxAbsDiff: number } }>(),
+    READS,
+  ),
+
+  /** New pending candidates for a small class, made from its own documents (seeded). */
+  'synthetic:generate': channel(object({ label: nonEmpty, count: integer(1, 1000), seed: optional(integer(0)) }), returns<SyntheticExample[]>(), WRITES),
+  'synthetic:list': channel(object({ status: optional(oneOf('pending', 'accepted', 'rejected')), label: optional(nonEmpty) }), returns<SyntheticExample[]>(), READS),
+  /** Accept (optionally with edited text) or reject a candidate; only accepted ones are training examples. */
+  'synthetic:review': channel(object({ documentId: id, status: oneOf('accepted', 'rejected'), text: optional(string) }), returns<SyntheticExample>(), WRITES),
+} as const;
+
+export type RequestChannel = keyof typeof CHANNELS;
+type SpecOf<C extends RequestChannel> = (typeof CHANNELS)[C];
+export type RequestArg<C extends RequestChannel> = SpecOf<C> extends ChannelSpec<infer A, unknown> ? A : never;
+export type RequestResult<C extends RequestChannel> = SpecOf<C>['result'] extends Returns<infer R> ? R : never;
+
+export const REQUEST_CHANNELS = Object.keys(CHANNELS) as RequestChannel[];
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CHANNELS, value);
+}
+
+/** The argument checked and stripped to the fields the channel knows; throws ArgumentError otherwise. */
+export function checkArgument<C extends RequestChannel>(channel: C, arg: unknown): RequestArg<C> {
+  if (!isRequestChannel(channel)) throw new ArgumentError(`Unknown request channel '${String(channel)}'.`);
+  return CHANNELS[channel].arg.check(arg, channel) as RequestArg<C>;
+}
+
+export function writesToProject(channel: RequestChannel): boolean {
+  return CHANNELS[channel].writes;
+}
