@@ -90,8 +90,9 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   // A second run with another strategy, compared side by side with the first.
   await page.getByRole('button', { name: /Strategy/ }).click();
   await page.locator('label[data-strategy="none"]').click();
+  await expect(page.getByRole('status').filter({ hasText: 'You chose plain training yourself in this visit' })).toBeVisible();
   await page.getByText('Advanced settings').click();
-  await page.getByLabel('Epochs at most').fill('15');
+  await page.getByLabel('Measuring rounds').fill('1');
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'completed', { timeout: 10 * 60_000 });
   await page.getByRole('button', { name: 'See the results' }).click();

@@ -113,23 +113,30 @@ export async function reviewTrainAndInspect(
 
   await page.getByRole('button', { name: 'Next: choose a strategy' }).click();
   await heading(page, 'Training strategy');
-  await expect(page.locator(`label[data-strategy="${review.recommendation!.strategy}"] input`)).toBeChecked();
-  await expect(page.locator(`label[data-strategy="${review.recommendation!.strategy}"]`)).toContainText('Recommended');
+  // Automatic is the default; the rule table's guess is shown beside it and on its own strategy.
+  await expect(page.locator('label[data-strategy="auto"] input')).toBeChecked();
+  await expect(page.locator(`label[data-strategy="${review.recommendation!.strategy}"]`)).toContainText('Rule of thumb');
   await page.getByText('Advanced settings').click();
-  await page.getByLabel('Epochs at most').fill('15');
+  await page.getByLabel('Measuring rounds').fill('1');
   await shot(1, 'strategy');
+  // The search runs on the training documents and preselects its winner, with the evidence as a chart.
+  await page.getByRole('button', { name: 'Find the best strategy' }).click();
+  await expect(page.getByTestId('search-pick')).toBeVisible({ timeout: 10 * 60_000 });
+  await expect(page.getByTestId('candidate-chart')).toBeVisible();
+  const pickText = (await page.getByTestId('search-pick').innerText()).replace(/^Best: /, '').split('.')[0];
+  await expect(page.locator('.strategy.chosen')).toContainText('Measured best');
+  await expect(page.getByRole('status').filter({ hasText: `The search's winner is selected below: ${pickText}` })).toBeVisible();
+  await shot(2, 'strategy-search');
 
   await page.getByRole('button', { name: 'Start training' }).click();
   await heading(page, 'Training');
   const status = page.getByTestId('train-status');
   await expect(status).toHaveAttribute('data-status', 'running');
-  // The first finished epoch draws the curve: wait for the app's own progress, not a clock (or for the run to end).
+  await shot(3, 'train');
   const ended = page.locator('[data-testid="train-status"]:not([data-status="running"])');
-  await expect(page.getByRole('img', { name: /Validation macro-F1: .* after epoch/ }).or(ended).first()).toBeVisible({ timeout: 10 * 60_000 });
-  await shot(2, 'train');
   await expect(ended).toBeVisible({ timeout: 10 * 60_000 });
   await expect(status, await status.innerText()).toHaveAttribute('data-status', 'completed');
-  await shot(3, 'train-done');
+  await shot(4, 'train-done');
 
   await page.getByRole('button', { name: 'See the results' }).click();
   await heading(page, 'Results');
@@ -147,11 +154,19 @@ export async function reviewTrainAndInspect(
     await expect(row.locator('[data-metric="f1"]')).toHaveText(m.undefinedPrecision && m.undefinedRecall ? 'undefined' : m.f1.toFixed(2));
     await expect(row.locator('[data-metric="support"]')).toContainText(String(m.support));
     if (m.smallSupport) await expect(row.locator('[data-metric="support"]')).toContainText('too few to trust');
-    // Multi-label runs decide each label with its own tuned threshold, shown per class.
+    // Multi-label runs decide each label with its own tuned threshold, shown per class; single-label runs show
+    // each class's decision weight when the decision is not plain argmax.
     if (metrics.thresholds) await expect(row.locator('[data-metric="threshold"]')).toHaveText(metrics.thresholds[label].toFixed(2));
+    const scale = metrics.strategy.decision?.scale;
+    if (scale && Object.values(scale).some((w) => Math.abs(w - 1) > 1e-3)) {
+      await expect(row.locator('[data-metric="weight"]')).toHaveText((scale[label] / Math.min(...Object.values(scale))).toFixed(2));
+    }
   }
+  await expect(page.getByTestId('macro-interval')).toContainText(metrics.f1_macro_interval![0].toFixed(2));
+  await page.getByTestId('selection').getByText('How this model was chosen').click();
+  await expect(page.getByTestId('selection')).toContainText('Cross-validation on the training split');
   if (metrics.task === 'single_label') await openLargestMistake(page, metrics.confusion_matrix!);
-  await shot(4, 'results');
+  await shot(5, 'results');
 
 
   await page.getByRole('button', { name: 'Next: use the model' }).click();
@@ -161,5 +176,5 @@ export async function reviewTrainAndInspect(
   await page.getByRole('button', { name: 'Classify', exact: true }).click();
   const expected = await callApi(url, 'predict:texts', { runId, texts: [text] });
   await expect(page.getByTestId('predictions').getByTestId('predicted')).toHaveText(expected[0].predicted.join(', '));
-  await shot(5, 'use');
+  await shot(6, 'use');
 }

@@ -27,12 +27,13 @@ export const STRATEGY_TEXT: Record<StrategyName, { title: string; sentence: stri
   focal: { title: 'Focal loss', sentence: 'The model spends its effort on the documents it still gets wrong, so easy common ones stop dominating.' },
   oversample: { title: 'Repeat rare documents', sentence: 'Documents of rare classes are shown more often during training.' },
   undersample: { title: 'Use fewer common documents', sentence: 'Part of the largest classes is left out of training; fast on very large data, wasteful on small data.' },
+  'oversample+undersample': { title: 'Repeat rare and thin common documents', sentence: 'Rare classes are repeated and the largest ones thinned until every class counts about the same.' },
   'focal+oversample': { title: 'Focal loss + repeat rare documents', sentence: 'Both of the above, for severe imbalance where rare documents are otherwise seen too seldom.' },
   'synthetic+oversample': { title: 'Synthetic examples + repeat rare documents', sentence: 'Adds reviewed variants of the few rare examples and shows them more often, when there is too little to learn from.' },
 };
 
 export const strategyTitle = (name: StrategyName | 'auto'): string =>
-  name === 'auto' ? 'Automatic (follows the recommendation)' : STRATEGY_TEXT[name].title;
+  name === 'auto' ? 'Automatic (the best of every strategy, measured on your data)' : STRATEGY_TEXT[name].title;
 
 export const WEIGHT_TEXT: Record<WeightScheme, string> = {
   inverse: 'Inverse frequency (strongest)',
@@ -43,6 +44,8 @@ export const WEIGHT_TEXT: Record<WeightScheme, string> = {
 export const PHASE_TEXT: Record<TrainPhase, string> = {
   prepare: 'Preparing the documents',
   embed: 'Reading the documents (turning text into numbers)',
+  words: 'Counting the words that tell the classes apart',
+  search: 'Trying every strategy on parts of your data',
   train: 'Learning from the labeled documents',
   calibrate: 'Calibrating the confidence scores',
   evaluate: 'Testing on documents kept aside',

@@ -210,9 +210,8 @@ function explainPick(
   if (pick === best) {
     return `${candidateName(pick.spec, pick.decision)} scored best of ${how}: ${score}.${smallNote}`;
   }
-  return (
-    `${candidateName(pick.spec, pick.decision)} is within noise of the best (${candidateName(best.spec, best.decision)}, ` +
-    `${percent(behind.difference)} points ahead, less than its ${percent(behind.standardError)}-point standard error) and simpler, so it was chosen; ` +
-    `${how}: ${score}.${smallNote}`
-  );
+  const margin = behind.difference < 0.0005
+    ? `it ties with ${candidateName(best.spec, best.decision)}`
+    : `${candidateName(best.spec, best.decision)} is ${percent(behind.difference)} points ahead, less than the ${percent(behind.standardError)}-point noise of the comparison`;
+  return `${candidateName(pick.spec, pick.decision)} was chosen because it is simpler and as good within noise (${margin}); ${how}: ${score}.${smallNote}`;
 }
