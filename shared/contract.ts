@@ -44,8 +44,8 @@ const channel = <A, R>(arg: Schema<A>, result: Returns<R>, writes: boolean): Cha
 const READS = false;
 const WRITES = true;
 
-/** Upload sizes the host accepts (base64 characters; the file is 3/4 of it). */
-export const MAX_UPLOAD_BASE64 = 200 * 1024 * 1024;
+/** Raw bytes per upload chunk at most (its base64 is 4/3 of it, well inside the host's message limit). */
+export const MAX_UPLOAD_CHUNK_BYTES = 2 * 1024 * 1024;
 
 const task = oneOf('single_label', 'multi_label');
 
@@ -91,17 +91,20 @@ export const CHANNELS = {
 
   'import:preview': channel(object({ path: nonEmpty, options: optional(importOptions) }), returns<ImportPreview>(), READS),
   /**
-   * Upload from the browser host, where the page cannot hand over a path: content is the file's bytes, base64.
-   * Files of a dropped folder also send their path inside the drop (`relativePath`, e.g. 'mail/spam/1.eml', forward
-   * slashes) and one `batch` id per drop (letters, digits, '-', '_'); the host rebuilds the folders under
-   * uploads/<batch>/ and answers `folder` = the top folder of that file there (import it: subfolders become labels)
-   * and `batchFolder` = uploads/<batch> (import it when several folders were dropped together).
+   * A file the page hands over (it cannot give paths), streamed in chunks: begin (name and size in bytes), chunks
+   * of base64 in order (offset = bytes sent so far, at most MAX_UPLOAD_CHUNK_BYTES each), finish. Files of a dropped folder
+   * also send their path inside the drop (`relativePath`, e.g. 'mail/spam/1.eml', forward slashes) and one `batch`
+   * id per drop (letters, digits, '-', '_'); finish answers `path`, and for a folder's files `folder` = the top
+   * folder of that file on the host (import it: subfolders become labels) and `batchFolder` (every folder of the
+   * drop). Uploaded files are removed once imported.
    */
-  'import:upload': channel(
-    object({ name: nonEmpty, base64: string, relativePath: optional(nonEmpty), batch: optional(nonEmpty) }),
-    returns<{ path: string; folder?: string; batchFolder?: string }>(),
+  'upload:begin': channel(
+    object({ name: nonEmpty, size: integer(0, 2 ** 40), relativePath: optional(nonEmpty), batch: optional(nonEmpty) }),
+    returns<{ uploadId: string }>(),
     READS,
   ),
+  'upload:chunk': channel(object({ uploadId: nonEmpty, offset: integer(0), base64: string }), returns<{ received: number }>(), READS),
+  'upload:finish': channel(object({ uploadId: nonEmpty }), returns<{ path: string; folder?: string; batchFolder?: string }>(), READS),
   'import:run': channel(object({ paths: arrayOf(nonEmpty, 10_000), options: importOptions }), returns<ImportReport>(), WRITES),
 
   'labels:list': channel(none, returns<LabelInfo[]>(), READS),

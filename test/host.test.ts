@@ -2,12 +2,15 @@
 // security headers, and a few API channels end to end on a real project file.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { CLOSE_BAD_TOKEN, startHost, type Host } from '../electron/backend/host/host.js';
+import { API_PROTOCOL, CLOSE_BAD_MESSAGE, MAX_MESSAGE_BYTES, MAX_SOCKETS, startHost, TOKEN_PROTOCOL_PREFIX, type Host } from '../electron/backend/host/host.js';
+import { uploadBytes } from './fixtures/upload.js';
 
 let host: Host;
 let dir: string;
@@ -40,10 +43,13 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
 
 const origin = () => `http://127.0.0.1:${host.port}`;
 
-/** Opens the API socket; resolves with the socket once open, or with the refusal (HTTP status or close code). */
-function connect(headers: Record<string, string> = { Origin: origin() }): Promise<WebSocket> {
+/** The subprotocols a page offers: the API's and the token's. */
+const protocolsFor = (token: string) => [API_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`];
+
+/** Opens the API socket; resolves with the socket once open, or rejects with the refusal (HTTP status). */
+function connect(headers: Record<string, string> = { Origin: origin() }, protocols: string[] = protocolsFor(host.token)): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, protocols, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -56,22 +62,22 @@ function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
 
 /** An authenticated client: call(channel, arg) resolves with the result or rejects with the error message. */
 async function client() {
-  const ws = await connect();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const events: { event: string; payload: unknown }[] = [];
   let nextId = 1;
-  const ready = new Promise<void>((resolve) => {
-    ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString());
-      if (msg.ready) return resolve();
-      if (msg.event) return void events.push(msg);
-      const waiter = pending.get(msg.id);
-      pending.delete(msg.id);
-      if (msg.ok) waiter?.resolve(msg.result);
-      else waiter?.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
-    });
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  // The handler is attached before the socket opens: the host says "ready" as soon as the upgrade completes.
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, protocolsFor(host.token), { headers: { Origin: origin() } });
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString());
+    if (msg.ready) return markReady();
+    if (msg.event) return void events.push(msg);
+    const waiter = pending.get(msg.id);
+    pending.delete(msg.id);
+    if (msg.ok) waiter?.resolve(msg.result);
+    else waiter?.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
   });
-  ws.send(JSON.stringify({ token: host.token }));
   await ready;
   const call = (channel: string, arg?: unknown): Promise<any> =>
     new Promise((resolve, reject) => {
@@ -80,6 +86,43 @@ async function client() {
       ws.send(JSON.stringify({ id, channel, arg }));
     });
   return { ws, call, events };
+}
+
+/** The upgrade request written by hand (to send what a browser never would), and the server's raw answer. */
+function rawUpgrade(protocols: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(host.port, '127.0.0.1', () => {
+      socket.write(
+        [`GET /api HTTP/1.1`, `Host: 127.0.0.1:${host.port}`, `Origin: ${origin()}`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, `Sec-WebSocket-Protocol: ${protocols.join(', ')}`, '', ''].join('\r\n'),
+      );
+    });
+    let text = '';
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    setTimeout(() => socket.end(), 500);
+  });
+}
+
+/** A raw TCP socket after a valid handshake: write any bytes at all. */
+function rawSocket(): Promise<{ socket: Socket }> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(host.port, '127.0.0.1', () => {
+      socket.write(
+        [`GET /api HTTP/1.1`, `Host: 127.0.0.1:${host.port}`, `Origin: ${origin()}`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, `Sec-WebSocket-Protocol: ${protocolsFor(host.token).join(', ')}`, '', ''].join('\r\n'),
+      );
+    });
+    socket.once('data', (d) => (d.toString().startsWith('HTTP/1.1 101') ? resolve({ socket }) : reject(new Error(d.toString()))));
+    socket.on('error', () => undefined);
+  });
+}
+
+/** The host answers a call on a fresh socket. */
+async function alive(): Promise<boolean> {
+  const { ws, call } = await client();
+  const recent = await call('projects:recent');
+  ws.close();
+  return Array.isArray(recent);
 }
 
 describe('browser host', () => {
@@ -109,19 +152,51 @@ describe('browser host', () => {
     await assert.rejects(connect({ Origin: origin(), Host: `evil.example:${host.port}` }), /HTTP 403/);
   });
 
-  it('closes the socket on a wrong or missing token, and answers nothing before it', async () => {
-    const wrong = await connect();
-    const wrongClosed = closeOf(wrong);
-    wrong.send(JSON.stringify({ token: 'f'.repeat(64) }));
-    assert.deepEqual(await wrongClosed, { code: CLOSE_BAD_TOKEN, reason: 'wrong or missing token' });
+  it('refuses a wrong, missing or odd token at the handshake, before any socket exists', async () => {
+    await assert.rejects(connect(undefined, [API_PROTOCOL]), /HTTP 401/);
+    await assert.rejects(connect(undefined, protocolsFor('f'.repeat(64))), /HTTP 401/);
+    await assert.rejects(connect(undefined, protocolsFor('0')), /HTTP 401/);
+    await assert.rejects(connect(undefined, [`${TOKEN_PROTOCOL_PREFIX}${host.token}`]), /HTTP 401/, 'the API protocol must be named');
+    // A token of multi-byte characters of the right length in characters once crashed the comparison.
+    const raw = await rawUpgrade([API_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${'é'.repeat(64)}`]);
+    assert.match(raw, /^HTTP\/1\.1 401/);
+    const ws = await connect();
+    assert.equal(ws.protocol, API_PROTOCOL, 'the server never echoes the token');
+    ws.close();
+    assert.ok(await alive());
+  });
 
-    const missing = await connect();
-    const replies: string[] = [];
-    missing.on('message', (d) => replies.push(d.toString()));
-    const missingClosed = closeOf(missing);
-    missing.send(JSON.stringify({ id: 1, channel: 'projects:recent' }));
-    assert.equal((await missingClosed).code, CLOSE_BAD_TOKEN);
-    assert.deepEqual(replies, []);
+  it('survives protocol errors and oversized or malformed messages, and caps the number of sockets', async () => {
+    // A frame with the reserved opcode 3, sent raw after a valid handshake.
+    const { socket } = await rawSocket();
+    socket.write(Buffer.from([0x83, 0x80, 0, 0, 0, 0]));
+    await new Promise((resolve) => socket.once('close', resolve));
+    // A message over the limit.
+    const big = await connect();
+    const bigClosed = closeOf(big);
+    big.send('x'.repeat(MAX_MESSAGE_BYTES + 1));
+    assert.equal((await bigClosed).code, 1009);
+    // Not JSON, and binary.
+    const bad = await connect();
+    const badClosed = closeOf(bad);
+    bad.send('{not json');
+    assert.equal((await badClosed).code, CLOSE_BAD_MESSAGE);
+    assert.ok(await alive(), 'the host still answers');
+    // More sockets than the cap: the surplus is refused, the host keeps answering.
+    const opened: WebSocket[] = [];
+    let refused = 0;
+    for (let i = 0; i < MAX_SOCKETS + 3; i++) {
+      try {
+        opened.push(await connect());
+      } catch (error) {
+        assert.match(String(error), /HTTP 503/);
+        refused++;
+      }
+    }
+    assert.ok(refused >= 3, `${refused} refused`);
+    for (const ws of opened) ws.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(await alive());
   });
 
   it('answers API calls, refuses unknown channels and bad arguments, and pushes events', async () => {
@@ -135,7 +210,7 @@ describe('browser host', () => {
     assert.ok(created.path.startsWith(join(dir, 'data', 'projects')), created.path);
 
     const csv = 'text,label\nmy invoice is wrong,billing\nthe app crashes on start,bug\nrefund please,billing\n';
-    const { path } = await call('import:upload', { name: '../../evil/../tickets.csv', base64: Buffer.from(csv).toString('base64') });
+    const { path } = await uploadBytes(call, { name: '../../evil/../tickets.csv', content: csv });
     assert.equal(path, join(dir, 'data', 'uploads', 'tickets.csv'));
     const preview = await call('import:preview', { path });
     assert.deepEqual(preview.columns, ['text', 'label']);

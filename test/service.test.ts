@@ -15,6 +15,7 @@ import { createAppService, type AppService } from '../electron/backend/app/servi
 import { ProjectStore } from '../electron/backend/store/project-store.js';
 import { nodeWorkerSpawner, type WorkerSpawner } from '../electron/backend/training/worker-client.js';
 import { loadSpamAssassin, SPAM_LABELS } from './fixtures/corpora.js';
+import { uploadBytes } from './fixtures/upload.js';
 
 let dir: string;
 let service: AppService;
@@ -217,8 +218,8 @@ describe('app service', () => {
 
 describe('folder uploads (browser drop of a folder of label subfolders)', () => {
   const uploads = () => join(dir, 'data', 'uploads');
-  const upload = (relativePath: string, text: string, batch = 'drop-1') =>
-    service.handle('import:upload', { name: relativePath.split('/').at(-1)!, base64: Buffer.from(text).toString('base64'), relativePath, batch });
+  const call: Parameters<typeof uploadBytes>[0] = (channel, arg) => service.handle(channel, arg);
+  const upload = (relativePath: string, text: string, batch = 'drop-1') => uploadBytes(call, { name: relativePath.split('/').at(-1)!, content: text, relativePath, batch });
   /** Every file under uploads/, as paths relative to it with '/' — to prove nothing was written elsewhere. */
   const uploadedFiles = (): string[] =>
     readdirSync(uploads(), { recursive: true, withFileTypes: true })
@@ -253,7 +254,7 @@ describe('folder uploads (browser drop of a folder of label subfolders)', () => 
       await assert.rejects(upload(relativePath, 'x'), reason, relativePath);
     }
     await assert.rejects(upload('mail/ham/3.eml', 'x', '../other'), /batch id/);
-    await assert.rejects(service.handle('import:upload', { name: 'a.txt', base64: '', relativePath: 'mail/a.txt' }), /batch id/);
+    await assert.rejects(service.handle('upload:begin', { name: 'a.txt', size: 1, relativePath: 'mail/a.txt' }), /batch id/);
     assert.deepEqual(uploadedFiles(), before);
     assert.ok(!existsSync(join(dir, 'data', 'escape.txt')) && !existsSync(join(dir, 'escape.txt')));
   });
@@ -261,6 +262,36 @@ describe('folder uploads (browser drop of a folder of label subfolders)', () => 
   it('cleans odd characters in folder names', async () => {
     const result = await upload('in:box/sp*am/a?.txt', 'x', 'drop-2');
     assert.equal(result.path, join(uploads(), 'drop-2', 'in_box', 'sp_am', 'a_.txt'));
+  });
+});
+
+describe('uploads are streamed, checked and removed once imported', () => {
+  const uploads = () => join(dir, 'data', 'uploads');
+  const call: Parameters<typeof uploadBytes>[0] = (channel, arg) => service.handle(channel, arg);
+
+  it('refuses invalid base64, chunks out of order, more bytes than announced, and files over the limit', async () => {
+    const { uploadId } = await service.handle('upload:begin', { name: 'a.txt', size: 6 });
+    await assert.rejects(service.handle('upload:chunk', { uploadId, offset: 3, base64: 'YWJj' }), /chunk at byte 3, but 0 bytes were received/);
+    await assert.rejects(service.handle('upload:chunk', { uploadId, offset: 0, base64: 'not base64!' }), /not valid base64/);
+    await assert.rejects(service.handle('upload:chunk', { uploadId, offset: 0, base64: 'YWJj' }), /unknown or was dropped/, 'a refused chunk drops the upload');
+    const second = await service.handle('upload:begin', { name: 'b.txt', size: 2 });
+    await assert.rejects(service.handle('upload:chunk', { uploadId: second.uploadId, offset: 0, base64: 'YWJj' }), /more bytes arrived than the 2 announced/);
+    const third = await service.handle('upload:begin', { name: 'c.txt', size: 4 });
+    await service.handle('upload:chunk', { uploadId: third.uploadId, offset: 0, base64: 'YWI=' });
+    await assert.rejects(service.handle('upload:finish', { uploadId: third.uploadId }), /2 of 4 bytes arrived/);
+    await assert.rejects(service.handle('upload:begin', { name: 'huge.csv', size: 2 * 1024 ** 3 }), /more than the 1 GB one upload may hold/);
+    assert.ok(readdirSync(uploads(), { recursive: true }).every((name) => !String(name).includes('.part-') || String(name).startsWith('c.txt')), 'refused uploads leave no partial file');
+  });
+
+  it('a multi-chunk file arrives whole, and is removed from uploads/ after its import', async () => {
+    const csv = readFileSync(writeCsv('big.csv', { ham: 80, spam: 20, hard_ham: 0 }));
+    const content = Buffer.concat([csv, Buffer.from('\n'.repeat(3 * 1024 * 1024))]);
+    const { path } = await uploadBytes(call, { name: 'big.csv', content });
+    assert.deepEqual(readFileSync(path), content);
+    await service.handle('projects:create', { name: 'uploaded', task: 'single_label', path: join(dir, 'uploaded.ftproj') });
+    const report = await service.handle('import:run', { paths: [path], options: { textCol: 'body', labelCol: 'category' } });
+    assert.equal(report.imported, 100);
+    assert.equal(existsSync(path), false, 'the uploaded copy is gone once imported');
   });
 });
 

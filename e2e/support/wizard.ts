@@ -25,13 +25,12 @@ export const SCREENS_DIR = join(import.meta.dirname, '..', '..', 'e2e-artifacts'
 /** Calls the host's API as the page does (docs/ARCHITECTURE.md "Browser host protocol"). */
 export async function callApi<C extends RequestChannel>(pageUrl: string, channel: C, arg: RequestArg<C>): Promise<RequestResult<C>> {
   const url = new URL(pageUrl);
-  const socket = new WebSocket(`ws://${url.host}/api`, { headers: { Origin: url.origin } });
+  const socket = new WebSocket(`ws://${url.host}/api`, ['finetune.v1', `token.${url.searchParams.get('token')}`], { headers: { Origin: url.origin } });
   try {
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
-    socket.send(JSON.stringify({ token: url.searchParams.get('token') }));
     socket.send(JSON.stringify({ id: 1, channel, arg }));
     return await new Promise((resolve, reject) => {
       socket.on('message', (data) => {

@@ -2,7 +2,7 @@
 // It is the one owner of the open project's SQLite file, whether it runs in Electron's main process or in the
 // browser host. Arguments are checked at the boundary (validate.ts); events go to the listeners given to on().
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
@@ -13,7 +13,9 @@ import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
 import { nodeWorkerSpawner, PredictionWorker, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { freePath, safeFileName } from './paths.js';
 import { RecentProjects } from './recent.js';
+import { Uploads } from './uploads.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument, writesToProject } from '../../../shared/contract.js';
 
@@ -54,56 +56,15 @@ class NoProjectError extends Error {
   }
 }
 
-/** A file name that is safe on every platform and cannot climb out of its folder. */
-export function safeFileName(name: string): string {
-  const cleaned = basename(name.replace(/\\/g, '/'))
-    .replace(/[^\p{L}\p{N}._ -]+/gu, '_')
-    .replace(/^[.\s]+/, '')
-    .trim()
-    .slice(0, 120);
-  return cleaned || 'file';
-}
-
 /** Test documents the app compares an ONNX export on: enough to catch a wrong graph, quick on a laptop. */
 const EXPORT_CHECK_DOCUMENTS = 20;
-const UPLOAD_BATCH = /^[A-Za-z0-9_-]{1,64}$/;
-const MAX_UPLOAD_DEPTH = 32;
-
-/**
- * The folders of a file dropped inside a folder, rebuilt safely: `relativePath` comes from the page, so anything that
- * could leave the batch folder (an absolute path, a drive, '..', '.', an empty segment, a NUL) is refused, and each
- * segment is cleaned like a file name. Returns the segments to join under uploads/<batch>/.
- */
-export function safeRelativeSegments(relativePath: string): string[] {
-  const refuse = (reason: string): never => {
-    throw new Error(`Upload refused: the path '${relativePath.replace(/\0/g, '\\0')}' ${reason}.`);
-  };
-  if (relativePath.includes('\0')) refuse('contains a NUL character');
-  if (/^([\\/]|[A-Za-z]:)/.test(relativePath)) refuse('is absolute; only paths inside the dropped folder are accepted');
-  const segments = relativePath.split(/[\\/]/);
-  if (segments.length > MAX_UPLOAD_DEPTH) refuse(`is more than ${MAX_UPLOAD_DEPTH} folders deep`);
-  for (const segment of segments) {
-    if (segment === '..' || segment === '.') refuse(`contains '${segment}'`);
-    if (segment.trim() === '') refuse('has an empty folder name');
-  }
-  return segments.map(safeFileName);
-}
-
-/** `dir/name.ext`, or `dir/name (2).ext` ... when taken. */
-function freePath(dir: string, fileName: string): string {
-  const ext = extname(fileName);
-  const stem = fileName.slice(0, fileName.length - ext.length);
-  let candidate = join(dir, fileName);
-  for (let n = 2; existsSync(candidate); n++) candidate = join(dir, `${stem} (${n})${ext}`);
-  return candidate;
-}
 
 export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawner; samplePath: string }): AppService {
   const dataDir = resolve(opts.dataDir);
   const projectsDir = join(dataDir, 'projects');
-  const uploadsDir = join(dataDir, 'uploads');
+  const uploads = new Uploads(join(dataDir, 'uploads'));
   const cacheFile = join(dataDir, 'cache', 'embeddings.sqlite');
-  for (const dir of [projectsDir, uploadsDir, dirname(cacheFile)]) mkdirSync(dir, { recursive: true });
+  for (const dir of [projectsDir, dirname(cacheFile)]) mkdirSync(dir, { recursive: true });
   const recent = new RecentProjects(dataDir);
   const spawner = opts.spawner ?? nodeWorkerSpawner();
   const predictions = new PredictionWorker(spawner);
@@ -290,25 +251,17 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     'projects:setTask': ({ task }) => project().store.setTask(task),
 
     'import:preview': ({ path, options }) => previewSource(path, options),
-    'import:upload': ({ name, base64, relativePath, batch }) => {
-      if (relativePath === undefined) {
-        const path = freePath(uploadsDir, safeFileName(name));
-        writeFileSync(path, Buffer.from(base64, 'base64'));
-        return { path };
+    'upload:begin': (request) => uploads.begin(request),
+    'upload:chunk': (request) => uploads.chunk(request),
+    'upload:finish': ({ uploadId }) => uploads.finish(uploadId),
+    'import:run': async ({ paths, options }) => {
+      try {
+        return await importInto(project().store, paths, options, (p) => emit('import:progress', { file: p.file, done: p.done, total: p.total }));
+      } finally {
+        // Uploaded copies have served their purpose once imported (or refused): the project holds the text.
+        uploads.removeImported(paths);
       }
-      if (batch === undefined || !UPLOAD_BATCH.test(batch)) {
-        throw new Error(`Upload refused for '${relativePath}': a folder upload needs a batch id of 1–64 letters, digits, '-' or '_'.`);
-      }
-      const segments = safeRelativeSegments(relativePath);
-      const batchFolder = join(uploadsDir, batch);
-      const dir = join(batchFolder, ...segments.slice(0, -1));
-      mkdirSync(dir, { recursive: true });
-      const path = freePath(dir, segments.at(-1)!);
-      writeFileSync(path, Buffer.from(base64, 'base64'));
-      return { path, folder: segments.length > 1 ? join(batchFolder, segments[0]) : batchFolder, batchFolder };
     },
-    'import:run': ({ paths, options }) =>
-      importInto(project().store, paths, options, (p) => emit('import:progress', { file: p.file, done: p.done, total: p.total })),
 
     'labels:list': () => project().store.labels(),
     'labels:add': ({ name, description, colour }) => project().store.addLabel(name, { description, colour }),
@@ -396,6 +349,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
     },
     async close() {
       searching?.cancel();
+      uploads.abortAll();
       if (live) {
         live.job.cancel();
         await live.recorded;

@@ -1,6 +1,6 @@
-// The browser-host client: the FinetuneApi contract over a WebSocket at /api, authenticated by sending the token
-// the host put in the page URL (?token=...) as the first message. Wire format: docs/ARCHITECTURE.md
-// "Browser host protocol".
+// The browser-host client: the FinetuneApi contract over a WebSocket at /api, authenticated by the token the host
+// put in the page URL (?token=...), offered as a subprotocol of the upgrade so the host checks it before the socket
+// exists. Wire format: docs/ARCHITECTURE.md "Browser host protocol".
 import type { EventChannel, EventChannels, FinetuneApi, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 
 interface Pending {
@@ -12,8 +12,9 @@ type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false
 type Push = { event: EventChannel; payload: unknown };
 type Ready = { ready: true };
 
-/** Close code the host uses for a wrong or missing token. */
-const WRONG_TOKEN = 4401;
+/** The API's subprotocol and the one carrying the token (electron/backend/host/host.ts). */
+const API_PROTOCOL = 'finetune.v1';
+const TOKEN_PROTOCOL_PREFIX = 'token.';
 
 export class SocketApi implements FinetuneApi {
   #url: string;
@@ -51,19 +52,27 @@ export class SocketApi implements FinetuneApi {
     if (this.#socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.#socket);
     if (this.#opening) return this.#opening;
     this.#opening = new Promise<WebSocket>((resolve, reject) => {
-      const socket = new WebSocket(this.#url);
-      // Requests may follow the token at once: the host handles them in order.
+      // A token that is not 64 hex characters cannot be a subprotocol (the constructor would throw): send a blank one,
+      // which the host refuses like any wrong token.
+      const token = /^[0-9a-f]{64}$/.test(this.#token) ? this.#token : '0';
+      const socket = new WebSocket(this.#url, [API_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`]);
+      let opened = false;
       socket.onopen = () => {
-        socket.send(JSON.stringify({ token: this.#token }));
+        opened = true;
         this.#socket = socket;
         this.#opening = null;
         resolve(socket);
       };
       socket.onerror = () => {
         this.#opening = null;
-        reject(new Error('Cannot reach the Finetune service on this computer. Is the Finetune window or `npm run serve` still running? Reload the page once it is.'));
+        // The host refuses a wrong token before the socket opens; the page cannot tell that from "not running".
+        reject(new Error(this.#token
+          ? 'Cannot reach the Finetune service on this computer, or this page\'s access token is no longer valid. Open the link Finetune printed when it started (it ends in ?token=…); if Finetune was closed, start it again.'
+          : 'This page was opened without its access token. Open the link Finetune printed when it started (it ends in ?token=…).'));
       };
-      socket.onclose = (event) => this.#dropped(socket, event.code);
+      socket.onclose = () => {
+        if (opened) this.#dropped(socket);
+      };
       socket.onmessage = (message) => this.#receive(String(message.data));
     });
     return this.#opening;
@@ -83,16 +92,11 @@ export class SocketApi implements FinetuneApi {
     else pending.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
   }
 
-  #dropped(socket: WebSocket, code: number): void {
+  #dropped(socket: WebSocket): void {
     if (this.#socket === socket) this.#socket = null;
-    const lost = new Error(
-      code === WRONG_TOKEN
-        ? 'This page was opened without its access token. Open the link Finetune printed when it started (it ends in ?token=…).'
-        : 'The connection to the Finetune service was lost. Your saved work is safe; try again.',
-    );
+    const lost = new Error('The connection to the Finetune service was lost. Your saved work is safe; try again.');
     for (const pending of this.#pending.values()) pending.reject(lost);
     this.#pending.clear();
-    if (code === WRONG_TOKEN) return;
     // Pushed events (training progress) only arrive over an open socket: reopen while anyone listens.
     const listening = [...this.#listeners.values()].some((set) => set.size > 0);
     if (listening) setTimeout(() => this.#connect().catch(() => undefined), 2000);

@@ -1,5 +1,6 @@
-// Files the user drops or picks, uploaded to the backend ('import:upload') so it can import them by path.
-// In the browser the page never sees real paths; the same route works in Electron, so there is one path.
+// Files the user drops or picks, streamed to the backend (upload:begin / upload:chunk / upload:finish) so it can
+// import them by path. In the browser the page never sees real paths; the same route works in Electron.
+import { MAX_UPLOAD_CHUNK_BYTES } from '../../../shared/contract.js';
 import { api } from '../api/index.js';
 
 export interface PickedFile {
@@ -18,13 +19,11 @@ export interface Uploaded {
   batchFolder?: string;
 }
 
-function base64Of(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
-    reader.onerror = () => reject(new Error(`Could not read ${file.name}: ${reader.error?.message ?? 'unknown reason'}.`));
-    reader.readAsDataURL(file);
-  });
+/** Bytes as base64, in pieces (btoa on one huge string would exhaust the stack). */
+function base64Of(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 /** A fresh id for one drop, so the folders of two drops never mix on the host. */
@@ -32,12 +31,21 @@ export function newUploadBatch(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Uploads one file; with a batch id, a file of a folder keeps its folders on the host (see 'import:upload'). */
+/** Uploads one file in chunks; with a batch id, a file of a folder keeps its folders on the host (see 'upload:begin'). */
 export async function upload(picked: PickedFile, batch?: string): Promise<Uploaded> {
-  const base64 = await base64Of(picked.file);
-  const name = picked.file.name;
-  if (!picked.relativePath || !batch) return api.invoke('import:upload', { name, base64 });
-  return api.invoke('import:upload', { name, base64, relativePath: picked.relativePath, batch });
+  const { file } = picked;
+  const folder = picked.relativePath && batch ? { relativePath: picked.relativePath, batch } : {};
+  const { uploadId } = await api.invoke('upload:begin', { name: file.name, size: file.size, ...folder });
+  for (let offset = 0; offset < file.size; offset += MAX_UPLOAD_CHUNK_BYTES) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await file.slice(offset, offset + MAX_UPLOAD_CHUNK_BYTES).arrayBuffer());
+    } catch (error) {
+      throw new Error(`Could not read ${file.name}: ${(error as Error).message}.`);
+    }
+    await api.invoke('upload:chunk', { uploadId, offset, base64: base64Of(bytes) });
+  }
+  return api.invoke('upload:finish', { uploadId });
 }
 
 /** Files picked with a folder picker (`webkitdirectory`) carry their path inside the folder. */
