@@ -10,7 +10,7 @@ import type { CandidateSpec } from './candidates.js';
 import type { OutOfFold, WarmStarts } from './cross-validation.js';
 import { pairedDifference, type DecisionScore } from './scoring.js';
 
-/** C values tried for the L2 penalty (scikit-learn's meaning), strong to weak: the path stops early once it turns down. */
+/** C values for the L2 penalty (scikit-learn's meaning), strong to weak: the path walks every other one, then refines. */
 export const C_GRID = [0.3, 1, 3, 10, 30, 100];
 /** The path stops after this many consecutive points more than one standard error behind the best so far. */
 const STOP_AFTER_WORSE = 2;
@@ -42,30 +42,52 @@ export interface PathMeasure {
 
 /** The strongest penalty within one paired standard error of the best point of a path. */
 export function oneStandardError(path: PathPoint[]): PathPoint {
-  const best = path.reduce((a, b) => (b.score.macro.mean > a.score.macro.mean ? b : a));
-  return path.find((p) => {
+  const byStrength = [...path].sort((a, b) => a.c - b.c);
+  const best = byStrength.reduce((a, b) => (b.score.macro.mean > a.score.macro.mean ? b : a));
+  return byStrength.find((p) => {
     const behind = pairedDifference(best.score, p.score);
     return behind.difference <= behind.standardError;
   })!;
 }
 
-/** Walks each feature set's C path (stopping once it turns down), then chooses the features and C as described above. */
-export async function chooseFeaturesAndC(run: PathMeasure, options: { grid: number[]; wordsAvailable: boolean }): Promise<FeatureChoice> {
+/**
+ * Each feature set's C path, coarse to fine within the time allowed: every other grid value from strong to weak
+ * penalties (stopping once it turns down), then the grid's neighbours of the best coarse point. Then the features
+ * and C are chosen as described above.
+ */
+export async function chooseFeaturesAndC(run: PathMeasure, options: { grid: number[]; wordsAvailable: boolean; budgetSeconds: number }): Promise<FeatureChoice> {
+  const started = Date.now();
   const paths: Record<'words' | 'embedding', PathPoint[]> = { words: [], embedding: [] };
+  const grid = [...options.grid].sort((a, b) => a - b);
+  let slowest = 0;
+  /** Whether one more point fits in the time allowed (the first point of each path always runs). */
+  const fits = (path: PathPoint[]) => path.length === 0 || (Date.now() - started) / 1000 + slowest <= options.budgetSeconds;
+  const measure = async (path: PathPoint[], words: boolean, c: number): Promise<PathPoint> => {
+    throwIfAborted(run.signal);
+    const began = Date.now();
+    const { score, logLoss } = run.score(await run.measure(words, c));
+    slowest = Math.max(slowest, (Date.now() - began) / 1000);
+    const point = { c, score, logLoss, warm: run.snapshot() };
+    path.push(point);
+    return point;
+  };
   for (const words of options.wordsAvailable ? [true, false] : [false]) {
     const path = paths[words ? 'words' : 'embedding'];
     let worse = 0;
-    for (const c of [...options.grid].sort((a, b) => a - b)) {
-      throwIfAborted(run.signal);
-      const { score, logLoss } = run.score(await run.measure(words, c));
-      const point = { c, score, logLoss, warm: run.snapshot() };
+    for (const c of grid.filter((_, i) => i % 2 === 0)) {
+      if (!fits(path)) break;
       const best = path.length ? path.reduce((a, b) => (b.score.macro.mean > a.score.macro.mean ? b : a)) : null;
-      path.push(point);
+      const point = await measure(path, words, c);
       if (best) {
-        const behind = pairedDifference(best.score, score);
+        const behind = pairedDifference(best.score, point.score);
         worse = behind.difference > behind.standardError ? worse + 1 : 0;
         if (worse >= STOP_AFTER_WORSE) break;
       }
+    }
+    const best = path.reduce((a, b) => (b.score.macro.mean > a.score.macro.mean ? b : a));
+    const at = grid.indexOf(best.c);
+    for (const neighbour of [grid[at - 1], grid[at + 1]]) {
+      if (neighbour !== undefined && !path.some((p) => p.c === neighbour) && fits(path)) await measure(path, words, neighbour);
     }
   }
   const withWords = paths.words.length ? oneStandardError(paths.words) : null;

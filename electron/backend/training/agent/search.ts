@@ -106,7 +106,8 @@ export async function searchStrategies(data: CvData, options: SearchOptions): Pr
       snapshot: () => new Map(warm),
       signal: options.signal,
     },
-    { grid, wordsAvailable: options.wordsAvailable },
+    // The path may take up to half the search's time; the candidates get the rest (the first always runs).
+    { grid, wordsAvailable: options.wordsAvailable, budgetSeconds: options.budgetSeconds / 2 },
   );
   words = choice.words;
   c = choice.c;
