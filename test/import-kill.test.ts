@@ -1,9 +1,10 @@
 // A process killed in the middle of an import leaves the project exactly as it was before the import.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
@@ -84,4 +85,56 @@ test('Ctrl+C (SIGINT) during a folder import of e-mails stops it with exit code 
   const store = ProjectStore.open(project);
   assert.equal(store.queryDocuments({ limit: 10 }).total, 2);
   store.close();
+});
+
+test('SIGKILL at any moment of project creation leaves no project or a whole one, never a broken file', async () => {
+  const storeModule = pathToFileURL(join(import.meta.dirname, '..', 'electron', 'backend', 'store', 'project-store.ts')).href;
+  const outcomes = { absent: 0, whole: 0 };
+  for (let trial = 0; trial < 12; trial++) {
+    const project = join(dir, `create-${trial}.ftproj`);
+    const script = `const { ProjectStore } = await import(${JSON.stringify(storeModule)}); process.send?.('loaded'); ProjectStore.create(${JSON.stringify(project)}, { name: 'created', task: 'single_label' }).close(); process.send?.('done');`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    await new Promise<void>((resolve) => child.once('message', () => resolve()));
+    // Killed from 0 to ~6 ms after the store module loaded: before, during and after the creation itself.
+    await new Promise((resolve) => setTimeout(resolve, trial % 7));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    if (!existsSync(project)) {
+      outcomes.absent++;
+      continue;
+    }
+    const store = ProjectStore.open(project);
+    assert.equal(store.info().name, 'created', `trial ${trial}: a project that exists is complete`);
+    store.close();
+    outcomes.whole++;
+  }
+  // Hidden drafts of killed creations are the only leftovers, and the next creation in the folder is not hindered.
+  const again = ProjectStore.create(join(dir, 'create-0-again.ftproj'), { name: 'again', task: 'single_label' });
+  again.close();
+  assert.equal(outcomes.absent + outcomes.whole, 12);
+});
+
+test('an empty (0-byte) file is no project: opening it says so, importing into it creates the project there', async () => {
+  const empty = join(dir, 'empty.ftproj');
+  writeFileSync(empty, '');
+  assert.throws(() => ProjectStore.open(empty), /empty\.ftproj: the file is empty \(0 bytes\), so it is not a project yet/);
+  const csv = join(dir, 'two.csv');
+  writeFileSync(csv, 'text,label\nhello,a\nbye,b\n');
+  const child = spawn(process.execPath, [bin, 'import', '--project', empty, '--data', csv, '--label-col', 'label'], { stdio: 'pipe' });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0);
+  const store = ProjectStore.open(empty);
+  assert.equal(store.queryDocuments({ limit: 5 }).total, 2);
+  store.close();
+});
+
+test('a new project in a missing folder names the folder', () => {
+  const missing = join(dir, 'no-such-folder');
+  assert.throws(() => ProjectStore.create(join(missing, 'p.ftproj'), { name: 'p', task: 'single_label' }), (error: Error) => error.message.includes(`the folder ${missing} is missing or read-only`));
+});
+
+test('a new project in a read-only folder names the folder', { skip: process.getuid?.() === 0 ? 'running as root, which may write to read-only folders, so the refusal cannot be seen' : false }, () => {
+  const locked = join(dir, 'locked');
+  mkdirSync(locked, { mode: 0o500 });
+  assert.throws(() => ProjectStore.create(join(locked, 'p.ftproj'), { name: 'p', task: 'single_label' }), (error: Error) => error.message.includes(`the folder ${locked} is missing or read-only`));
 });

@@ -446,3 +446,22 @@ test('an aborted signal stops the stream with its reason', async () => {
   }, { name: 'AbortError' });
   assert.equal(seen, 10);
 });
+
+test('a header of thousands of repeated names is handled in linear time, and an absurdly wide one refused clearly', async () => {
+  // 900 copies of one name: every one gets its own suffix (once quadratic: 10,000 copies took 18 s).
+  const header = Array.from({ length: 900 }, () => 'x');
+  const wide = write('repeated.csv', `${header.join(',')},text,label\n${header.map(() => '1').join(',')},hello there,greeting\n`);
+  const ok = await collect([wide], { textCol: 'text', labelCol: 'label' });
+  assert.equal(ok.records.length, 1);
+  assert.equal(Object.keys(ok.records[0].metadata).length, 900);
+  assert.ok('x_900' in ok.records[0].metadata && 'x' in ok.records[0].metadata);
+
+  const huge = write('huge-header.csv', `${Array.from({ length: 40_000 }, () => 'dup').join(',')}\n1\n`);
+  const refused = await collect([huge]);
+  onlyIssue(refused, huge, '', /the header row has 40,000 columns; Finetune reads tables of up to 1,000/);
+
+  // A column asked for but absent: the message names the first columns and counts the rest.
+  const many = write('many-columns.csv', `${Array.from({ length: 300 }, (_, i) => `c${i}`).join(',')}\n${Array.from({ length: 300 }, () => 'v').join(',')}\n`);
+  const missing = onlyIssue(await collect([many], { textCol: 'body' }), many, '', /text column "body" not found; the columns are: "c0", "c1", .* and 280 more$/);
+  assert.ok(missing.reason.length < 400, `a short message (${missing.reason.length} characters)`);
+});

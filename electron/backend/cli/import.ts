@@ -4,7 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { ImportIssue, ImportOptions, ImportReport } from '../../../shared/domain.js';
 import { ALREADY_IMPORTED } from '../store/importer.js';
-import { ProjectStore, type ImportProgress } from '../store/project-store.js';
+import { isEmptyFile, ProjectStore, type ImportProgress } from '../store/project-store.js';
 import { countOf, displayPath, EXIT, interruptSignal, multiLabelHint, namingProject, projectOption, statusLine, UsageError } from './common.js';
 
 /** Issues shown without --all-issues. */
@@ -53,7 +53,8 @@ async function runImport(opts: ImportCliOptions): Promise<number> {
     keepSubject: Boolean(opts.keepSubject),
     encoding: opts.encoding,
   };
-  const created = !existsSync(opts.project);
+  // An empty (0-byte) file is no project yet: it is created there.
+  const created = !existsSync(opts.project) || isEmptyFile(opts.project);
   const store = created
     ? ProjectStore.create(opts.project, {
         name: opts.name ?? basename(opts.project, extname(opts.project)),

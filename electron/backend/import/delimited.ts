@@ -47,12 +47,28 @@ export function sniffDelimiter(sample: string, preferTab: boolean): string {
   return best;
 }
 
-/** Header names made usable: blanks become "column N", repeats get a suffix. */
+/** A table wider than this is refused: no real document table has it, and each row would hold every column. */
+export const MAX_COLUMNS = 1000;
+
+/**
+ * Header names made usable: blanks become "column N", repeats get a suffix. Linear in the number of columns (each
+ * base name remembers its next free suffix: a header of 40,000 copies of one name once took minutes).
+ */
 export function headerNames(fields: string[]): string[] {
+  if (fields.length > MAX_COLUMNS) {
+    throw new SourceProblem('failed', '', `the header row has ${fields.length.toLocaleString('en-US')} columns; Finetune reads tables of up to ${MAX_COLUMNS.toLocaleString('en-US')} (check the delimiter, or that this is a table)`);
+  }
   const seen = new Set<string>();
+  const nextSuffix = new Map<string, number>();
   return fields.map((field, i) => {
-    let name = field.trim() || `column ${i + 1}`;
-    for (let n = 2; seen.has(name); n++) name = `${field.trim() || `column ${i + 1}`}_${n}`;
+    const base = field.trim() || `column ${i + 1}`;
+    let name = base;
+    if (seen.has(name)) {
+      let n = nextSuffix.get(base) ?? 2;
+      while (seen.has(`${base}_${n}`)) n++;
+      name = `${base}_${n}`;
+      nextSuffix.set(base, n + 1);
+    }
     seen.add(name);
     return name;
   });

@@ -41,6 +41,13 @@ export function suggestLabelField(names: string[], textField: string | null): st
   return named;
 }
 
+/** Names shown in a message: the first 20, then how many more (a message never lists thousands). */
+const LISTED_NAMES = 20;
+export function namesList(names: string[]): string {
+  const shown = names.slice(0, LISTED_NAMES).map((name) => `"${name.length > 60 ? `${name.slice(0, 59)}…` : name}"`).join(', ');
+  return names.length > LISTED_NAMES ? `${shown} and ${(names.length - LISTED_NAMES).toLocaleString('en-US')} more` : shown;
+}
+
 /** Where a file's text and labels come from, and the notices explaining any guess. */
 export interface FieldChoice {
   textField: string;
@@ -58,7 +65,7 @@ export function chooseFields(
   options: ImportOptions,
   kind: 'column' | 'field',
 ): FieldChoice | string {
-  const present = names.map((name) => `"${name}"`).join(', ');
+  const present = namesList(names);
   const notices: string[] = [];
   let textField: string | null;
   if (options.textCol !== undefined) {

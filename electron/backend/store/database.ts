@@ -1,8 +1,8 @@
 // Opening a project file: pragmas, the version check and the migrations. Nothing is written to a file that is
 // not a Finetune project or that a newer Finetune wrote.
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync, linkSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations/index.js';
 
 /** Marks a SQLite file as a Finetune project ("FTNE"), so other SQLite files are refused rather than altered. */
@@ -58,14 +58,46 @@ export function migrate(db: Database.Database, from: number, migrations: readonl
   }
 }
 
-/** A new, empty project file at the latest schema. Refuses to overwrite anything. */
-export function createProjectDatabase(file: string): Database.Database {
-  if (existsSync(file)) throw new ProjectFileError(`${file}: a file already exists there; choose another name or open it.`);
-  const db = connect(file, false);
-  db.pragma(`application_id = ${APPLICATION_ID}`);
-  configure(db);
-  migrate(db, 0);
-  return db;
+/** An empty file is no project yet: creating one there replaces it, opening it says so. */
+export const isEmptyFile = (file: string): boolean => existsSync(file) && statSync(file).size === 0;
+
+/**
+ * A new project file at the latest schema, with its first rows (`seed`), made whole or not at all: the file is
+ * built under a hidden temporary name in one transaction (schema and seed together), closed, and only then linked
+ * into place — so a process killed at any moment leaves either no project or a complete one, never a file that
+ * later reads as "not a Finetune project". Refuses to overwrite anything but an empty file.
+ */
+export function createProjectDatabase(file: string, seed: (db: Database.Database) => void): Database.Database {
+  if (existsSync(file) && !isEmptyFile(file)) throw new ProjectFileError(`${file}: a file already exists there; choose another name or open it.`);
+  const folder = dirname(resolve(file));
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new ProjectFileError(`${file}: cannot create the project there: the folder ${folder} is missing or read-only; choose a folder you can write to.`);
+  }
+  const temporary = join(folder, `.${basename(file)}.creating-${process.pid}-${Date.now().toString(36)}`);
+  const draft = connect(temporary, false);
+  try {
+    draft.pragma(`application_id = ${APPLICATION_ID}`);
+    draft.pragma('journal_mode = WAL');
+    draft.transaction(() => {
+      for (const migration of MIGRATIONS) migration.up(draft);
+      draft.pragma(`user_version = ${LATEST_SCHEMA_VERSION}`);
+      seed(draft);
+    }).immediate();
+    // Closing checkpoints the WAL into the file: the temporary file alone is the whole project.
+    draft.close();
+    if (isEmptyFile(file)) rmSync(file);
+    // link() refuses an existing target, unlike rename(): a file that appeared meanwhile is never replaced.
+    linkSync(temporary, file);
+  } catch (error) {
+    if (draft.open) draft.close();
+    if (error instanceof Error && 'code' in error && error.code === 'EEXIST') throw new ProjectFileError(`${file}: a file already exists there; choose another name or open it.`);
+    throw error;
+  } finally {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${temporary}${suffix}`, { force: true });
+  }
+  return openProjectDatabase(file);
 }
 
 /**
@@ -88,6 +120,7 @@ function assertWritable(file: string): void {
 /** Opens an existing project, migrating an older schema forward. A newer schema is refused untouched. */
 export function openProjectDatabase(file: string): Database.Database {
   if (!existsSync(file)) throw new ProjectFileError(`${file}: no such project file.`);
+  if (isEmptyFile(file)) throw new ProjectFileError(`${file}: the file is empty (0 bytes), so it is not a project yet; create a project there (finetune import --project ${basename(file)} --data ...) or open another file.`);
   assertWritable(file);
   const db = connect(file, true);
   try {

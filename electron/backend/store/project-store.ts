@@ -27,7 +27,7 @@ import * as runs from './runs.js';
 import * as synthetic from './synthetic.js';
 import * as taxonomy from './taxonomy.js';
 
-export { ProjectBusyError, ProjectFileError, ProjectVersionError } from './database.js';
+export { isEmptyFile, ProjectBusyError, ProjectFileError, ProjectVersionError } from './database.js';
 export { ImportError, type ImportProgress, type NewDocument } from './importer.js';
 export { RunError, type PredictionFilter, type RunResult, type RunSplit } from './runs.js';
 export { TaxonomyError } from './taxonomy.js';
@@ -50,8 +50,9 @@ export class ProjectStore {
     if (init.task !== 'single_label' && init.task !== 'multi_label') {
       throw new taxonomy.TaxonomyError(`Unknown task "${String(init.task)}": use single_label or multi_label.`);
     }
-    const db = createProjectDatabase(file);
-    db.prepare('INSERT INTO projects (name, task, created_at) VALUES (?, ?, ?)').run(name, init.task, new Date().toISOString());
+    const db = createProjectDatabase(file, (draft) => {
+      draft.prepare('INSERT INTO projects (name, task, created_at) VALUES (?, ?, ?)').run(name, init.task, new Date().toISOString());
+    });
     return new ProjectStore(file, db);
   }
 
