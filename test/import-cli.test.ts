@@ -1,6 +1,6 @@
 // The real `finetune` command line, run as a child process on files made here.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,24 +225,58 @@ describe('finetune failures', () => {
   });
 });
 
-test('a read-only project is refused as read-only (not as "not a Finetune project") and left unchanged', async () => {
+/**
+ * root may write anything, so a read-only file is only read-only to another user: as root the command runs as
+ * "nobody". That user must reach node, the repo and the project; in a private folder (say a mktemp -d clone) it
+ * cannot, and the test says so instead of failing.
+ */
+function readOnlyRunner(file: string): { skip: string | false; run: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }> } {
+  const asAnotherUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  let skip: string | false = false;
+  if ('uid' in asAnotherUser) {
+    const probe = spawnSync(process.execPath, ['-e', 'try { for (const p of process.argv.slice(1)) require("fs").accessSync(p, 4) } catch (e) { console.error(e.message); process.exit(1) }', bin, file], { ...asAnotherUser, cwd: '/' });
+    if (probe.status !== 0) skip = `running as root, and user "nobody" (who would see the file as read-only) cannot reach ${bin} or ${file}: ${String(probe.stderr || probe.error).trim()}`;
+  }
+  const run = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [bin, ...args], { cwd: '/', ...asAnotherUser }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    });
+  return { skip, run };
+}
+
+describe('a read-only project', () => {
   const roDir = mkdtempSync(join(tmpdir(), 'finetune-read-only-'));
   after(() => rmSync(roDir, { recursive: true, force: true }));
   const file = join(roDir, 'shared.ftproj');
-  ProjectStore.create(file, { name: 'shared', task: 'single_label' }).close();
-  chmodSync(file, 0o444);
-  chmodSync(roDir, 0o755);
-  // root may write anything: run the command as "nobody" there, so the permissions apply.
-  const asAnotherUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile(process.execPath, [bin, 'labels', 'add', '--project', file, 'urgent'], { cwd: '/', ...asAnotherUser }, (error, _stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
-    );
-  });
-  assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /shared\.ftproj: the project file is read-only\. Finetune writes to the project and to its -wal and -shm files beside it/);
-  chmodSync(file, 0o644);
-  const store = ProjectStore.open(file);
-  assert.deepEqual(store.labels(), []);
+  const store = ProjectStore.create(file, { name: 'shared', task: 'single_label' });
+  store.addDocuments([{ text: 'the invoice is wrong', labels: ['billing'], sourceFile: 'typed' }, { text: 'the app crashes', labels: ['bug'], sourceFile: 'typed' }], 'manual');
   store.close();
+  chmodSync(roDir, 0o755);
+  const { skip, run } = readOnlyRunner(file);
+  const readOnly = (locked: boolean) => {
+    chmodSync(file, locked ? 0o444 : 0o644);
+    chmodSync(roDir, locked ? 0o555 : 0o755);
+  };
+
+  test('is refused as read-only for a change (not as "not a Finetune project") and left unchanged', { skip }, async () => {
+    readOnly(true);
+    const result = await run('labels', 'add', '--project', file, 'urgent');
+    readOnly(false);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /shared\.ftproj: the project file is read-only\. Finetune writes to the project and to its -wal and -shm files beside it/);
+    const after = ProjectStore.open(file);
+    assert.deepEqual(after.labels().map((l) => l.name), ['billing', 'bug']);
+    after.close();
+  });
+
+  test('can still be inspected and listed, since that only reads', { skip }, async () => {
+    readOnly(true);
+    const inspect = await run('inspect', '--project', file, '--json');
+    const labels = await run('labels', 'list', '--project', file);
+    readOnly(false);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.deepEqual((JSON.parse(inspect.stdout) as ImbalanceReview).classes.map((c) => [c.label, c.count]), [['billing', 1], ['bug', 1]]);
+    assert.equal(labels.code, 0, labels.stderr);
+    assert.match(labels.stdout, /billing/);
+  });
 });

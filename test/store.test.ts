@@ -232,16 +232,20 @@ describe('import transaction', () => {
     writeFileSync(csv, `text,label\n${Array.from({ length: 50_000 }, (_, i) => `row number ${i},new_${i % 3}`).join('\n')}\n`);
     const controller = new AbortController();
     let importedWhenCancelled = 0;
+    let seenDuringImport: { total: number; labels: string[] } | null = null;
     await assert.rejects(
       store.importSources([csv], { labelCol: 'label' }, (p) => {
         if (p.imported > 0 && !controller.signal.aborted) {
           importedWhenCancelled = p.imported;
+          // Readers meanwhile see what is committed, not the open transaction's rows (issue 9, item 6).
+          seenDuringImport = { total: store.queryDocuments({}).total, labels: store.labels().map((l) => l.name) };
           controller.abort();
         }
       }, controller.signal),
       { name: 'AbortError' },
     );
     assert.ok(importedWhenCancelled > 0, 'cancelled after documents were written');
+    assert.deepEqual(seenDuringImport, { total: 1, labels: ['old'] });
     assert.equal(store.queryDocuments({}).total, 1);
     assert.deepEqual(store.labels().map((l) => l.name), ['old']);
     const again = await store.importSources([csv], { labelCol: 'label' });
@@ -249,6 +253,25 @@ describe('import transaction', () => {
     assert.deepEqual(again.labelsCreated, ['new_0', 'new_1', 'new_2']);
     store.close();
   });
+});
+
+test('an import that adds nothing leaves no trace in the import history', async () => {
+  const store = ProjectStore.create(newFile(), { name: 'history', task: 'single_label' });
+  store.addDocuments([{ text: 'kept before', labels: ['old'], sourceFile: 'typed' }], 'manual');
+  const history = () => {
+    const reader = new Database(store.file, { readonly: true });
+    try {
+      return reader.prepare('SELECT COUNT(*) AS n FROM imports').get() as { n: number };
+    } finally {
+      reader.close();
+    }
+  };
+  const before = history().n;
+  const report = await store.importSources([join(dir, 'no-such-file.csv')], { labelCol: 'label' });
+  assert.equal(report.imported, 0);
+  assert.ok(report.failed > 0 || report.issues.length > 0, 'the missing file is reported');
+  assert.equal(history().n, before);
+  store.close();
 });
 
 describe('runs', () => {

@@ -35,10 +35,13 @@ export function namingProject(error: unknown, file: string): unknown {
   return error;
 }
 
-/** Opens an existing project for the command and closes it afterwards, whatever happens. */
-export async function withProject<T>(file: string, work: (store: ProjectStore) => T | Promise<T>): Promise<T> {
+/**
+ * Opens an existing project for the command and closes it afterwards, whatever happens. Commands that only read
+ * pass `{ reading: true }`, so that a read-only project can still be read.
+ */
+export async function withProject<T>(file: string, work: (store: ProjectStore) => T | Promise<T>, access: { reading?: boolean } = {}): Promise<T> {
   if (!existsSync(file)) throw new UsageError(`${file}: no such project file (create one with finetune import).`);
-  const store = ProjectStore.open(file);
+  const store = access.reading ? ProjectStore.openForReading(file) : ProjectStore.open(file);
   try {
     return await work(store);
   } catch (error) {

@@ -12,7 +12,7 @@ export function inspectCommand(): Command {
     .option('--test-fraction <f>', 'share of labeled documents held out for testing', String(DEFAULT_TEST_FRACTION))
     .action(async (opts: { project: string; json?: boolean; testFraction: string }) => {
       const testFraction = parseFraction(opts.testFraction, '--test-fraction');
-      const review = await withProject(opts.project, (store) => store.review(testFraction));
+      const review = await withProject(opts.project, (store) => store.review(testFraction), { reading: true });
       process.stdout.write(opts.json ? `${JSON.stringify(review, null, 2)}\n` : formatReviewText(review));
     });
 }

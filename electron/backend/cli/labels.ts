@@ -43,7 +43,7 @@ export function labelsCommand(): Command {
     .description('list and edit the labels of a project')
     .addCommand(
       verb('list', 'list the labels with their document counts', [], ({ project }) =>
-        withProject(project, (store) => formatLabels(store.labels())),
+        withProject(project, (store) => formatLabels(store.labels()), { reading: true }),
       ),
     )
     .addCommand(add)

@@ -18,7 +18,7 @@ export function projectCommand(): Command {
         .addOption(projectOption())
         .option('--json', 'print as JSON')
         .action(async (opts: { project: string; json?: boolean }) => {
-          const info = await withProject(opts.project, (store) => store.info());
+          const info = await withProject(opts.project, (store) => store.info(), { reading: true });
           process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatInfo(info));
         }),
     )

@@ -51,7 +51,7 @@ async function runStrategies(opts: StrategiesOptions): Promise<number> {
   // The search writes no model; the worker's job still names a folder, a throwaway one.
   const scratch = mkdtempSync(join(tmpdir(), 'finetune-strategies-'));
   try {
-    const job = opts.project ? await withProject(opts.project, (store) => projectTrainingJob(store, opts, settings)) : await fileTrainingJob(opts, settings);
+    const job = opts.project ? await withProject(opts.project, (store) => projectTrainingJob(store, opts, settings), { reading: true }) : await fileTrainingJob(opts, settings);
     const status = statusLine();
     const interrupt = interruptSignal();
     const search = startSearch({ ...job, modelDir: join(scratch, 'model') }, { onProgress: (p) => status.show(describeProgress(p)) });

@@ -75,7 +75,7 @@ export function syntheticCommand(): Command {
         .option('--label <name>', 'only this class')
         .option('--json', 'print them as JSON')
         .action(async (opts: { project: string; status?: SyntheticStatus; label?: string; json?: boolean }) => {
-          const rows = await withProject(opts.project, (store) => store.listSynthetic({ status: opts.status, label: opts.label }));
+          const rows = await withProject(opts.project, (store) => store.listSynthetic({ status: opts.status, label: opts.label }), { reading: true });
           print(rows, opts.json, `${rows.length} synthetic examples.`);
         }),
     )

@@ -1,7 +1,7 @@
 // Opening a project file: pragmas, the version check and the migrations. Nothing is written to a file that is
 // not a Finetune project or that a newer Finetune wrote.
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, linkSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -117,24 +117,34 @@ function assertWritable(file: string): void {
   }
 }
 
-/** Opens an existing project, migrating an older schema forward. A newer schema is refused untouched. */
-export function openProjectDatabase(file: string): Database.Database {
+function assertProjectFileExists(file: string): void {
   if (!existsSync(file)) throw new ProjectFileError(`${file}: no such project file.`);
   if (isEmptyFile(file)) throw new ProjectFileError(`${file}: the file is empty (0 bytes), so it is not a project yet; create a project there (finetune import --project ${basename(file)} --data ...) or open another file.`);
+}
+
+/** The checks that only read: a Finetune project, at a schema this version reads. Returns the schema version. */
+function checkProjectHeader(db: Database.Database, file: string): number {
+  let applicationId: number;
+  let version: number;
+  try {
+    applicationId = db.pragma('application_id', { simple: true }) as number;
+    version = db.pragma('user_version', { simple: true }) as number;
+  } catch (error) {
+    throw new ProjectFileError(`${file}: not a Finetune project (${(error as Error).message}).`);
+  }
+  if (applicationId !== APPLICATION_ID) throw new ProjectFileError(`${file}: not a Finetune project file.`);
+  if (version > LATEST_SCHEMA_VERSION) throw new ProjectVersionError(file, version, LATEST_SCHEMA_VERSION);
+  return version;
+}
+
+/** Opens an existing project, migrating an older schema forward. A newer schema is refused untouched. */
+export function openProjectDatabase(file: string): Database.Database {
+  assertProjectFileExists(file);
   assertWritable(file);
   const db = connect(file, true);
   try {
     // Read-only checks first: journal_mode=WAL would rewrite the header of a file we must not touch.
-    let applicationId: number;
-    let version: number;
-    try {
-      applicationId = db.pragma('application_id', { simple: true }) as number;
-      version = db.pragma('user_version', { simple: true }) as number;
-    } catch (error) {
-      throw new ProjectFileError(`${file}: not a Finetune project (${(error as Error).message}).`);
-    }
-    if (applicationId !== APPLICATION_ID) throw new ProjectFileError(`${file}: not a Finetune project file.`);
-    if (version > LATEST_SCHEMA_VERSION) throw new ProjectVersionError(file, version, LATEST_SCHEMA_VERSION);
+    const version = checkProjectHeader(db, file);
     configure(db);
     migrate(db, version);
     return db;
@@ -142,6 +152,62 @@ export function openProjectDatabase(file: string): Database.Database {
     db.close();
     throw error;
   }
+}
+
+/** Whether this process may write the project file and the folder its -wal and -shm files go in. */
+export function isWritableProject(file: string): boolean {
+  try {
+    assertWritable(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A read-only project (a shared folder, a locked file) for commands that only read: SQLite cannot open a WAL file
+ * read-only without creating -shm beside it, so the file is read into memory and opened there, read-only. Changes
+ * still waiting in a -wal file would be missing from that copy, so such a file is refused with the reason.
+ */
+export function openProjectSnapshot(file: string): Database.Database {
+  assertProjectFileExists(file);
+  if (existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0) {
+    throw new ProjectFileError(`${file}: the project is read-only and has changes not yet written into it (its -wal file); open it once where it can be written, or ask its owner to close Finetune.`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new ProjectFileError(`${file}: cannot read the project file: ${(error as Error).message}`);
+  }
+  // Bytes 18 and 19 of the header say "WAL" (2); an in-memory copy has no -wal file, so it reads as a rollback-journal file (1).
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) bytes[18] = bytes[19] = 1;
+  let db: Database.Database;
+  try {
+    db = new Database(bytes, { readonly: true });
+  } catch (error) {
+    throw new ProjectFileError(`${file}: not a Finetune project (${(error as Error).message}).`);
+  }
+  try {
+    const version = checkProjectHeader(db, file);
+    if (version < LATEST_SCHEMA_VERSION) {
+      throw new ProjectFileError(`${file}: the project is read-only and was written by an older Finetune; open it once where it can be written, so that it is upgraded.`);
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * A second, read-only connection to an open project. In WAL mode it sees only committed transactions, so readers
+ * served while an import's transaction is open never see rows that vanish if the import fails.
+ */
+export function openReadConnection(file: string): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  return db;
 }
 
 export function schemaVersion(db: Database.Database): number {

@@ -167,10 +167,14 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
     report.imported++;
   };
 
-  /** Completes the report (its files are the sources as given) and records the import in the project's history. */
+  /**
+   * Completes the report (its files are the sources as given) and records the import in the project's history —
+   * only when it added documents: an import that failed or added nothing leaves the project exactly as it was.
+   */
   const finish = (started: number, sources: string[]): ImportReport => {
     report.files = sources;
     report.seconds = (performance.now() - started) / 1000;
+    if (report.imported === 0) return report;
     sql.insertImport.run(
       new Date().toISOString(),
       JSON.stringify(report.files),

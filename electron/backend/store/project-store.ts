@@ -20,7 +20,7 @@ import type {
   TrainSettings,
 } from '../../../shared/domain.js';
 import { DEFAULT_TEST_FRACTION, reviewProject } from '../review.js';
-import { createProjectDatabase, openProjectDatabase, ProjectBusyError, schemaVersion } from './database.js';
+import { createProjectDatabase, isWritableProject, openProjectDatabase, openProjectSnapshot, openReadConnection, ProjectBusyError, schemaVersion } from './database.js';
 import * as documents from './documents.js';
 import { addDocuments, importSources, type ImportProgress, type NewDocument } from './importer.js';
 import * as runs from './runs.js';
@@ -37,6 +37,8 @@ const STALE_RUN_REASON = 'Training stopped unexpectedly (the app or the training
 
 export class ProjectStore {
   private importing = false;
+  /** Serves reads while an import's transaction is open (see `reads`). */
+  private importReader: Database.Database | null = null;
 
   private constructor(
     readonly file: string,
@@ -63,11 +65,19 @@ export class ProjectStore {
     return store;
   }
 
+  /**
+   * For commands that only read (inspect, listings): a writable project opens as usual; a read-only one is read
+   * from a copy in memory, so sharing a project read-only does not stop anyone reading it.
+   */
+  static openForReading(file: string): ProjectStore {
+    return isWritableProject(file) ? ProjectStore.open(file) : new ProjectStore(file, openProjectSnapshot(file));
+  }
+
   info(): ProjectInfo {
-    const row = this.db
+    const row = this.reads
       .prepare('SELECT id, name, task, encoder, created_at AS createdAt FROM projects ORDER BY id LIMIT 1')
       .get() as Omit<ProjectInfo, 'schemaVersion'>;
-    return { ...row, schemaVersion: schemaVersion(this.db) };
+    return { ...row, schemaVersion: schemaVersion(this.reads) };
   }
 
   setTask(task: TaskKind): ProjectInfo {
@@ -83,6 +93,7 @@ export class ProjectStore {
   }
 
   close(): void {
+    this.closeImportReader();
     if (this.db.open) this.db.close();
   }
 
@@ -99,11 +110,14 @@ export class ProjectStore {
     signal?: AbortSignal,
   ): Promise<ImportReport> {
     this.assertNotImporting();
+    const task = this.info().task;
     this.importing = true;
+    this.importReader = openReadConnection(this.file);
     try {
-      return await importSources(this.db, this.info().task, paths, options, onEvent, signal);
+      return await importSources(this.db, task, paths, options, onEvent, signal);
     } finally {
       this.importing = false;
+      this.closeImportReader();
     }
   }
 
@@ -117,11 +131,11 @@ export class ProjectStore {
   }
 
   queryDocuments(q: DocumentQuery): DocumentPage {
-    return documents.queryDocuments(this.db, q);
+    return documents.queryDocuments(this.reads, q);
   }
 
   getDocument(documentId: number): DocumentInfo {
-    return documents.getDocument(this.db, documentId);
+    return documents.getDocument(this.reads, documentId);
   }
 
   /** Sets a document's labels ('manual' annotations for the new ones); single-label projects refuse more than one. */
@@ -134,7 +148,7 @@ export class ProjectStore {
    * of the documents they were made from (`parents`), so training can keep them out when a parent is held out.
    */
   trainingExamples(): Array<{ documentId: number; text: string; contentHash: string; labels: string[]; source: AnnotationSource; parents?: number[] }> {
-    return synthetic.withReviewedSynthetic(this.db, documents.trainingExamples(this.db));
+    return synthetic.withReviewedSynthetic(this.reads, documents.trainingExamples(this.reads));
   }
 
   // ---------- synthetic minority examples (logic in ./synthetic.ts) ----------
@@ -145,7 +159,7 @@ export class ProjectStore {
   }
 
   listSynthetic(filter?: { status?: SyntheticStatus; label?: string }): SyntheticExample[] {
-    return synthetic.listSynthetic(this.db, filter);
+    return synthetic.listSynthetic(this.reads, filter);
   }
 
   reviewSynthetic(documentId: number, status: 'accepted' | 'rejected', text?: string): SyntheticExample {
@@ -156,7 +170,7 @@ export class ProjectStore {
   // ---------- taxonomy ----------
 
   labels(): LabelInfo[] {
-    return taxonomy.listLabels(this.db);
+    return taxonomy.listLabels(this.reads);
   }
 
   addLabel(name: string, opts?: { description?: string; colour?: string }): LabelInfo[] {
@@ -180,7 +194,7 @@ export class ProjectStore {
   }
 
   review(testFraction = DEFAULT_TEST_FRACTION): ImbalanceReview {
-    return reviewProject(this.db, this.info().task, testFraction);
+    return reviewProject(this.reads, this.info().task, testFraction);
   }
 
   // ---------- runs ----------
@@ -200,27 +214,40 @@ export class ProjectStore {
   }
 
   listRuns(): RunSummary[] {
-    return runs.listRuns(this.db);
+    return runs.listRuns(this.reads);
   }
 
   runMetrics(runId: number): RunMetrics {
-    return runs.runMetrics(this.db, runId);
+    return runs.runMetrics(this.reads, runId);
   }
 
   runPredictions(runId: number, filter?: runs.PredictionFilter): PredictionRow[] {
-    return runs.runPredictions(this.db, runId, filter);
+    return runs.runPredictions(this.reads, runId, filter);
   }
 
   runModelDir(runId: number): string | null {
-    return runs.runModelDir(this.db, runId);
+    return runs.runModelDir(this.reads, runId);
   }
 
   runHistory(runId: number): EpochPoint[] {
-    return runs.runHistory(this.db, runId);
+    return runs.runHistory(this.reads, runId);
   }
 
   runSplit(runId: number): runs.RunSplit | null {
-    return runs.runSplit(this.db, runId);
+    return runs.runSplit(this.reads, runId);
+  }
+
+  /**
+   * The connection reads go through: the project's own, except while an import's transaction is open on it, when a
+   * read-only connection answers with what is committed (the import's rows appear when it commits, all at once).
+   */
+  private get reads(): Database.Database {
+    return this.importReader ?? this.db;
+  }
+
+  private closeImportReader(): void {
+    if (this.importReader?.open) this.importReader.close();
+    this.importReader = null;
   }
 
   private assertNotImporting(): void {
