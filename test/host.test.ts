@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { API_PROTOCOL, CLOSE_BAD_MESSAGE, MAX_MESSAGE_BYTES, MAX_SOCKETS, startHost, TOKEN_PROTOCOL_PREFIX, type Host } from '../electron/backend/host/host.js';
+import { hostClient, protocolsFor } from './fixtures/host-client.js';
 import { uploadBytes } from './fixtures/upload.js';
 
 let host: Host;
@@ -43,9 +44,6 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
 
 const origin = () => `http://127.0.0.1:${host.port}`;
 
-/** The subprotocols a page offers: the API's and the token's. */
-const protocolsFor = (token: string) => [API_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`];
-
 /** Opens the API socket; resolves with the socket once open, or rejects with the refusal (HTTP status). */
 function connect(headers: Record<string, string> = { Origin: origin() }, protocols: string[] = protocolsFor(host.token)): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -60,33 +58,7 @@ function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
-/** An authenticated client: call(channel, arg) resolves with the result or rejects with the error message. */
-async function client() {
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const events: { event: string; payload: unknown }[] = [];
-  let nextId = 1;
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  // The handler is attached before the socket opens: the host says "ready" as soon as the upgrade completes.
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, protocolsFor(host.token), { headers: { Origin: origin() } });
-  ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString());
-    if (msg.ready) return markReady();
-    if (msg.event) return void events.push(msg);
-    const waiter = pending.get(msg.id);
-    pending.delete(msg.id);
-    if (msg.ok) waiter?.resolve(msg.result);
-    else waiter?.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
-  });
-  await ready;
-  const call = (channel: string, arg?: unknown): Promise<any> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      ws.send(JSON.stringify({ id, channel, arg }));
-    });
-  return { ws, call, events };
-}
+const client = () => hostClient(host);
 
 /** The upgrade request written by hand (to send what a browser never would), and the server's raw answer. */
 function rawUpgrade(protocols: string[]): Promise<string> {

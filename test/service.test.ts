@@ -19,7 +19,6 @@ import { uploadBytes } from './fixtures/upload.js';
 
 let dir: string;
 let service: AppService;
-let projectPath: string;
 
 /** Worker processes started so far (the real Node worker, counted). */
 let spawned = 0;
@@ -53,6 +52,16 @@ function writeCsv(name: string, perLabel: Record<string, number>): string {
   return file;
 }
 
+/** The mail every project of these tests starts with. */
+const MAIL = { ham: 24, spam: 12, hard_ham: 8 };
+
+/** A new project with the mail imported, open in `on`: each test starts from its own state, not the last test's. */
+async function freshMailProject(name: string, on: AppService = service): Promise<string> {
+  const { path } = await on.handle('projects:create', { name, task: 'single_label' });
+  await on.handle('import:run', { paths: [writeCsv(`${name}.csv`, MAIL)], options: { textCol: 'body', labelCol: 'category' } });
+  return path;
+}
+
 const counts = async () => Object.fromEntries((await service.handle('labels:list', undefined)).map((l) => [l.name, l.count]));
 
 describe('app service', () => {
@@ -66,9 +75,9 @@ describe('app service', () => {
 
   it('creates a project, imports a CSV and reports it', async () => {
     const created = await service.handle('projects:create', { name: 'Mail triage', task: 'single_label' });
-    projectPath = created.path;
+    const projectPath = created.path;
     assert.equal(created.project.name, 'Mail triage');
-    const csv = writeCsv('mail.csv', { ham: 24, spam: 12, hard_ham: 8 });
+    const csv = writeCsv('mail.csv', MAIL);
     const preview = await service.handle('import:preview', { path: csv });
     assert.deepEqual(preview.columns, ['body', 'category']);
     const progress: EventChannels['import:progress'][] = [];
@@ -78,13 +87,11 @@ describe('app service', () => {
     assert.equal(report.imported + report.skipped, 44);
     assert.ok(progress.length > 0);
     assert.deepEqual(await service.handle('projects:current', undefined).then((c) => c?.path), projectPath);
-    assert.deepEqual(
-      (await service.handle('projects:recent', undefined)).map((r) => r.path),
-      [projectPath],
-    );
+    assert.equal((await service.handle('projects:recent', undefined))[0].path, projectPath);
   });
 
   it('label operations change the counts, and labeling a document is saved', async () => {
+    await freshMailProject('labels');
     const before = await counts();
     await service.handle('labels:add', { name: 'newsletter', description: 'Mail the reader subscribed to' });
     await service.handle('labels:rename', { from: 'newsletter', to: 'bulk' });
@@ -103,6 +110,7 @@ describe('app service', () => {
   });
 
   it('reviews the imbalance from the stored counts', async () => {
+    await freshMailProject('review');
     const review = await service.handle('review:imbalance', undefined);
     const stored = await counts();
     assert.deepEqual(Object.fromEntries(review.classes.map((c) => [c.label, c.count])), stored);
@@ -110,6 +118,8 @@ describe('app service', () => {
   });
 
   it('trains in the worker, records the run, and predicts with its model', async () => {
+    const projectPath = await freshMailProject('training');
+    const spawnedBefore = spawned;
     const events: string[] = [];
     let activeSeen = false;
     const finished = new Promise<EventChannels['train:finished']>((resolve) => {
@@ -151,7 +161,7 @@ describe('app service', () => {
     const fromFile = await service.handle('predict:file', { runId, path: file, options: { textCol: 'body' } });
     assert.equal(fromFile.rows.length, 3);
     assert.equal(spawned, spawnedBeforeSecondPrediction, 'the prediction worker (model loaded) serves the next request');
-    assert.equal(spawned, 2, 'one training process, one prediction process');
+    assert.equal(spawned - spawnedBefore, 2, 'one training process, one prediction process');
     assert.equal(fromFile.csv.split('\r\n')[0], 'text,predicted,p_ham,p_hard_ham,p_spam'.replace(/p_ham,p_hard_ham,p_spam/, metrics.labels.map((l) => `p_${l}`).join(',')));
 
     const exportSteps: string[] = [];
@@ -179,10 +189,12 @@ describe('app service', () => {
     } finally {
       store.close();
     }
-    service = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath() });
+    service = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath(), spawner: countingSpawner() });
   });
 
   it('on open, a run left running by a crash is marked failed with the reason', async () => {
+    const projectPath = await freshMailProject('crashed-run');
+    await service.handle('projects:create', { name: 'elsewhere', task: 'single_label' });
     // Another process starts a run and dies without finishing it, as a crashed app would.
     const storeModule = pathToFileURL(join(import.meta.dirname, '..', 'electron', 'backend', 'store', 'project-store.ts')).href;
     const script = `const { ProjectStore } = await import(${JSON.stringify(storeModule)});
@@ -197,6 +209,7 @@ describe('app service', () => {
   });
 
   it('refuses writes while an import holds the project, so a failed import cannot roll them back', async () => {
+    await freshMailProject('busy');
     const csv = writeCsv('more.csv', { ham: 30, spam: 14, hard_ham: 10 });
     const importing = service.handle('import:run', { paths: [csv], options: { textCol: 'body', labelCol: 'category' } });
     await assert.rejects(service.handle('labels:add', { name: 'during' }), /import into .* is still running/);
@@ -213,6 +226,28 @@ describe('app service', () => {
     const labels = await service.handle('labels:list', undefined);
     assert.deepEqual(Object.fromEntries(labels.map((l) => [l.name, l.count])), { ham: 200, spam: 60, hard_ham: 40 });
     assert.ok(labels.every((l) => l.description.length > 10));
+  });
+});
+
+describe('heavy reads', () => {
+  it('a large project is reviewed in a thread: another call is answered meanwhile, and the figures are the same', async () => {
+    const threaded = createAppService({ dataDir: join(dir, 'data-threaded'), samplePath: defaultSamplePath(), reviewInThreadFrom: 1 });
+    try {
+      const path = await freshMailProject('threaded', threaded);
+      const answered: string[] = [];
+      const review = threaded.handle('review:imbalance', undefined).then((r) => (answered.push('review'), r));
+      const labels = threaded.handle('labels:list', undefined).then((l) => (answered.push('labels'), l));
+      const [reviewed] = await Promise.all([review, labels]);
+      assert.deepEqual(answered, ['labels', 'review'], 'the review held the loop');
+      const store = ProjectStore.open(path);
+      try {
+        assert.deepEqual(reviewed, store.review());
+      } finally {
+        store.close();
+      }
+    } finally {
+      await threaded.close();
+    }
   });
 });
 

@@ -8,20 +8,23 @@ import { buildImbalanceReview } from '../../shared/imbalance.js';
 /** Share of labeled documents the review assumes are held out for testing, as training does by default. */
 export const DEFAULT_TEST_FRACTION = 0.2;
 
-/** Documents `d` that are not synthetic. */
-const REAL = `NOT EXISTS (SELECT 1 FROM annotations s WHERE s.document_id = d.id AND s.source = 'synthetic')`;
-
-/** Documents `d` carrying at least one label (predictions are not labels). */
-const LABELED = `EXISTS (SELECT 1 FROM annotations a WHERE a.document_id = d.id AND a.source != 'predicted')`;
+/**
+ * Documents `d` that are not synthetic. NOT IN over one list is evaluated once per query (a per-document EXISTS
+ * made the review of a million documents take 11 s).
+ */
+const SYNTHETIC_IDS = `(SELECT document_id FROM annotations WHERE source = 'synthetic')`;
+const REAL = `d.id NOT IN ${SYNTHETIC_IDS}`;
 
 const count = (db: Database.Database, sql: string): number => (db.prepare(sql).get() as { n: number | null }).n ?? 0;
 
 export function reviewProject(db: Database.Database, task: TaskKind, testFraction = DEFAULT_TEST_FRACTION): ImbalanceReview {
+  // Each class's real documents, from one pass over the annotations (a document may carry a label twice: imported and manual).
   const classRows = db
     .prepare(
-      `SELECT l.name, (SELECT COUNT(DISTINCT a.document_id) FROM annotations a JOIN documents d ON d.id = a.document_id
-                        WHERE a.label_id = l.id AND a.source != 'predicted' AND ${REAL}) AS n
-         FROM labels l ORDER BY l.ord, l.id`,
+      `SELECT l.name, COALESCE(c.n, 0) AS n FROM labels l LEFT JOIN (
+         SELECT label_id, COUNT(DISTINCT document_id) AS n FROM annotations
+          WHERE source != 'predicted' AND document_id NOT IN ${SYNTHETIC_IDS} GROUP BY label_id) c ON c.label_id = l.id
+        ORDER BY l.ord, l.id`,
     )
     .all() as Array<{ name: string; n: number }>;
   // Near-exact copies share a near_dup_key (exact copies were skipped at import).
@@ -45,10 +48,12 @@ export function reviewProject(db: Database.Database, task: TaskKind, testFractio
                 FROM documents d WHERE ${REAL} AND d.near_dup_key IN grouped)
        SELECT COUNT(*) AS n FROM (SELECT groupKey FROM label_sets GROUP BY groupKey HAVING COUNT(DISTINCT labelSet) > 1)`,
     );
+  const documents = count(db, `SELECT COUNT(*) AS n FROM documents d WHERE ${REAL}`);
+  const labeled = count(db, `SELECT COUNT(DISTINCT document_id) AS n FROM annotations WHERE source != 'predicted' AND document_id NOT IN ${SYNTHETIC_IDS}`);
   return buildImbalanceReview({
     task,
-    documents: count(db, `SELECT COUNT(*) AS n FROM documents d WHERE ${REAL}`),
-    unlabeled: count(db, `SELECT COUNT(*) AS n FROM documents d WHERE ${REAL} AND NOT ${LABELED}`),
+    documents,
+    unlabeled: documents - labeled,
     classCounts: Object.fromEntries(classRows.map((r) => [r.name, r.n])),
     duplicateGroups: groups.groups,
     duplicateDocuments: groups.documents,

@@ -13,6 +13,7 @@ import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
 import { nodeWorkerSpawner, PredictionWorker, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { reviewOffLoop } from './heavy-reads.js';
 import { freePath, safeFileName } from './paths.js';
 import { RecentProjects } from './recent.js';
 import { Uploads } from './uploads.js';
@@ -59,7 +60,13 @@ class NoProjectError extends Error {
 /** Test documents the app compares an ONNX export on: enough to catch a wrong graph, quick on a laptop. */
 const EXPORT_CHECK_DOCUMENTS = 20;
 
-export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawner; samplePath: string }): AppService {
+export function createAppService(opts: {
+  dataDir: string;
+  spawner?: WorkerSpawner;
+  samplePath: string;
+  /** Projects with at least this many documents are reviewed in a worker thread (heavy-reads.ts); tests lower it. */
+  reviewInThreadFrom?: number;
+}): AppService {
   const dataDir = resolve(opts.dataDir);
   const projectsDir = join(dataDir, 'projects');
   const uploads = new Uploads(join(dataDir, 'uploads'));
@@ -276,7 +283,7 @@ export function createAppService(opts: { dataDir: string; spawner?: WorkerSpawne
       return { documentId: doc.id, labels: doc.labels };
     },
 
-    'review:imbalance': () => project().store.review(),
+    'review:imbalance': () => reviewOffLoop(project().store, opts.reviewInThreadFrom),
 
     'strategies:search': ({ settings }) => searchStrategies(settings),
     'strategies:cancel': () => {

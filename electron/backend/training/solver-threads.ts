@@ -4,10 +4,9 @@
 // awaited through Atomics on a shared control block, so an evaluation costs no message passing (a fit makes
 // hundreds). Measured on the SpamAssassin features: see bench/train.ts.
 import os from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { TaskKind } from '../../../shared/domain.js';
+import { threadEntry } from '../thread-entry.js';
 import type { FeatureSet, HeadArchitecture } from './heads.js';
 import { addPenalty, objectiveConstants, objectivePart, parameterCount, type LinearProblem, type ObjectiveEvaluator } from './linear-solver.js';
 import type { LossSpec } from './losses.js';
@@ -57,19 +56,6 @@ function shared<T extends Float32Array | Float64Array | Int32Array>(source: T): 
   const buffer = new SharedArrayBuffer(source.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
   return buffer;
-}
-
-/** The thread entry beside this code: the .ts source under tsx (loaded through tsx's API), or the bundled .js. */
-function threadEntry(): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const source = new URL('../../worker/solver-thread.ts', import.meta.url).href;
-    const code = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(source)});`;
-    return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-  }
-  const bundled = new URL('../worker/solver-thread.js', import.meta.url);
-  if (!existsSync(fileURLToPath(bundled))) throw new Error(`${fileURLToPath(bundled)}: the bundled solver thread is missing; run \`npm run build\``);
-  return bundled;
 }
 
 /** Splits rows into `parts` contiguous ranges of similar cost (dense width plus the row's sparse entries). */
@@ -128,7 +114,7 @@ export class SolverThreads {
     const losses = Array.from({ length: helpers }, () => new SharedArrayBuffer(8));
     let entry: URL;
     try {
-      entry = threadEntry();
+      entry = threadEntry('solver-thread');
     } catch {
       return null;
     }
