@@ -1,17 +1,20 @@
-// Training-engine figures (docs/experiments.md): every strategy on the SpamAssassin split of issue 3, the
-// extreme-imbalance variant, multi-label Brown (tuned thresholds vs 0.5), cold/warm train times, peak RSS, and the
-// long-document choice of the encoder. Run alone: `npx tsx bench/train.ts [spam extreme brown longdocs]`.
+// Training-engine figures (docs/experiments.md), each beside the scikit-learn peer measured in the same run on the
+// same cached features (bench/peers.ts): the SpamAssassin split of issue 3, the same with spam cut to 1%, Brown
+// genres split by book, Brown 1 : 89 binary tasks split by book and by passage, and multi-label Brown. Also the
+// strategy search's and the final refit's seconds, cold and warm totals, peak RSS and the longest progress silence.
+// Run alone: `npx tsx bench/train.ts [spam extreme genres binary multilabel]`.
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_TRAIN_SETTINGS, type StrategyName, type TrainSettings } from '../shared/domain.js';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../shared/domain.js';
 import { multiLabelMetrics } from '../shared/metrics.js';
+import { createRng, shuffleInPlace } from '../shared/random.js';
 import type { TrainExample, TrainJob, TrainResult } from '../electron/backend/training/job.js';
 import { trainClassifier } from '../electron/backend/training/trainer.js';
-import type { LongDocMode } from '../electron/backend/encoders/index.js';
-import { brownMultiLabel, loadSpamAssassin, spamAssassinExtremeImbalance, SPAM_LABELS, type Example } from '../test/fixtures/corpora.js';
+import { brownBinary, brownGenres, brownMultiLabel, loadSpamAssassin, spamAssassinExtremeImbalance, SPAM_LABELS, type PassageExample } from '../test/fixtures/corpora.js';
+import { sklearnBalancedLogistic, type PeerResult } from './peers.js';
 
 const workDir = path.join(os.tmpdir(), 'finetune-bench-train');
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -22,20 +25,8 @@ const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss))
 /** Longest silence between two progress events of any run (the contract: never over 0.5 s). */
 let longestProgressGap = 0;
 
-const toExamples = (rows: Example[], prefix: string): TrainExample[] =>
-  rows.map((e) => ({ id: `${prefix}${e.group}/${e.id}`, text: e.text, contentHash: hash(e.text), labels: [e.label] }));
-
-interface RunFigures {
-  macroF1: number;
-  /** CPU seconds of the whole run: what the wall time would be on an idle machine (training uses one thread). */
-  cpuSeconds: number;
-  minorityF1: Record<string, number>;
-  seconds: number;
-  embedSeconds: number;
-  trainSeconds: number;
-  epochs: number;
-  strategy: string;
-}
+const examplesOf = (rows: Array<{ text: string; label: string }>, prefix: string): TrainExample[] =>
+  rows.map((e, i) => ({ id: `${prefix}${i}`, text: e.text, contentHash: hash(e.text), labels: [e.label] }));
 
 async function timedTrain(job: TrainJob): Promise<{ result: TrainResult; seconds: number; cpuSeconds: number }> {
   const start = Date.now();
@@ -56,142 +47,153 @@ async function timedTrain(job: TrainJob): Promise<{ result: TrainResult; seconds
   }
 }
 
-function figures({ result, seconds, cpuSeconds }: { result: TrainResult; seconds: number; cpuSeconds: number }, minority: string[]): RunFigures {
-  const m = result.metrics;
-  return {
+const job = (cacheFile: string, name: string, labels: string[], train: TrainExample[], test: TrainExample[], settings: Partial<TrainSettings> = {}): TrainJob => ({
+  task: 'single_label',
+  labels,
+  examples: train,
+  test,
+  settings: { ...DEFAULT_TRAIN_SETTINGS, ...settings },
+  encoder: 'use-lite',
+  cacheFile,
+  modelDir: path.join(workDir, `model-${name}`),
+});
+
+/** The product's run (strategy auto) and the peer on the same features; the ratio of their macro-F1. */
+async function sideBySide(j: TrainJob, focus: string[]): Promise<Record<string, unknown>> {
+  const run = await timedTrain(j);
+  const m = run.result.metrics;
+  const search = m.selection?.search;
+  const peer = await sklearnBalancedLogistic(j);
+  const perClass = (values: Record<string, number>) => Object.fromEntries(focus.map((label) => [label, round(values[label])]));
+  const product = {
     macroF1: round(m.f1_macro),
-    cpuSeconds: round(cpuSeconds, 1),
-    minorityF1: Object.fromEntries(minority.map((label) => [label, round(m.per_class[label].f1)])),
-    seconds: round(seconds, 1),
-    embedSeconds: round(m.seconds.embed, 1),
-    trainSeconds: round(m.seconds.train, 1),
-    epochs: result.history.length,
-    strategy: m.strategy.name + (m.strategy.auto ? ' (auto)' : ''),
+    macroF1Interval: m.f1_macro_interval?.map((x) => round(x)),
+    perClassF1: perClass(Object.fromEntries(m.labels.map((l) => [l, m.per_class[l].f1]))),
+    perClassInterval: Object.fromEntries(focus.map((l) => [l, m.per_class[l].tooFewToTell ? 'too few to tell' : m.per_class[l].f1Interval?.map((x) => round(x))])),
+    pick: search?.pick.name ?? m.strategy.name,
+    regularization: m.strategy.regularization,
+    wordFeatures: m.strategy.lexical?.enabled,
+    crossValidatedMacroF1: search ? round(search.candidates.find((c) => c.name === search.pick.name)!.f1_macro.mean) : undefined,
+    candidatesMeasured: search?.candidates.length,
+    notTried: search?.notTried,
+    seconds: { total: round(run.seconds, 1), embed: round(m.seconds.embed, 1), search: round(m.seconds.search ?? 0, 1), refit: round(m.seconds.train, 2) },
+    cpuSeconds: round(run.cpuSeconds, 1),
   };
-}
-
-function spamJob(cacheFile: string, settings: Partial<TrainSettings>, train = loadSpamAssassin().train, extra: Partial<TrainJob> = {}): TrainJob {
-  const { test } = loadSpamAssassin();
+  if ('skipped' in peer) return { documents: { train: m.n_train, test: m.n_test }, product, peer };
+  const p = peer as PeerResult;
   return {
-    task: 'single_label',
-    labels: [...SPAM_LABELS],
-    examples: toExamples(train, 'train:'),
-    test: toExamples(test, 'test:'),
-    settings: { ...DEFAULT_TRAIN_SETTINGS, ...settings },
-    encoder: 'use-lite',
-    cacheFile,
-    modelDir: path.join(workDir, 'model'),
-    ...extra,
+    documents: { train: m.n_train, test: m.n_test },
+    product,
+    peer: { model: p.model, macroF1: round(p.f1_macro), perClassF1: perClass(p.per_class), fitSeconds: round(p.fit_seconds, 2) },
+    macroF1Ratio: round(m.f1_macro / p.f1_macro),
+    focusF1Difference: Object.fromEntries(focus.map((l) => [l, round(m.per_class[l].f1 - p.per_class[l])])),
   };
 }
 
-const STRATEGIES: Array<StrategyName | 'auto'> = ['none', 'weighted', 'focal', 'oversample', 'undersample', 'focal+oversample', 'auto'];
-
-async function spamAssassinTable(cacheFile: string): Promise<Record<string, unknown>> {
-  // BENCH_TRAIN_WARM=1 keeps an existing cache (skips the cold-cache run's ~10 minutes of embedding).
+async function spamAssassin(cacheFile: string): Promise<Record<string, unknown>> {
+  const { train, test } = loadSpamAssassin();
+  // BENCH_TRAIN_WARM=1 keeps an existing cache (skips the cold run's minutes of embedding).
   if (!process.env.BENCH_TRAIN_WARM) rmSync(cacheFile, { force: true });
-  const cold = await timedTrain(spamJob(cacheFile, { strategy: 'auto' }));
-  const n = cold.result.metrics.n_train + cold.result.metrics.n_val + cold.result.metrics.n_test;
-  const rows: Record<string, RunFigures> = {};
-  for (const strategy of STRATEGIES) {
-    const warm = await timedTrain(spamJob(cacheFile, { strategy }));
-    rows[strategy] = figures(warm, ['hard_ham', 'spam']);
-  }
-  const variants: Record<string, RunFigures> = {};
-  for (const [name, settings] of [
-    ['auto, no lexical features', { strategy: 'auto', lexical: false }],
-    ['none, no lexical features', { strategy: 'none', lexical: false }],
-    ['auto, MLP head', { strategy: 'auto', head: 'mlp' }],
-  ] as Array<[string, Partial<TrainSettings>]>) {
-    const run = await timedTrain(spamJob(cacheFile, settings));
-    variants[name] = figures(run, ['hard_ham', 'spam']);
-  }
+  const spamJob = job(cacheFile, 'spam', [...SPAM_LABELS], examplesOf(train, 'train:'), examplesOf(test, 'test:'));
+  const cold = await sideBySide(spamJob, ['hard_ham', 'spam']);
+  const warm = await timedTrain(spamJob);
   return {
-    documents: n,
-    backend: cold.result.metrics.strategy.backend,
-    encoder: cold.result.metrics.strategy.encoder,
-    [process.env.BENCH_TRAIN_WARM ? 'firstRun (cache already warm)' : 'coldCache']: { ...figures(cold, ['hard_ham', 'spam']), embedDocsPerSecond: round(n / cold.result.metrics.seconds.embed, 1) },
-    warmRetrainSeconds: rows.auto.seconds,
-    warmRetrainCpuSeconds: rows.auto.cpuSeconds,
-    strategies: rows,
-    variants,
+    [process.env.BENCH_TRAIN_WARM ? 'firstRun (cache already warm)' : 'coldCache']: cold,
+    warmFullRunSeconds: round(warm.seconds, 1),
+    warmSearchSeconds: round(warm.result.metrics.seconds.search ?? 0, 1),
+    warmRefitSeconds: round(warm.result.metrics.seconds.train, 2),
   };
 }
 
 async function extremeImbalance(cacheFile: string): Promise<Record<string, unknown>> {
-  const { train } = spamAssassinExtremeImbalance(0);
-  const rows: Record<string, RunFigures> = {};
-  for (const strategy of ['none', 'weighted', 'focal', 'oversample', 'focal+oversample', 'auto'] as const) {
-    for (const lexical of [true, false]) {
-      const run = await timedTrain(spamJob(cacheFile, { strategy, lexical }, train));
-      rows[`${strategy}${lexical ? '' : ', no lexical'}`] = figures(run, ['spam', 'hard_ham']);
-    }
-  }
-  return { trainSpam: train.filter((e) => e.label === 'spam').length, trainTotal: train.length, strategies: rows };
+  const { train, test } = spamAssassinExtremeImbalance(0);
+  return {
+    trainSpam: train.filter((e) => e.label === 'spam').length,
+    trainTotal: train.length,
+    ...(await sideBySide(job(cacheFile, 'extreme', [...SPAM_LABELS], examplesOf(train, 'train:'), examplesOf(test, 'test:')), ['spam', 'hard_ham'])),
+  };
 }
 
-async function brown(cacheFile: string): Promise<Record<string, unknown>> {
-  const corpus = brownMultiLabel();
-  const toMulti = (rows: typeof corpus.train, prefix: string): TrainExample[] =>
-    rows.map((e) => ({ id: `${prefix}${e.id}`, text: e.text, contentHash: hash(e.text), labels: e.labels }));
-  const out: Record<string, unknown> = { labels: corpus.labels.length, train: corpus.train.length, test: corpus.test.length };
-  for (const strategy of ['none', 'auto'] as const) {
-    const { result, seconds, cpuSeconds } = await timedTrain({
-      task: 'multi_label',
-      labels: corpus.labels,
-      examples: toMulti(corpus.train, 'train:'),
-      test: toMulti(corpus.test, 'test:'),
-      settings: { ...DEFAULT_TRAIN_SETTINGS, strategy },
-      encoder: 'use-lite',
-      cacheFile,
-      modelDir: path.join(workDir, 'brown-model'),
-    });
-    const truth = result.predictions.map((row) => corpus.labels.map((l) => (row.trueLabels!.includes(l) ? 1 : 0)));
-    const atHalf = result.predictions.map((row) => corpus.labels.map((l) => (row.probabilities[l] >= 0.5 ? 1 : 0)));
-    const fixed = multiLabelMetrics(truth, atHalf, corpus.labels);
-    out[strategy] = {
-      strategy: result.metrics.strategy.name,
-      macroF1TunedThresholds: round(result.metrics.f1_macro),
-      macroF1AtHalf: round(fixed.f1_macro),
-      microF1TunedThresholds: round(result.metrics.f1_micro),
-      microF1AtHalf: round(fixed.f1_micro),
-      seconds: round(seconds, 1),
-      cpuSeconds: round(cpuSeconds, 1),
+async function genres(cacheFile: string): Promise<Record<string, unknown>> {
+  const d = brownGenres({ seed: 0 });
+  const counts = d.labels.map((l) => d.train.filter((e) => e.label === l).length);
+  const smallest = d.labels[counts.indexOf(Math.min(...counts))];
+  return {
+    classes: d.labels.length,
+    imbalance: `${Math.max(...counts)} : ${Math.min(...counts)}`,
+    split: 'by book (a quarter of each genre\'s files to test)',
+    ...(await sideBySide(job(cacheFile, 'genres', d.labels, examplesOf(d.train, 'train:'), examplesOf(d.test, 'test:')), [smallest])),
+  };
+}
+
+/** A passage-level split of the same passages (books on both sides), as a random split of a passage file gives. */
+function passageSplit(d: { train: PassageExample[]; test: PassageExample[] }, minorityTrain = 64, ratio = 89): { train: PassageExample[]; test: PassageExample[] } {
+  const all = shuffleInPlace([...d.train, ...d.test], createRng(3));
+  const minority = all.filter((e) => e.label !== 'other');
+  const other = all.filter((e) => e.label === 'other');
+  const testMinority = minorityTrain / 2;
+  return {
+    train: [...minority.slice(0, minorityTrain), ...other.slice(0, minorityTrain * ratio)],
+    test: [...minority.slice(minorityTrain, minorityTrain + testMinority), ...other.slice(minorityTrain * ratio, (minorityTrain + testMinority) * ratio)],
+  };
+}
+
+async function binary(cacheFile: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = { task: 'one Brown genre against all others, 64 minority passages in training and 32 in test, 1 : 89' };
+  for (const minority of ['science_fiction', 'religion', 'humor']) {
+    const byBook = brownBinary({ minority, seed: 0 });
+    const byPassage = passageSplit(byBook);
+    out[minority] = {
+      byBook: await sideBySide(job(cacheFile, `binary-${minority}`, byBook.labels, examplesOf(byBook.train, 'train:'), examplesOf(byBook.test, 'test:')), [minority]),
+      byPassage: await sideBySide(job(cacheFile, `binary-${minority}-p`, byBook.labels, examplesOf(byPassage.train, 'train:'), examplesOf(byPassage.test, 'test:')), [minority]),
     };
   }
   return out;
 }
 
-/** The encoder's long-document mode, on a stratified subset (re-embedding the full split per mode costs minutes). */
-async function longDocs(): Promise<Record<string, unknown>> {
-  const { train, test } = loadSpamAssassin();
-  const every = (rows: Example[], k: number) => rows.filter((_, i) => i % k === 0);
-  const trainSubset = every(train, 6);
-  const testSubset = every(test, 6);
-  const out: Record<string, unknown> = { train: trainSubset.length, test: testSubset.length };
-  for (const mode of ['truncate', 'head_tail', 'chunk_mean'] as LongDocMode[]) {
-    const cacheFile = path.join(workDir, `longdocs-${mode}.sqlite`);
-    rmSync(cacheFile, { force: true });
-    const row: Record<string, unknown> = {};
-    for (const lexical of [false, true]) {
-      const job = spamJob(cacheFile, { strategy: 'auto', lexical }, trainSubset, { test: toExamples(testSubset, 'test:'), encoderOptions: { longDocs: mode } });
-      const run = await timedTrain(job);
-      row[lexical ? 'withLexical' : 'embeddingOnly'] = figures(run, ['hard_ham', 'spam']);
-    }
-    out[mode] = row;
-  }
-  return out;
+async function multiLabel(cacheFile: string): Promise<Record<string, unknown>> {
+  const corpus = brownMultiLabel();
+  const toMulti = (rows: typeof corpus.train, prefix: string): TrainExample[] =>
+    rows.map((e) => ({ id: `${prefix}${e.id}`, text: e.text, contentHash: hash(e.text), labels: e.labels }));
+  const { result, seconds } = await timedTrain({
+    task: 'multi_label',
+    labels: corpus.labels,
+    examples: toMulti(corpus.train, 'train:'),
+    test: toMulti(corpus.test, 'test:'),
+    settings: { ...DEFAULT_TRAIN_SETTINGS },
+    encoder: 'use-lite',
+    cacheFile,
+    modelDir: path.join(workDir, 'brown-model'),
+  });
+  const truth = result.predictions.map((row) => corpus.labels.map((l) => (row.trueLabels!.includes(l) ? 1 : 0)));
+  const atHalf = result.predictions.map((row) => corpus.labels.map((l) => (row.probabilities[l] >= 0.5 ? 1 : 0)));
+  const fixed = multiLabelMetrics(truth, atHalf, corpus.labels);
+  return {
+    labels: corpus.labels.length,
+    train: corpus.train.length,
+    test: corpus.test.length,
+    pick: result.metrics.selection?.search?.pick.name,
+    macroF1: round(result.metrics.f1_macro),
+    macroF1AtHalf: round(fixed.f1_macro),
+    microF1: round(result.metrics.f1_micro),
+    seconds: round(seconds, 1),
+    peer: 'the scikit-learn peer runs single-label jobs only',
+  };
 }
+
+const PARTS = ['spam', 'extreme', 'genres', 'binary', 'multilabel'];
 
 export async function run(parts: string[] = []): Promise<Record<string, unknown>> {
   mkdirSync(workDir, { recursive: true });
-  const want = (part: string) => parts.length === 0 || parts.includes(part);
+  const want = (part: string) => (parts.length === 0 ? PARTS : parts).includes(part);
   const spamCache = path.join(workDir, 'spam.sqlite');
+  const brownCache = path.join(workDir, 'brown.sqlite');
   const out: Record<string, unknown> = { machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, loadAverageAtStart: os.loadavg().map((x) => round(x, 1)) };
-  if (want('spam')) out.spamAssassin = await spamAssassinTable(spamCache);
+  if (want('spam')) out.spamAssassin = await spamAssassin(spamCache);
   if (want('extreme')) out.extremeImbalance = await extremeImbalance(spamCache);
-  if (want('brown')) out.brownMultiLabel = await brown(path.join(workDir, 'brown.sqlite'));
-  if (want('longdocs')) out.longDocs = await longDocs();
+  if (want('genres')) out.brownGenres = await genres(brownCache);
+  if (want('binary')) out.brownBinary = await binary(brownCache);
+  if (want('multilabel')) out.brownMultiLabel = await multiLabel(brownCache);
   out.longestProgressGapSeconds = round(longestProgressGap, 2);
   out.peakRssMB = Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20);
   out.loadAverageAtEnd = os.loadavg().map((x) => round(x, 1));
