@@ -25,7 +25,7 @@ const common = {
 async function buildElectron() {
   await Promise.all([
     esbuild({ ...common, format: 'esm', entryPoints: ['electron/main/main.ts'], outfile: 'dist/electron/main/main.js' }),
-    esbuild({ ...common, format: 'esm', entryPoints: ['electron/worker/training-worker.ts'], outfile: 'dist/electron/worker/training-worker.js' }),
+    esbuild({ ...common, format: 'esm', entryPoints: ['electron/worker/model-worker.ts'], outfile: 'dist/electron/worker/model-worker.js' }),
     // The linear head's solver threads (worker_threads inside the training process), found beside the worker.
     esbuild({ ...common, format: 'esm', entryPoints: ['electron/worker/solver-thread.ts'], outfile: 'dist/electron/worker/solver-thread.js' }),
     // The review of a large project: a thread of the process that owns the project (main), found beside the worker.
@@ -33,7 +33,7 @@ async function buildElectron() {
     // Sandboxed preloads get a CommonJS `require` limited to electron's renderer modules: bundle everything else.
     esbuild({ ...common, format: 'cjs', entryPoints: ['electron/preload/preload.ts'], outfile: 'dist/electron/preload/preload.cjs' }),
   ]);
-  console.log('built dist/electron/{main/main.js, preload/preload.cjs, worker/training-worker.js, worker/solver-thread.js, worker/review-thread.js}');
+  console.log('built dist/electron/{main/main.js, preload/preload.cjs, worker/model-worker.js, worker/solver-thread.js, worker/review-thread.js}');
 }
 
 async function buildRenderer() {

@@ -57,8 +57,13 @@ const isAlive = (pid: number): boolean => {
 };
 
 /** Resolves once the process has gone (polling, since it is not our child in the service test). */
-async function exited(pid: number): Promise<void> {
-  while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+/** Waits for the process to end; a worker still alive after `seconds` fails the test instead of hanging it. */
+async function exited(pid: number, seconds = 10): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) assert.fail(`worker ${pid} still running ${seconds} s after its job ended`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The real Node worker, with the type of every message it sends recorded. */

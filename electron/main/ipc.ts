@@ -1,28 +1,34 @@
 // The typed API over IPC: one ipcMain.handle per request channel, each refusing any sender but the app's own
-// top-level page; results travel as {ok, result} | {ok: false, error} so the preload rethrows the exact message.
-import { BrowserWindow, ipcMain, type WebFrameMain } from 'electron';
+// top-level page; results travel as a Reply (shared/reply.ts) so the preload rethrows the exact error. Electron's
+// objects come in as arguments (main.ts passes the real ones, test/ipc.test.ts stand-ins).
+import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { REQUEST_CHANNELS } from '../../shared/api.js';
+import { replyTo, type Reply } from '../../shared/reply.js';
 import type { AppService } from '../backend/app/service.js';
+import { isTrustedFrame } from './trust.js';
 
-export type IpcReply = { ok: true; result: unknown } | { ok: false; error: { name: string; message: string } };
+export interface IpcPorts {
+  ipcMain: Pick<IpcMain, 'handle'>;
+  /** The web contents of every open window, which receive the service's events. */
+  windows: () => Array<Pick<WebContents, 'send' | 'isDestroyed'>>;
+}
 
-export function registerIpc(service: AppService, isTrustedFrame: (frame: WebFrameMain | null) => boolean): void {
+type Sender = Pick<IpcMainInvokeEvent, 'senderFrame'>;
+
+export function registerIpc(service: AppService, ports: IpcPorts): void {
   for (const channel of REQUEST_CHANNELS) {
-    ipcMain.handle(channel, async (event, arg): Promise<IpcReply> => {
-      try {
+    ports.ipcMain.handle(channel, (event: Sender, arg: unknown): Promise<Reply> =>
+      replyTo(() => {
         if (!isTrustedFrame(event.senderFrame)) {
           throw new Error(`Refused '${channel}' from ${event.senderFrame?.url ?? 'an unknown frame'}: not the Finetune window.`);
         }
-        return { ok: true, result: await service.handle(channel, arg as never) };
-      } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error));
-        return { ok: false, error: { name: err.name, message: err.message } };
-      }
-    });
+        return service.handle(channel, arg as never);
+      }),
+    );
   }
   service.on((event, payload) => {
-    for (const window of BrowserWindow.getAllWindows()) {
-      if (!window.webContents.isDestroyed()) window.webContents.send(event, payload);
+    for (const contents of ports.windows()) {
+      if (!contents.isDestroyed()) contents.send(event, payload);
     }
   });
 }

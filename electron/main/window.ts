@@ -1,11 +1,11 @@
 // The one window factory and the app:// protocol that serves the renderer: isolated, sandboxed, no Node in the
 // page, a strict CSP on every response, and no way to navigate elsewhere or open other windows.
-import { app, BrowserWindow, protocol, session, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, protocol, session } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { contentType, resolveStaticFile, securityHeaders } from '../backend/host/static-files.js';
+import { APP_ORIGIN } from './trust.js';
 
-const SCHEME = 'app';
-export const APP_ORIGIN = `${SCHEME}://renderer`;
+const SCHEME = new URL(APP_ORIGIN).protocol.slice(0, -1);
 
 /** Must run before the app is ready: app:// behaves like https (standard, secure) for the page. */
 export function registerAppScheme(): void {
@@ -21,11 +21,6 @@ export function serveRenderer(rendererDir: string): void {
     if (!file) return new Response('Not found.', { status: 404, headers });
     return new Response(await readFile(file), { headers: { ...headers, 'Content-Type': contentType(file) } });
   });
-}
-
-/** Only the app's own top-level page may call the API. */
-export function isTrustedFrame(frame: WebFrameMain | null): boolean {
-  return frame !== null && frame.parent === null && frame.url.startsWith(`${APP_ORIGIN}/`);
 }
 
 /** Denies navigation, new windows, webviews and every permission (camera, notifications, ...) app-wide. */

@@ -19,6 +19,7 @@ import { RecentProjects } from './recent.js';
 import { Uploads } from './uploads.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument, writesToProject } from '../../../shared/contract.js';
+import { isCancelled } from '../cancel.js';
 
 export type ServiceListener = <E extends EventChannel>(event: E, payload: EventChannels[E]) => void;
 
@@ -217,7 +218,7 @@ export function createAppService(opts: {
         return { status: 'completed' as RunStatus, error: null };
       },
       (error: Error) => {
-        const status: RunStatus = error.name === 'AbortError' ? 'cancelled' : 'failed';
+        const status: RunStatus = isCancelled(error) ? 'cancelled' : 'failed';
         const message = status === 'cancelled' ? null : error.message;
         recordRun(store, runId, { status, error: message ?? undefined });
         return { status, error: message };

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { ProjectStore } from '../store/project-store.js';
+import { isCancelled } from '../cancel.js';
 
 export const EXIT = {
   ok: 0,
@@ -86,7 +87,7 @@ export function reportError(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`finetune: ${debug && error instanceof Error && error.stack ? error.stack : message}\n`);
   if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof Error && error.name === 'AbortError') return EXIT.interrupted;
+  if (isCancelled(error)) return EXIT.interrupted;
   return EXIT.failed;
 }
 

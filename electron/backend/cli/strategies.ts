@@ -10,6 +10,7 @@ import { startSearch } from '../training/worker-client.js';
 import { EXIT, interruptSignal, statusLine, withProject } from './common.js';
 import { describeProgress } from './train.js';
 import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withTrainingDataOptions, type TrainingDataOptions } from './training-data.js';
+import { isCancelled } from '../cancel.js';
 
 interface StrategiesOptions extends TrainingDataOptions {
   json?: boolean;
@@ -63,7 +64,7 @@ async function runStrategies(opts: StrategiesOptions): Promise<number> {
       return EXIT.ok;
     } catch (error) {
       status.end();
-      if (error instanceof Error && error.name === 'AbortError') {
+      if (isCancelled(error)) {
         process.stderr.write('Strategy search cancelled.\n');
         return EXIT.interrupted;
       }

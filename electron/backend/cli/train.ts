@@ -9,6 +9,7 @@ import { recordRun } from '../training/project-runs.js';
 import { startTraining } from '../training/worker-client.js';
 import { displayPath, EXIT, interruptSignal, statusLine, withProject } from './common.js';
 import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withTrainingDataOptions, type TrainingDataOptions } from './training-data.js';
+import { isCancelled } from '../cancel.js';
 
 interface TrainCliOptions extends TrainingDataOptions {
   out: string;
@@ -59,7 +60,7 @@ async function trainInWorker(job: TrainJob, out: string): Promise<TrainOutcome> 
   } catch (error) {
     status.end();
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof Error && error.name === 'AbortError') {
+    if (isCancelled(error)) {
       process.stderr.write('Training cancelled.\n');
       return { status: 'cancelled', error: 'cancelled by the user', exitCode: EXIT.interrupted };
     }

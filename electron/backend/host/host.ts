@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { createAppService, type AppService } from '../app/service.js';
 import { defaultSamplePath } from '../app/resources.js';
 import { isRequestChannel } from '../../../shared/contract.js';
+import { replyTo } from '../../../shared/reply.js';
 import type { WorkerSpawner } from '../training/worker-client.js';
 import { contentType, resolveStaticFile, securityHeaders } from './static-files.js';
 
@@ -146,15 +147,11 @@ export async function startHost(opts: {
       ws.close(CLOSE_BAD_MESSAGE, 'request without a numeric id');
       return;
     }
-    let reply: unknown;
-    try {
+    const reply = await replyTo(() => {
       if (!isRequestChannel(channel)) throw new Error(`Unknown request channel '${String(channel)}'.`);
-      reply = { id, ok: true, result: await service.handle(channel, arg as never) };
-    } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      reply = { id, ok: false, error: { name: err.name, message: err.message } };
-    }
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+      return service.handle(channel, arg as never);
+    });
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ...reply }));
   }
 
   await new Promise<void>((resolveListen, rejectListen) => {

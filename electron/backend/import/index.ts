@@ -10,6 +10,7 @@ import { readJsonl } from './jsonl.js';
 import { describeFsError, formatOf } from './sources.js';
 import { SourceProblem, issueEvent, type ImportEvent } from './types.js';
 import { yieldToEventLoop } from '../event-loop.js';
+import { isCancelled } from '../cancel.js';
 
 export { formatIssue, type ImportEvent, type ImportRecord } from './types.js';
 export { previewSource } from './preview.js';
@@ -23,10 +24,6 @@ const PROGRESS_FILES = 100;
  * Files are read and parsed synchronously (cheaper per file), so without this a folder import would never let the
  * event loop run: Ctrl+C (a SIGINT handler) and a cancel message would only be seen once every file was read.
  */
-
-function abortedBy(signal: AbortSignal | undefined, error: unknown): boolean {
-  return (signal?.aborted ?? false) || (error as Error | undefined)?.name === 'AbortError';
-}
 
 interface FileContext {
   /** Path inside the imported folder; absent for a file given directly. */
@@ -59,7 +56,7 @@ async function* readFileSource(path: string, options: ImportOptions, signal: Abo
       yield page;
     }
   } catch (error) {
-    if (abortedBy(signal, error)) throw signal?.reason ?? error;
+    if (isCancelled(error, signal)) throw signal?.reason ?? error;
     if (error instanceof SourceProblem) {
       yield [issueEvent(error.status, path, error.where || where, error.reason)];
     } else if ((error as NodeJS.ErrnoException).code) {

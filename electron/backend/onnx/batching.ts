@@ -1,6 +1,6 @@
 // Feeding token id lists to ONNX models: padded int64 batches with their attention mask, and texts of similar
 // length batched together so little compute goes to padding. Shared by the hf encoder and the export's predictor.
-import { throwIfAborted } from '../training/heads.js';
+import { throwIfAborted } from '../cancel.js';
 
 export interface PaddedBatch {
   inputIds: BigInt64Array;

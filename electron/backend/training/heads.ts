@@ -13,6 +13,7 @@ import { createRng } from '../../../shared/random.js';
 import { yieldToEventLoop } from '../event-loop.js';
 import { lossFromLogits, type LossSpec } from './losses.js';
 import type { SparseRows } from './lexical.js';
+import { throwIfAborted } from '../cancel.js';
 
 type Tf = TfRuntime['tf'];
 
@@ -72,16 +73,6 @@ export interface FitHeadResult {
 
 /** tfjs variable names must be unique in the process; several heads may train one after another. */
 let variableCounter = 0;
-
-export function abortError(): Error {
-  const error = new Error('Training was cancelled');
-  error.name = 'AbortError';
-  return error;
-}
-
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw abortError();
-}
 
 function glorotUniform(rows: number, cols: number, rng: () => number): Float32Array {
   const limit = Math.sqrt(6 / (rows + cols));

@@ -14,6 +14,7 @@ import type { FeatureSet, HeadArchitecture, HeadWeights } from './heads.js';
 import { yieldToEventLoop } from '../event-loop.js';
 import { minimizeLbfgs, type LbfgsResult } from './lbfgs.js';
 import type { LossSpec } from './losses.js';
+import { throwIfAborted } from '../cancel.js';
 
 /** Smallest base of the focal factor (as losses.ts): keeps (1 - p)^γ and its gradient finite when p rounds to 1. */
 const FOCAL_BASE_FLOOR = 1e-12;
@@ -448,11 +449,7 @@ export async function fitLinearHead(problem: LinearProblem, arch: HeadArchitectu
       return !options.signal?.aborted;
     },
   });
-  if (options.signal?.aborted) {
-    const error = new Error('Training was cancelled');
-    error.name = 'AbortError';
-    throw error;
-  }
+  throwIfAborted(options.signal);
   const { iterations, evaluations, gradientMax, converged, stoppedBy, value } = result;
   return { weights: parametersToWeights(result.x, arch, problem.task), parameters: result.x, solver: { iterations, evaluations, gradientMax, converged, stoppedBy, value } };
 }

@@ -5,7 +5,7 @@ import type { TaskKind } from '../../../shared/domain.js';
 import { stratifiedSplit } from '../../../shared/split.js';
 import { nearDuplicateKey } from '../../../shared/text.js';
 import { yieldToEventLoop } from '../event-loop.js';
-import { throwIfAborted } from './heads.js';
+import { throwIfAborted } from '../cancel.js';
 import type { TrainExample, TrainJob } from './job.js';
 import type { ProgressReporter } from './progress.js';
 

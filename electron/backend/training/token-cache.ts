@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import type { TextEncoder } from '../encoders/types.js';
 import { yieldToEventLoop } from '../event-loop.js';
-import { throwIfAborted } from './heads.js';
+import { throwIfAborted } from '../cancel.js';
 
 const TOKENIZE_CHUNK = 64;
 /** Characters tokenised between two yields: long e-mails made 64-document chunks block for seconds (≈100k tokens/s). */

@@ -11,7 +11,6 @@ import { evaluateTest } from './evaluate.js';
 import { featurize, subsetFeatures } from './featurize.js';
 import { searchOnly, selectAndFitLinear, type FitInput, type HeadOutcome } from './fit-linear.js';
 import { DEFAULT_MLP_TUNING, fitMlp, type MlpTuning } from './fit-mlp.js';
-import { abortError } from './heads.js';
 import type { TrainJob, TrainResult } from './job.js';
 import { DEFAULT_LEXICAL_OPTIONS, type LexicalOptions } from './lexical.js';
 import { writeModelFiles } from './model-files.js';
@@ -19,6 +18,7 @@ import { scoreRows, type ScoringModel } from './predictor.js';
 import { nearDuplicateKeys, prepare } from './prepare.js';
 import { ProgressReporter } from './progress.js';
 import { resolvedStrategy, ruleTablePrior } from './strategy.js';
+import { throwIfAborted } from '../cancel.js';
 
 
 /** Knobs that are not user settings (benchmarks and tests use them). */
@@ -60,7 +60,7 @@ async function cancellable<T>(signal: AbortSignal | undefined, progress: Progres
   try {
     return await work();
   } catch (error) {
-    if (signal?.aborted) throw abortError();
+    throwIfAborted(signal);
     throw error;
   } finally {
     progress.stop();

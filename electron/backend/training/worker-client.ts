@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { PredictionRow, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
 import type { TrainExample, TrainJob, TrainResult } from './job.js';
 import type { ExportOutcome, FromWorker, ToWorker } from './worker-protocol.js';
+import { cancelledError } from '../cancel.js';
 
 export interface WorkerPort {
   /** OS process id, when the platform reports one. */
@@ -29,17 +30,17 @@ export class WorkerCrashError extends Error {
 
 /**
  * The worker entry next to this code: from sources (run through tsx) the .ts file, loaded with the tsx loader;
- * from a bundle in dist/electron/<bundle>/ the bundled dist/electron/worker/training-worker.js.
+ * from a bundle in dist/electron/<bundle>/ the bundled dist/electron/worker/model-worker.js.
  */
 export function workerEntry(): { file: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
     return {
-      file: resolve(dirname(here), '../../worker/training-worker.ts'),
+      file: resolve(dirname(here), '../../worker/model-worker.ts'),
       execArgv: ['--import', import.meta.resolve('tsx')],
     };
   }
-  const file = resolve(dirname(here), '../worker/training-worker.js');
+  const file = resolve(dirname(here), '../worker/model-worker.js');
   if (!existsSync(file)) throw new Error(`${file}: the bundled training worker is missing; run \`npm run build\`.`);
   return { file, execArgv: [] };
 }
@@ -95,10 +96,6 @@ function describeExit(code: number | null, signal: string | null, lastError?: st
   const explains = lastError !== undefined && (!signal || lastError.startsWith('FATAL ERROR:'));
   const why = explains ? `: ${lastError}` : '';
   return `the training process stopped unexpectedly (${how})${why}`;
-}
-
-function cancelledError(): Error {
-  return new DOMException('Training was cancelled.', 'AbortError');
 }
 
 export interface WorkerJob<T> {

@@ -1,4 +1,5 @@
-// Messages between the project's owner process and the training worker (electron/worker/training-worker.ts).
+// Messages between the project's owner process and the model worker (electron/worker/model-worker.ts), which
+// trains, searches strategies, predicts and exports.
 // Every payload is structured-clone-safe plain data: it crosses an Electron utilityProcess port or a Node IPC
 // channel opened with serialization 'advanced'.
 import type { PredictionRow, RunMetrics, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';

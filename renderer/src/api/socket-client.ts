@@ -2,13 +2,14 @@
 // put in the page URL (?token=...), offered as a subprotocol of the upgrade so the host checks it before the socket
 // exists. Wire format: docs/ARCHITECTURE.md "Browser host protocol".
 import type { EventChannel, EventChannels, FinetuneApi, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
+import { unwrapReply, type Reply } from '../../../shared/reply.js';
 
 interface Pending {
   resolve: (value: any) => void;
   reject: (reason: Error) => void;
 }
 
-type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { name: string; message: string } };
+type Answer = Reply & { id: number };
 type Push = { event: EventChannel; payload: unknown };
 type Ready = { ready: true };
 
@@ -79,7 +80,7 @@ export class SocketApi implements FinetuneApi {
   }
 
   #receive(data: string): void {
-    const message = JSON.parse(data) as Reply | Push | Ready;
+    const message = JSON.parse(data) as Answer | Push | Ready;
     if ('ready' in message) return;
     if ('event' in message) {
       for (const listener of this.#listeners.get(message.event) ?? []) listener(message.payload);
@@ -88,8 +89,11 @@ export class SocketApi implements FinetuneApi {
     const pending = this.#pending.get(message.id);
     if (!pending) return;
     this.#pending.delete(message.id);
-    if (message.ok) pending.resolve(message.result);
-    else pending.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
+    try {
+      pending.resolve(unwrapReply(message));
+    } catch (error) {
+      pending.reject(error as Error);
+    }
   }
 
   #dropped(socket: WebSocket): void {

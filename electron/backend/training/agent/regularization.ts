@@ -5,7 +5,7 @@
 // with the higher cross-validated macro-F1 is kept. (Preferring the embedding alone within noise was tried: on a
 // few hundred e-mails it dropped word features worth 1.7 points.)
 import type { StrategySearchReport } from '../../../../shared/domain.js';
-import { throwIfAborted } from '../heads.js';
+import { throwIfAborted } from '../../cancel.js';
 import type { CandidateSpec } from './candidates.js';
 import type { OutOfFold, WarmStarts } from './cross-validation.js';
 import { pairedDifference, type DecisionScore } from './scoring.js';

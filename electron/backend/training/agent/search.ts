@@ -2,7 +2,7 @@
 // split's features (never the test split), scores each with and without tuned thresholds, and picks the best — or
 // the simplest candidate within noise of it — with the evidence and a plain-words reason.
 import type { CandidateScore, DecisionMode, Recommendation, StrategySearchReport } from '../../../../shared/domain.js';
-import { throwIfAborted } from '../heads.js';
+import { throwIfAborted } from '../../cancel.js';
 import { candidateName, searchCandidates, type CandidateSpec } from './candidates.js';
 import type { SolverOptions } from '../linear-solver.js';
 import { outOfFoldLogits, planFolds, type CvData, type FoldPlan, type WarmStarts } from './cross-validation.js';

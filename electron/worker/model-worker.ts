@@ -1,5 +1,5 @@
-// The training process. One entry file for both hosts: an Electron utilityProcess (messages through
-// process.parentPort) and a Node child process started with fork (process.send / 'message').
+// The model process: it trains, searches strategies, predicts and exports. One entry file for both hosts: an
+// Electron utilityProcess (messages through process.parentPort) and a Node child process started with fork.
 // It embeds, trains and evaluates what the job holds; it never opens the project file, only the embedding cache
 // named in the job.
 import { exportModel } from '../backend/export/index.js';
@@ -7,6 +7,7 @@ import { checkParity } from '../backend/export/verify.js';
 import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
 import { searchStrategiesOf, trainClassifier } from '../backend/training/trainer.js';
 import type { FromWorker, ToWorker } from '../backend/training/worker-protocol.js';
+import { isCancelled } from '../backend/cancel.js';
 
 interface ParentChannel {
   send(message: FromWorker): void;
@@ -36,7 +37,7 @@ function connectToParent(): ParentChannel {
       onMessage: (listener) => process.on('message', (message) => listener(message as ToWorker)),
     };
   }
-  throw new Error('training-worker: start it as an Electron utilityProcess or with child_process.fork, not directly.');
+  throw new Error('model-worker: start it as an Electron utilityProcess or with child_process.fork, not directly.');
 }
 
 const parent = connectToParent();
@@ -64,10 +65,6 @@ function predictorFor(modelDir: string): Promise<Predictor> {
   return loaded.predictor;
 }
 
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && error.name === 'AbortError';
-}
-
 function enqueue(work: (signal: AbortSignal) => Promise<FromWorker>, requestId?: number): void {
   const controller = new AbortController();
   unfinished.add(controller);
@@ -76,7 +73,7 @@ function enqueue(work: (signal: AbortSignal) => Promise<FromWorker>, requestId?:
       controller.signal.throwIfAborted();
       parent.send(await work(controller.signal));
     } catch (error) {
-      if (controller.signal.aborted || isAbort(error)) parent.send({ type: 'cancelled' });
+      if (controller.signal.aborted || isCancelled(error)) parent.send({ type: 'cancelled' });
       else {
         const err = error instanceof Error ? error : new Error(String(error));
         parent.send({ type: 'error', message: err.message, stack: err.stack, requestId });
