@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import iconv from 'iconv-lite';
 import type { ImportIssue, ImportOptions } from '../shared/domain.js';
 import { formatIssue, previewSource, readSources, type ImportEvent, type ImportRecord } from '../electron/backend/import/index.js';
 import { writeSpamAssassinFolder } from './fixtures/corpora.js';
+import JSZip from 'jszip';
+import { docxWith, pdfWithPage } from './fixtures/documents.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'import-parsers-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -212,6 +213,14 @@ test('JSONL: a bad line fails with its line number and the parser reason; other 
   assert.match(result.issues[1].reason, /not a JSON object/);
 });
 
+test('JSONL: a line nested thousands of levels deep fails with its line number; the next line imports', async () => {
+  const deep = `{"text": ${'['.repeat(5000)}1${']'.repeat(5000)}, "label": "a"}`;
+  const path = write('deep.jsonl', [deep, '{"text": "shallow", "label": "a", "meta": [[["fine"]]]}'].join('\n'));
+  const result = await collect([path], { textCol: 'text', labelCol: 'label' });
+  assert.deepEqual(result.records.map((r) => r.text), ['shallow']);
+  onlyIssue(result, path, '1', /line 1 nests objects or arrays more than 512 levels deep/);
+});
+
 test('JSONL: dotted field paths and a missing field', async () => {
   const path = write('nested.jsonl', '{"doc": {"body": "nested text"}, "y": "x"}\n{"y": "z"}\n');
   const result = await collect([path], { textCol: 'doc.body', labelCol: 'y' });
@@ -283,28 +292,6 @@ test('EML: the body only, headers dropped; keepSubject puts the subject in front
   onlyIssue(await collect([noBody]), noBody, '', /empty text/, 'skipped');
 });
 
-/** A minimal valid PDF with one page whose content stream is given; xref offsets computed here. */
-function pdfWithPage(content: string): Buffer {
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let pdf = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(Buffer.byteLength(pdf, 'latin1'));
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xrefOffset = Buffer.byteLength(pdf, 'latin1');
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  pdf += offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefOffset}\n%%EOF\n`;
-  return Buffer.from(pdf, 'latin1');
-}
-
 test('PDF: text is extracted; a page without a text layer fails with "run OCR first"', async () => {
   const text = write('report.pdf', pdfWithPage('BT /F1 24 Tf 72 700 Td (Quarterly report) Tj ET'));
   const scanned = write('scanned.pdf', pdfWithPage('0 0 m 300 300 l S'));
@@ -317,15 +304,6 @@ test('PDF: text is extracted; a page without a text layer fails with "run OCR fi
   onlyIssue(await collect([corrupt]), corrupt, '', /not a readable PDF/);
 });
 
-async function docxWith(paragraphs: string[]): Promise<Buffer> {
-  const zip = new JSZip();
-  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>');
-  zip.file('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
-  const body = paragraphs.map((p) => `<w:p><w:r><w:t>${p}</w:t></w:r></w:p>`).join('');
-  zip.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`);
-  return zip.generateAsync({ type: 'nodebuffer' });
-}
-
 test('DOCX: a valid document gives its text; a corrupt or truncated one fails with the reason', async () => {
   const valid = await docxWith(['Dear customer,', 'Your order shipped.']);
   const good = write('letter.docx', valid);
@@ -337,6 +315,16 @@ test('DOCX: a valid document gives its text; a corrupt or truncated one fails wi
   for (const path of [truncated, random]) {
     const issue = onlyIssue(await collect([path]), path, '', /not a valid \.docx file \(.+\)/);
     assert.match(issue.reason, /zip/i);
+  }
+});
+
+test('DOCX: damaged XML inside a sound zip fails in plain words, without the XML parser\'s insides', async () => {
+  const zip = await JSZip.loadAsync(await docxWith(['Dear customer,']));
+  for (const [name, xml] of [['unclosed.docx', '<w:document><w:body><w:p'], ['two-roots.docx', '<a/><b/>'], ['bad-end.docx', '<w:document></w:']]) {
+    zip.file('word/document.xml', xml);
+    const path = write(name, await zip.generateAsync({ type: 'nodebuffer' }));
+    const issue = onlyIssue(await collect([path]), path, '', /not a valid \.docx file \(one of its parts is damaged\); open it in Word/);
+    assert.doesNotMatch(issue.reason, /undefined|xmldom|tagName|Cannot read/);
   }
 });
 

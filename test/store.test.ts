@@ -274,6 +274,19 @@ test('an import that adds nothing leaves no trace in the import history', async 
   store.close();
 });
 
+test('an imported label longer than a label can be is refused with the row, and the row\'s neighbours import', async () => {
+  const store = ProjectStore.create(newFile(), { name: 'long labels', task: 'single_label' });
+  const csv = join(dir, 'long-label.csv');
+  writeFileSync(csv, `text,label\nfirst ticket,billing\nsecond ticket,${'x'.repeat(5000)}\nthird ticket,bug\n`);
+  const report = await store.importSources([csv], { textCol: 'text', labelCol: 'label' });
+  assert.equal(report.imported, 2);
+  assert.equal(report.issues.length, 1);
+  assert.equal(report.issues[0].where, '2');
+  assert.match(report.issues[0].reason, /a label of 5,000 characters \("x{40}…"; at most 200\): is the label column the right one\?/);
+  assert.deepEqual(store.labels().map((l) => l.name).sort(), ['billing', 'bug']);
+  store.close();
+});
+
 describe('runs', () => {
   const metrics = { task: 'single_label', labels: ['a', 'b'], accuracy: 0.9, f1_macro: 0.85 } as unknown as RunMetrics;
 

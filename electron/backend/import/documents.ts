@@ -103,8 +103,11 @@ const docx: Extractor = async (bytes) => {
     const result = await mammoth.extractRawText({ buffer: bytes });
     return { text: result.value, metadata: {} };
   } catch (error) {
-    // mammoth's zip errors end with a link to the zip library's docs, which means nothing to users.
-    const reason = (error as Error).message.replace(/\s*If it is, see .*$/s, '').trim();
+    // Only the zip library's messages say something a user can act on (and end with a link to its docs, cut here);
+    // mammoth's XML and internal errors carry parser tags, empty positions or JavaScript's own wording.
+    const message = (error as Error).message;
+    const readable = /zip|central directory|end of data|signature|could not find/i.test(message) && !/tagName|xmldom|reading '/.test(message);
+    const reason = readable ? message.replace(/\s*If it is, see .*$/s, '').trim() : 'one of its parts is damaged';
     throw new SourceProblem('failed', '', `not a valid .docx file (${reason}); open it in Word and save it again as .docx`);
   }
 };

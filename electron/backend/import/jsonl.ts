@@ -30,7 +30,28 @@ export interface JsonLine {
   error?: string;
 }
 
+/** Nesting deeper than this is refused: the record's fields are later copied recursively (metadata, cells). */
+const MAX_NESTING = 512;
+
+/** How deep objects and arrays nest in a JSON text, strings skipped; stops counting past `limit`. */
+function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \ */) i++;
+    } else if (c === 123 || c === 91 /* { [ */) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c === 125 || c === 93 /* } ] */) depth--;
+  }
+  return deepest;
+}
+
 function parseLine(text: string, line: number): JsonLine {
+  if (nestingDepth(text, MAX_NESTING) > MAX_NESTING) {
+    return { line, error: `line ${line} nests objects or arrays more than ${MAX_NESTING} levels deep, which Finetune does not read` };
+  }
   try {
     const value: unknown = JSON.parse(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -21,17 +21,24 @@ export type ImportEvent =
   /** Information worth showing, not a problem, e.g. which column was taken as the text. */
   | { kind: 'notice'; file: string; message: string };
 
+/** A reason quotes parsers and file content, which can be any length: it is cut to one readable line's worth. */
+const MAX_REASON = 400;
+const clipReason = (reason: string) => (reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}… (${(reason.length - MAX_REASON).toLocaleString('en')} more characters)` : reason);
+
 /**
  * Bad input found while reading a source. Parsers throw it; readSources turns it into an issue,
  * filling in the file (and the where, when the parser left it empty and the caller knows it).
  */
 export class SourceProblem extends Error {
+  readonly reason: string;
+
   constructor(
     readonly status: ImportIssue['status'],
     readonly where: string,
-    readonly reason: string,
+    reason: string,
   ) {
-    super(reason);
+    super(clipReason(reason));
+    this.reason = clipReason(reason);
     this.name = 'SourceProblem';
   }
 }
@@ -42,7 +49,7 @@ export function cleanText(text: string): string {
 }
 
 export function issueEvent(status: ImportIssue['status'], file: string, where: string, reason: string): ImportEvent {
-  return { kind: 'issue', issue: { status, file, where, reason } };
+  return { kind: 'issue', issue: { status, file, where, reason: clipReason(reason) } };
 }
 
 /** One line for reports and the CLI: "<file> (row 7): <reason>". */

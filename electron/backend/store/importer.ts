@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { ImportIssue, ImportOptions, ImportReport, TaskKind } from '../../../shared/domain.js';
 import { nearDuplicateKey } from '../../../shared/text.js';
 import { formatOf, readSources, type ImportRecord } from '../import/index.js';
-import { insertLabel } from './taxonomy.js';
+import { insertLabel, MAX_LABEL_LENGTH } from './taxonomy.js';
 
 export interface ImportProgress {
   /** The source being read: a file, or a folder (whose figures then cover all its files). */
@@ -130,6 +130,12 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
       return;
     }
     const labels = cleanLabels(record.labels);
+    const tooLong = labels.find((label) => label.length > MAX_LABEL_LENGTH);
+    if (tooLong !== undefined) {
+      const reason = `a label of ${tooLong.length.toLocaleString('en')} characters ("${tooLong.slice(0, 40)}…"; at most ${MAX_LABEL_LENGTH}): is the label column the right one?`;
+      addIssue({ status: 'failed', file: record.sourceFile, where, reason });
+      return;
+    }
     if (task === 'single_label' && labels.length > 1) {
       addIssue({
         status: 'failed',

@@ -36,10 +36,13 @@ function requireLabel(db: Database.Database, name: string): number {
   throw new TaxonomyError(`No label "${name}" in this project (labels: ${known.length ? known.join(', ') : 'none yet'}).`);
 }
 
+/** A label is a name people read in lists and reports; a longer "label" is text from the wrong column. */
+export const MAX_LABEL_LENGTH = 200;
+
 function cleanName(name: string): string {
   const trimmed = name.normalize('NFC').trim();
   if (!trimmed) throw new TaxonomyError('A label name cannot be empty.');
-  if (trimmed.length > 200) throw new TaxonomyError(`Label name too long (${trimmed.length} characters, at most 200).`);
+  if (trimmed.length > MAX_LABEL_LENGTH) throw new TaxonomyError(`Label name too long (${trimmed.length} characters, at most ${MAX_LABEL_LENGTH}).`);
   return trimmed;
 }
 
