@@ -23,9 +23,11 @@ const results: Record<string, unknown> = {
 let failures = 0;
 for (const file of files) {
   const name = file.replace(/\.ts$/, '');
+  const mod = (await import(pathToFileURL(join(benchDir, file)).href)) as { run?: () => Promise<Record<string, unknown>> };
+  // Helpers beside the benches (peers.ts runs the Python peers for them) export no run().
+  if (typeof mod.run !== 'function') continue;
   process.stderr.write(`bench ${name} ...\n`);
   try {
-    const mod = (await import(pathToFileURL(join(benchDir, file)).href)) as { run: () => Promise<Record<string, unknown>> };
     results[name] = await mod.run();
   } catch (error) {
     failures++;
