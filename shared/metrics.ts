@@ -152,7 +152,7 @@ export function macroF1(yTrue: number[] | number[][], yPred: number[] | number[]
 }
 
 /** numpy.percentile's default (linear interpolation between closest ranks) on a sorted array. */
-function percentileSorted(sorted: number[], q: number): number {
+export function percentileSorted(sorted: number[], q: number): number {
   const pos = (q / 100) * (sorted.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

@@ -10,6 +10,7 @@ import { isExportFolder, loadOnnxPredictor } from '../export/onnx-predictor.js';
 import { loadPredictor } from '../training/predictor.js';
 import { formatIssueLine } from './import.js';
 import { displayPath, EXIT, interruptSignal, statusLine, UsageError } from './common.js';
+import { isTaggerFolder, runTokenPredict } from './tokens.js';
 
 interface PredictCliOptions {
   model: string;
@@ -30,7 +31,7 @@ export function predictCommand(): Command {
     .option('--label-col <column>', 'a column with known labels, copied into the output as "true" for comparison')
     .option('--label-sep <sep>', 'separator between labels in the output and in --label-col', '|')
     .option('--quantized', 'with an export folder: run its int8 model (made by export --quantize)')
-    .requiredOption('--out <file>', 'the CSV to write')
+    .requiredOption('--out <file>', 'the CSV to write (for a token model: JSONL, one line per sentence with its entities as spans)')
     .action(async (opts: PredictCliOptions) => {
       process.exitCode = await runPredict(opts);
     });
@@ -46,6 +47,7 @@ function modelFolder(given: string): string {
 async function runPredict(opts: PredictCliOptions): Promise<number> {
   for (const path of [opts.model, opts.data]) if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder.`);
   const model = modelFolder(opts.model);
+  if (await isTaggerFolder(model)) return runTokenPredict(model, opts.data, opts.out);
   if (opts.quantized && !isExportFolder(model)) {
     throw new UsageError(`--quantized runs the int8 model of an export folder, and ${displayPath(model)} is a training model folder; make one with finetune export --model ${displayPath(model)} --out DIR --quantize.`);
   }

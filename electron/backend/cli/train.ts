@@ -1,29 +1,36 @@
 // `finetune train`: trains on a project (recording the run there) or straight from files, in the worker process,
 // and writes metrics.json, predictions.csv, report.md and model/ to --out.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
 import type { TrainProgress } from '../../../shared/domain.js';
 import { writeRunArtifacts } from '../training/artifacts.js';
 import type { TrainJob, TrainResult } from '../training/job.js';
 import { recordRun } from '../training/project-runs.js';
 import { startTraining } from '../training/worker-client.js';
-import { displayPath, EXIT, interruptSignal, statusLine, withProject } from './common.js';
+import { displayPath, EXIT, interruptSignal, parseFraction, statusLine, UsageError, withProject } from './common.js';
 import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withTrainingDataOptions, type TrainingDataOptions } from './training-data.js';
 import { isCancelled } from '../cancel.js';
+import { runTokenTrain } from './tokens.js';
 
 interface TrainCliOptions extends TrainingDataOptions {
   out: string;
+  task?: 'text' | 'token';
 }
 
 export function trainCommand(): Command {
   return withTrainingDataOptions(new Command('train').description('train a classifier on a project (--project) or on files (--data, optional --test)'))
     .requiredOption('--out <dir>', 'output folder for metrics.json, predictions.csv, report.md and model/')
+    .addOption(new Option('--task <kind>', "'text': a label per document (the default); 'token': a tag per word (CoNLL or JSONL spans in --data)").choices(['text', 'token']).default('text'))
     .action(async (opts: TrainCliOptions) => {
       process.exitCode = await runTrain(opts);
     });
 }
 
 async function runTrain(opts: TrainCliOptions): Promise<number> {
+  if (opts.task === 'token') {
+    if (!opts.data) throw new UsageError('--task token trains from a file: give --data F.conll (or .jsonl with spans) and optionally --test T.conll.');
+    return runTokenTrain({ data: opts.data, test: opts.test, out: opts.out, testFraction: parseFraction(opts.testFraction, '--test-fraction'), seed: Number(opts.seed) });
+  }
   const settings = settingsFrom(opts);
   checkDataOptions(opts, settings);
   const out = resolve(opts.out);
