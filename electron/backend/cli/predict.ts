@@ -16,6 +16,7 @@ interface PredictCliOptions {
   model: string;
   data: string;
   textCol?: string;
+  pairCol?: string;
   labelCol?: string;
   labelSep: string;
   quantized?: boolean;
@@ -28,6 +29,7 @@ export function predictCommand(): Command {
     .requiredOption('--model <dir>', 'DIR/model from `finetune train`, or an export folder from `finetune export` (runs in ONNX Runtime)')
     .requiredOption('--data <path>', 'a CSV/TSV/JSONL file, a folder or a document to predict')
     .option('--text-col <column>', 'the text column')
+    .option('--pair-col <column>', 'for a sentence-pair model: the column of the second text')
     .option('--label-col <column>', 'a column with known labels, copied into the output as "true" for comparison')
     .option('--label-sep <sep>', 'separator between labels in the output and in --label-col', '|')
     .option('--quantized', 'with an export folder: run its int8 model (made by export --quantize)')
@@ -54,18 +56,30 @@ async function runPredict(opts: PredictCliOptions): Promise<number> {
   const data = resolve(opts.data);
   // Where each prediction comes from, so the output can be joined back to the input even when rows were skipped.
   const sourceOf = (file: string, ref: string) => (file === data ? ref : /^\d+$/.test(ref) ? `${relative(data, file)}:${ref}` : ref);
-  const documents: { text: string; labels: string[] | null; source: string }[] = [];
+  const documents: { text: string; pair?: string; labels: string[] | null; source: string }[] = [];
   let unread = 0;
   for await (const event of readSources([opts.data], { textCol: opts.textCol, labelCol: opts.labelCol, multiLabel: true, labelSep: opts.labelSep })) {
     if (event.kind === 'issue') {
       unread++;
       process.stderr.write(`${event.issue.status} ${formatIssueLine(event.issue)}\n`);
     }
-    if (event.kind === 'record') documents.push({ text: event.record.text, labels: event.record.labels, source: sourceOf(event.record.sourceFile, event.record.sourceRef) });
+    if (event.kind !== 'record') continue;
+    const { record } = event;
+    const pair = opts.pairCol === undefined ? undefined : String(record.metadata[opts.pairCol] ?? '').trim();
+    if (pair === '') {
+      unread++;
+      process.stderr.write(`skipped ${displayPath(record.sourceFile)} (row ${record.sourceRef}): no second text in column "${opts.pairCol}"\n`);
+      continue;
+    }
+    documents.push({ text: record.text, pair, labels: record.labels, source: sourceOf(record.sourceFile, record.sourceRef) });
   }
   if (documents.length === 0) throw new Error(`${displayPath(opts.data)}: no documents to predict.`);
 
   const predictor = isExportFolder(model) ? await loadOnnxPredictor(model, { quantized: opts.quantized }) : await loadPredictor(model);
+  if (predictor.pairs && opts.pairCol === undefined) {
+    await predictor.dispose();
+    throw new UsageError(`${displayPath(model)} is a sentence-pair model: give --pair-col, the column of each input's second text.`);
+  }
   const status = statusLine();
   const interrupt = interruptSignal();
   const started = performance.now();
@@ -78,6 +92,7 @@ async function runPredict(opts: PredictCliOptions): Promise<number> {
         status.show(`predicting: ${done}/${total}${eta}`);
       },
       interrupt.signal,
+      predictor.pairs ? documents.map((d) => d.pair!) : undefined,
     );
     status.end();
     rows.forEach((row, i) => {

@@ -5,9 +5,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DECISION_MODES, DEFAULT_TRAIN_SETTINGS, STRATEGY_NAMES, WEIGHT_SCHEMES, type DecisionCosts, type ImportOptions, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
-import { nearDuplicateKey } from '../../../shared/text.js';
 import { readSources } from '../import/index.js';
 import { contentHash } from '../store/importer.js';
+import { exampleKey, pairContentHash } from '../training/pairs.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { TrainExample, TrainJob } from '../training/job.js';
 import { projectJob, requireTwoClasses } from '../training/project-runs.js';
@@ -19,6 +19,8 @@ export interface TrainingDataOptions {
   data?: string;
   test?: string;
   textCol?: string;
+  /** Sentence pairs: the column (field) of the second text. */
+  pairCol?: string;
   labelCol?: string;
   multiLabel?: boolean;
   labelSep: string;
@@ -61,6 +63,7 @@ export function withTrainingDataOptions(command: Command): Command {
     .option('--data <file>', 'a CSV/TSV/JSONL file or label-folder instead of a project')
     .option('--test <file>', 'with --data: evaluate on this file instead of a held-out split')
     .option('--text-col <column>', 'with --data: the text column')
+    .option('--pair-col <column>', 'with --data: the column of the second text, for a sentence-pair task (the first is --text-col)')
     .option('--label-col <column>', 'with --data: the label column', 'label')
     .option('--multi-label', 'with --data: several labels per document')
     .option('--label-sep <sep>', 'with --multi-label: the separator between labels in a cell', '|')
@@ -124,11 +127,12 @@ export function settingsFrom(opts: TrainingDataOptions): TrainSettings {
 }
 
 /** Labeled documents of a file, with issues printed as warnings; unlabeled rows are skipped with a note. */
-async function readLabeledFile(path: string, options: ImportOptions): Promise<TrainExample[]> {
+async function readLabeledFile(path: string, options: ImportOptions, pairCol?: string): Promise<TrainExample[]> {
   const examples: TrainExample[] = [];
   const seen = new Set<string>();
   let unlabeled = 0;
   let duplicates = 0;
+  let withoutPair = 0;
   for await (const event of readSources([path], options)) {
     if (event.kind === 'issue') process.stderr.write(`${event.issue.status} ${formatIssueLine(event.issue)}\n`);
     if (event.kind !== 'record') continue;
@@ -137,24 +141,37 @@ async function readLabeledFile(path: string, options: ImportOptions): Promise<Tr
       unlabeled++;
       continue;
     }
-    const hash = contentHash(record.text);
+    let pair: string | undefined;
+    if (pairCol !== undefined) {
+      if (!(pairCol in record.metadata)) {
+        const columns = Object.keys(record.metadata);
+        throw new UsageError(`${displayPath(path)}: no column "${pairCol}" for --pair-col (other columns: ${columns.length ? columns.slice(0, 20).map((c) => `"${c}"`).join(', ') : 'none'}).`);
+      }
+      pair = String(record.metadata[pairCol] ?? '').trim();
+      if (pair === '') {
+        withoutPair++;
+        continue;
+      }
+    }
+    const hash = pair === undefined ? contentHash(record.text) : pairContentHash(record.text, pair);
     if (seen.has(hash)) {
       duplicates++;
       continue;
     }
     seen.add(hash);
-    examples.push({ id: `${displayPath(record.sourceFile)}:${record.sourceRef}`, text: record.text, contentHash: hash, labels: record.labels });
+    examples.push({ id: `${displayPath(record.sourceFile)}:${record.sourceRef}`, text: record.text, ...(pair === undefined ? {} : { pair }), contentHash: hash, labels: record.labels });
   }
+  if (withoutPair) process.stderr.write(`${displayPath(path)}: ${countOf(withoutPair, `row with an empty "${pairCol}" was`, `rows with an empty "${pairCol}" were`)} left out.\n`);
   if (unlabeled) process.stderr.write(`${displayPath(path)}: ${countOf(unlabeled, 'row without a label was', 'rows without a label were')} left out.\n`);
-  if (duplicates) process.stderr.write(`${displayPath(path)}: ${countOf(duplicates, 'exact duplicate text was', 'exact duplicate texts were')} left out.\n`);
+  if (duplicates) process.stderr.write(`${displayPath(path)}: ${countOf(duplicates, pairCol ? 'exact duplicate pair (in either order) was' : 'exact duplicate text was', pairCol ? 'exact duplicate pairs (in either order) were' : 'exact duplicate texts were')} left out.\n`);
   if (examples.length === 0) throw new UsageError(`${displayPath(path)}: no labeled documents found (check --text-col and --label-col).`);
   return examples;
 }
 
 /** Test documents that duplicate a training text (exactly or nearly) would flatter the scores: drop them. */
 function withoutTrainDuplicates(test: TrainExample[], train: TrainExample[]): TrainExample[] {
-  const trainKeys = new Set(train.map((e) => nearDuplicateKey(e.text)));
-  const kept = test.filter((e) => !trainKeys.has(nearDuplicateKey(e.text)));
+  const trainKeys = new Set(train.map(exampleKey));
+  const kept = test.filter((e) => !trainKeys.has(exampleKey(e)));
   const dropped = test.length - kept.length;
   if (dropped) process.stderr.write(`${countOf(dropped, 'test document also appears', 'test documents also appear')} (or nearly) in the training data and ${dropped === 1 ? 'was' : 'were'} left out of the test set.\n`);
   return kept;
@@ -170,6 +187,7 @@ function labelOrder(examples: TrainExample[]): string[] {
 export function checkDataOptions(opts: TrainingDataOptions, settings: TrainSettings): void {
   if (Boolean(opts.project) === Boolean(opts.data)) throw new UsageError('Give either --project FILE or --data FILE.');
   if (opts.test && !opts.data) throw new UsageError('--test goes with --data (a project holds out its own test split).');
+  if (opts.pairCol && !opts.data) throw new UsageError('--pair-col goes with --data: sentence pairs are read from a CSV, TSV or JSONL file with two text columns.');
   for (const path of [opts.data, opts.test].filter((p): p is string => Boolean(p))) {
     if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder.`);
   }
@@ -188,12 +206,12 @@ export function projectTrainingJob(store: ProjectStore, opts: TrainingDataOption
 export async function fileTrainingJob(opts: TrainingDataOptions, settings: TrainSettings): Promise<Omit<TrainJob, 'modelDir'>> {
   const task: TaskKind = opts.multiLabel ? 'multi_label' : 'single_label';
   const readOptions: ImportOptions = { textCol: opts.textCol, labelCol: opts.labelCol, multiLabel: task === 'multi_label', labelSep: opts.multiLabel ? opts.labelSep : undefined };
-  const examples = await readLabeledFile(opts.data!, readOptions);
-  const test = opts.test ? withoutTrainDuplicates(await readLabeledFile(opts.test, readOptions), examples) : undefined;
+  const examples = await readLabeledFile(opts.data!, readOptions, opts.pairCol);
+  const test = opts.test ? withoutTrainDuplicates(await readLabeledFile(opts.test, readOptions, opts.pairCol), examples) : undefined;
   const labels = labelOrder([...examples, ...(test ?? [])]);
   const isFolder = statSync(opts.data!).isDirectory();
   requireTwoClasses(examples, displayPath(opts.data!), isFolder ? 'each subfolder is a class: add a subfolder with documents of another class' : 'check --label-col, or add documents of another class');
   const hint = opts.multiLabel ? null : multiLabelHint(labels);
   if (hint) process.stderr.write(`note: ${hint}\n`);
-  return { task, labels, examples, test, settings, encoder: opts.encoder, cacheFile: resolve(opts.cache) };
+  return { task, labels, examples, test, settings, encoder: opts.encoder, cacheFile: resolve(opts.cache), ...(opts.pairCol ? { pairs: true } : {}) };
 }

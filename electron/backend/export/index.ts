@@ -106,6 +106,8 @@ async function useLiteEncoderExport(expectedId: string): Promise<EncoderExport> 
 
 function encoderExport(files: ModelFiles): Promise<EncoderExport> {
   const { spec, id, options } = files.manifest.encoder;
+  // The graph takes one text; a pair model's two-input graph (the HF text-pair layout) is not built yet.
+  if (files.manifest.pairs) throw new Error('export: this is a sentence-pair model, and exporting pair models to ONNX is not supported yet; use finetune predict --pair-col with the model folder');
   if (spec.startsWith('hf:')) return hfEncoderExport(spec.slice(3), id, options?.maxTokens);
   if (spec === 'use-lite') return useLiteEncoderExport(id);
   throw new Error(`export: unknown encoder '${spec}' in the model manifest`);

@@ -14,6 +14,7 @@ import type { PreparedData } from './prepare.js';
 import { buildFeatures } from './predictor.js';
 import type { ProgressReporter } from './progress.js';
 import { TokenCache, tokenizeWithCache } from './token-cache.js';
+import { PAIR_WIDTH_FACTOR, pairFeatures, pairTokenIds, textHash } from './pairs.js';
 
 /** Documents per embedding slice (the signal is checked and events are handled between slices). */
 const EMBED_SLICE = 64;
@@ -28,6 +29,7 @@ export interface Featurized {
   /** Feature rows of each part of the split. */
   parts: { train: number[]; val: number[]; test: number[] };
   lexical: LexicalRecipe | null;
+  /** dim: the width of the dense features, the encoder's own (or, for pairs, PAIR_WIDTH_FACTOR times it). */
   encoder: { id: string; dim: number; backend: string };
   /** Embedding, tokenising and the lexical features: everything before the head trains. */
   seconds: number;
@@ -88,30 +90,37 @@ export async function featurize(job: TrainJob, data: PreparedData, lexicalOption
       val: split.val.map((_, j) => split.train.length + j),
       test: split.test.map((_, j) => split.train.length + split.val.length + j),
     };
-    const items = example.map((i) => ({ text: all[i].text, contentHash: all[i].contentHash }));
+    // A pair's two texts are embedded (and cached) one by one: the first texts, then the second ones.
+    const pairs = job.pairs === true;
+    const items = pairs
+      ? [...example.map((i) => all[i].text), ...example.map((i) => all[i].pair ?? '')].map((text) => ({ text, contentHash: textHash(text) }))
+      : example.map((i) => ({ text: all[i].text, contentHash: all[i].contentHash }));
     // In slices, yielding between them, so a cancel message from the worker's parent is seen within a slice.
-    const embeddings: Float32Array[] = [];
+    let embeddings: Float32Array[] = [];
     for (let start = 0; start < items.length; start += EMBED_SLICE) {
       throwIfAborted(signal);
       const slice = items.slice(start, start + EMBED_SLICE);
       embeddings.push(...(await embedWithCache(encoder, cache, slice, (p) => progress.update('embed', start + p.done, items.length, { message: 'reading the documents with the language model' }), signal)));
       await yieldToEventLoop();
     }
+    if (pairs) embeddings = example.map((_, j) => pairFeatures(embeddings[j], embeddings[example.length + j]));
+    const width = pairs ? PAIR_WIDTH_FACTOR * encoder.dim : encoder.dim;
     let lexical: { recipe: LexicalRecipe; rows: SparseRows } | null = null;
     if (lexicalOptions) {
       tokenCache = TokenCache.open(job.cacheFile);
       // One phase, one bar: splitting into words, then counting them over the training documents and all documents.
-      const steps = items.length + split.train.length + items.length;
-      const ids = await tokenizeWithCache(encoder, tokenCache, items, (done) => progress.update('words', done, steps, { message: 'splitting the documents into words' }), signal);
+      const steps = items.length + split.train.length + example.length;
+      const tokenized = await tokenizeWithCache(encoder, tokenCache, items, (done) => progress.update('words', done, steps, { message: 'splitting the documents into words' }), signal);
+      const ids = pairs ? example.map((_, j) => pairTokenIds(tokenized[j], tokenized[example.length + j])) : tokenized;
       lexical = await buildLexicalFeatures(ids, split.train.length, lexicalOptions, (done) => progress.update('words', items.length + done, steps, { message: 'counting the words that tell the classes apart' }), signal);
     }
     throwIfAborted(signal);
     return {
-      features: buildFeatures(embeddings, encoder.dim, lexical?.rows),
+      features: buildFeatures(embeddings, width, lexical?.rows),
       example,
       parts,
       lexical: lexical?.recipe ?? null,
-      encoder: { id: encoder.id, dim: encoder.dim, backend: encoder.backend },
+      encoder: { id: encoder.id, dim: width, backend: encoder.backend },
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

@@ -9,6 +9,8 @@ export interface TrainExample {
   text: string;
   contentHash: string;
   labels: string[];
+  /** Pair tasks: the second text (`text` is the first); contentHash is then pairContentHash(text, pair). */
+  pair?: string;
   synthetic?: boolean;
   /** Synthetic examples: ids of the examples their text was made from (see the leakage guard in prepare()). */
   parents?: (number | string)[];
@@ -27,6 +29,8 @@ export interface TrainJob {
   encoder: string;
   /** Encoder options (window length, long-document mode); saved with the model so predict embeds the same way. */
   encoderOptions?: LoadEncoderOptions;
+  /** Every example is a pair of texts (TrainExample.pair), featurized as in pairs.ts. */
+  pairs?: boolean;
   /** The embedding cache SQLite file. */
   cacheFile: string;
   /** Where the trained model is written. */

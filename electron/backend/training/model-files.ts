@@ -26,8 +26,11 @@ export interface ModelManifest {
     options: LoadEncoderOptions;
     /** The encoder's identity; a different id means different embeddings, and the head would be meaningless. */
     id: string;
+    /** Width of the head's dense input: the encoder's output, or for a pair model PAIR_WIDTH_FACTOR times it. */
     dim: number;
   };
+  /** A sentence-pair model: each input is two texts (pairs.ts). */
+  pairs?: boolean;
   head: HeadArchitecture;
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; tensors: Array<{ name: string; shape: number[]; byteOffset: number }> };
   /** lexical.json when the head takes TF-IDF features, else null. */

@@ -11,11 +11,14 @@ import { throwIfAborted } from '../cancel.js';
 import { columnLookup, transformLexical, type SparseRows } from './lexical.js';
 import { readModelFiles } from './model-files.js';
 import { tokenizeFull } from './token-cache.js';
+import { pairFeatures, pairTokenIds } from './pairs.js';
 
 export interface Predictor {
   task: TaskKind;
   labels: string[];
-  predict(texts: string[], onProgress?: (p: { done: number; total: number }) => void, signal?: AbortSignal): Promise<PredictionRow[]>;
+  /** True for a sentence-pair model, whose predict needs `pairs` (the second text of each input). */
+  pairs?: boolean;
+  predict(texts: string[], onProgress?: (p: { done: number; total: number }) => void, signal?: AbortSignal, pairs?: string[]): Promise<PredictionRow[]>;
   dispose(): Promise<void>;
 }
 
@@ -97,10 +100,18 @@ export async function loadPredictor(modelDir: string, encoderOptions: LoadEncode
   return {
     task: manifest.task,
     labels: manifest.labels,
-    async predict(texts, onProgress, signal) {
-      const embeddings = await encoder.embed(texts, onProgress, signal);
+    pairs: manifest.pairs === true,
+    async predict(texts, onProgress, signal, pairs) {
+      if (manifest.pairs && (!pairs || pairs.length !== texts.length)) throw new Error(`model ${modelDir}: a sentence-pair model needs the second text of every input (predict --pair-col)`);
+      const both = manifest.pairs ? [...texts, ...pairs!] : texts;
+      let embeddings = await encoder.embed(both, onProgress, signal);
       throwIfAborted(signal);
-      const sparse = lexical && lookup ? transformLexical(lexical, await tokenizeFull(encoder, texts), lookup) : undefined;
+      let ids = lexical && lookup ? await tokenizeFull(encoder, both) : null;
+      if (manifest.pairs) {
+        embeddings = texts.map((_, i) => pairFeatures(embeddings[i], embeddings[texts.length + i]));
+        ids = ids && texts.map((_, i) => pairTokenIds(ids![i], ids![texts.length + i]));
+      }
+      const sparse = lexical && lookup && ids ? transformLexical(lexical, ids, lookup) : undefined;
       return scoreRows(model, buildFeatures(embeddings, manifest.encoder.dim, sparse), texts);
     },
     dispose: () => encoder.dispose(),

@@ -3,7 +3,7 @@
 // were made from is in training too).
 import type { TaskKind } from '../../../shared/domain.js';
 import { stratifiedSplit } from '../../../shared/split.js';
-import { nearDuplicateKey } from '../../../shared/text.js';
+import { exampleKey } from './pairs.js';
 import { yieldToEventLoop } from '../event-loop.js';
 import { throwIfAborted } from '../cancel.js';
 import type { TrainExample, TrainJob } from './job.js';
@@ -39,7 +39,7 @@ export async function nearDuplicateKeys(examples: TrainExample[], progress: Prog
   const keys = new Map<TrainExample, string>();
   for (let start = 0; start < examples.length; start += KEY_SLICE) {
     throwIfAborted(signal);
-    examples.slice(start, start + KEY_SLICE).forEach((e) => keys.set(e, nearDuplicateKey(e.text)));
+    examples.slice(start, start + KEY_SLICE).forEach((e) => keys.set(e, exampleKey(e)));
     progress.update('prepare', Math.min(examples.length, start + KEY_SLICE), examples.length, { message: 'looking for repeated documents' });
     await yieldToEventLoop();
   }
@@ -59,7 +59,7 @@ function classIndices(example: TrainExample, labelIndex: Map<string, number>, ta
 }
 
 /** Validates labels and splits: synthetic examples only in training, near-duplicates kept on one side. */
-export function prepare(job: TrainJob, keyOf: (e: TrainExample) => string = (e) => nearDuplicateKey(e.text)): PreparedData {
+export function prepare(job: TrainJob, keyOf: (e: TrainExample) => string = exampleKey): PreparedData {
   if (job.labels.length < 2) throw new Error(`training needs at least 2 labels, got ${job.labels.length}`);
   const labelIndex = new Map(job.labels.map((label, c) => [label, c]));
   const settings = job.settings;

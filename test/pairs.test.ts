@@ -1,0 +1,72 @@
+// Sentence pairs end to end on real parts: pair features and swap-invariant identity, then `finetune train
+// --pair-col` on real Brown passage pairs (same document or another of the same genre) with the sentence encoder,
+// and `predict --pair-col` on the trained model.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { toCsv } from '../shared/csv.js';
+import { exampleKey, pairContentHash, pairFeatures, pairTokenIds } from '../electron/backend/training/pairs.js';
+import { brownPairs } from './fixtures/brown-pairs.js';
+
+let dir: string;
+before(() => (dir = mkdtempSync(join(tmpdir(), 'finetune-pairs-'))));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const bin = join(import.meta.dirname, '..', 'bin', 'finetune.js');
+const finetune = (...args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd: dir }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+
+describe('pair features', () => {
+  it('are [u, v, |u − v|, u ∘ v], and the second text\'s words are kept apart from the first\'s', () => {
+    const f = pairFeatures(Float32Array.from([1, -2]), Float32Array.from([3, 0.5]));
+    assert.deepEqual(Array.from(f), [1, -2, 3, 0.5, 2, 2.5, 3, -1]);
+    const ids = pairTokenIds([5, 7], [5]);
+    assert.deepEqual(Array.from(ids.slice(0, 2)), [5, 7]);
+    assert.notEqual(ids[2], 5);
+  });
+
+  it('give a pair and its swap one identity, for deduplication and splitting', () => {
+    assert.equal(pairContentHash('refund please', 'money back'), pairContentHash('money back', 'refund please'));
+    assert.notEqual(pairContentHash('refund please', 'money back'), pairContentHash('refund please', 'money'));
+    assert.equal(exampleKey({ text: 'A b c', pair: 'd e' }), exampleKey({ text: 'd e', pair: 'A b c' }));
+  });
+});
+
+describe('finetune train / predict --pair-col (CLI)', () => {
+  it('trains a pair model on real passage pairs, leaves out test pairs that are train pairs swapped, and predicts', async () => {
+    const { train, test } = brownPairs({ perFile: 2, othersPerSame: 2 });
+    const rows = (list: typeof train) => list.map((p) => [p.a, p.b, p.label]);
+    // The first training pair again, swapped, in the test file: it must not be scored as a new pair.
+    const testRows = [[train[0].b, train[0].a, train[0].label], ...rows(test.filter((_, i) => i % 2 === 0))];
+    writeFileSync(join(dir, 'train.csv'), toCsv(['first', 'second', 'label'], rows(train)));
+    writeFileSync(join(dir, 'test.csv'), toCsv(['first', 'second', 'label'], testRows));
+    const trained = await finetune('train', '--data', 'train.csv', '--test', 'test.csv', '--text-col', 'first', '--pair-col', 'second', '--label-col', 'label', '--strategy', 'weighted', '--out', 'run', '--cache', join(dir, 'cache.sqlite'));
+    assert.equal(trained.code, 0, trained.stderr);
+    assert.match(trained.stderr, /1 test document also appears \(or nearly\) in the training data/);
+    const metrics = JSON.parse(readFileSync(join(dir, 'run', 'metrics.json'), 'utf8'));
+    const distinctTestPairs = new Set(testRows.map(([a, b]) => pairContentHash(a, b))).size;
+    assert.equal(metrics.n_test, distinctTestPairs - 1);
+    // Same-document pairs are the minority; a model that always says "other" scores macro-F1 about 0.4.
+    assert.ok(metrics.f1_macro > 0.7, `macro-F1 ${metrics.f1_macro}`);
+    assert.ok(metrics.per_class.same.f1 > 0.5, `same F1 ${metrics.per_class.same.f1}`);
+
+    const predicted = await finetune('predict', '--model', 'run', '--data', 'test.csv', '--text-col', 'first', '--pair-col', 'second', '--out', 'out.csv');
+    assert.equal(predicted.code, 0, predicted.stderr);
+    assert.equal(readFileSync(join(dir, 'out.csv'), 'utf8').split(/\r?\n/)[0], 'source,text,predicted,p_same,p_other');
+    const refused = await finetune('predict', '--model', 'run', '--data', 'test.csv', '--text-col', 'first', '--out', 'x.csv');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /is a sentence-pair model: give --pair-col/);
+  });
+
+  it('names the columns there are when --pair-col names none of them', async () => {
+    writeFileSync(join(dir, 'one.csv'), toCsv(['text', 'label'], [['a b', 'x'], ['c d', 'y']]));
+    const result = await finetune('train', '--data', 'one.csv', '--pair-col', 'other', '--out', 'none', '--cache', join(dir, 'cache.sqlite'));
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /one\.csv: no column "other" for --pair-col \(other columns: none\)/);
+  });
+});
