@@ -295,6 +295,8 @@ export interface RunMetrics {
   calibration?: CalibrationBin[];
   strategy: ResolvedStrategy;
   n_train: number;
+  /** Training documents of each class (the verdict sizes its "label N more" advice from them). */
+  train_counts?: Record<string, number>;
   n_val: number;
   n_test: number;
   /** Reviewed synthetic examples: how many trained, and how many were left out because one of their source

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { RequestArg, RequestChannel, RequestResult } from '../../shared/api.js';
+import { verdictOf } from '../../shared/verdict.js';
 import { startTestHost, type TestHost } from './host.js';
 
 /** A browser host on a fresh data folder for the spec file; call the returned function inside tests. */
@@ -142,6 +143,10 @@ export async function reviewTrainAndInspect(
   const runs = await callApi(url, 'runs:list', undefined);
   const runId = Math.max(...runs.filter((r) => r.status === 'completed').map((r) => r.id));
   const metrics = await callApi(url, 'runs:metrics', { runId });
+  // The verdict leads: one sentence naming the next action, and one light per class in words.
+  const verdict = verdictOf(metrics, metrics.train_counts);
+  await expect(page.getByTestId('verdict-sentence')).toHaveText(verdict.sentence);
+  for (const c of verdict.classes) await expect(page.getByTestId('verdict').locator(`li[data-label="${c.label}"]`)).toHaveAttribute('data-light', c.light);
   await expect(page.getByTestId('macro-f1')).toHaveText(metrics.f1_macro.toFixed(2));
   await expect(page.getByTestId('accuracy')).toHaveText(metrics.accuracy.toFixed(2));
   await expect(page.getByTestId('trust')).toContainText(`on ${metrics.n_test} test documents`);

@@ -11,6 +11,7 @@ import { displayPath, EXIT, interruptSignal, parseFraction, statusLine, UsageErr
 import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withTrainingDataOptions, type TrainingDataOptions } from './training-data.js';
 import { isCancelled } from '../cancel.js';
 import { runTokenTrain } from './tokens.js';
+import { verdictOf } from '../../../shared/verdict.js';
 
 interface TrainCliOptions extends TrainingDataOptions {
   out: string;
@@ -97,6 +98,7 @@ function summary(result: TrainResult, out: string): string {
   const interval = m.f1_macro_interval ? ` (95% interval ${m.f1_macro_interval[0].toFixed(3)}–${m.f1_macro_interval[1].toFixed(3)})` : '';
   const search = m.selection?.search;
   return [
+    verdictOf(m, m.train_counts).sentence,
     `Macro-F1 ${m.f1_macro.toFixed(3)}${interval} on ${m.n_test} test documents (accuracy ${m.accuracy.toFixed(3)}, which overstates quality when one class dominates).`,
     ...perClass,
     search ? `Strategy: ${search.pick.name} — ${search.pick.reason}` : `Strategy: ${m.strategy.name}; ${m.selection?.reason ?? ''}`,

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import type { PredictionRow, RunMetrics } from '../../../shared/domain.js';
+import { verdictOf } from '../../../shared/verdict.js';
 
 const fixed = (value: number): string => value.toFixed(3);
 
@@ -88,10 +89,16 @@ export function renderReport(metrics: RunMetrics): string {
         '',
       ].join('\n')
     : '';
+  const verdict = verdictOf(metrics, metrics.train_counts);
+  const light = { reliable: 'reliable', care: 'usable with care', unreliable: 'not reliable yet', too_few: 'too few to tell' } as const;
   return [
     '# Training report',
     '',
-    `**Macro-F1: ${fixed(metrics.f1_macro)}**${interval} on ${metrics.n_test} test documents (each class counts equally).`,
+    `**${verdict.sentence}**`,
+    '',
+    ...verdict.classes.map((c) => `- ${c.label}: ${light[c.light]} — ${c.detail}.`),
+    '',
+    `Macro-F1: ${fixed(metrics.f1_macro)}${interval} on ${metrics.n_test} test documents (each class counts equally).`,
     '',
     perClassMarkdownTable(metrics),
     '',

@@ -146,6 +146,7 @@ export function trainClassifier(job: TrainJob, onProgress: (p: TrainProgress) =>
       ...(model.thresholds ? { thresholds: Object.fromEntries(job.labels.map((label, c) => [label, model.thresholds![c]])) } : {}),
       strategy,
       n_train: split.train.length,
+      train_counts: Object.fromEntries(job.labels.map((label, c) => [label, split.train.filter((i) => data.classesOf[i].includes(c)).length])),
       n_val: split.val.length,
       n_test: split.test.length,
       ...(data.synthetic.used + data.synthetic.droppedForLeakage > 0 ? { synthetic: data.synthetic } : {}),
