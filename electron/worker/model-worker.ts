@@ -5,7 +5,7 @@
 import { exportModel } from '../backend/export/index.js';
 import { checkParity } from '../backend/export/verify.js';
 import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
-import { searchStrategiesOf, trainClassifier } from '../backend/training/trainer.js';
+import { labelIssuesOf, searchStrategiesOf, trainClassifier } from '../backend/training/trainer.js';
 import type { FromWorker, ToWorker } from '../backend/training/worker-protocol.js';
 import { isCancelled } from '../backend/cancel.js';
 
@@ -97,6 +97,9 @@ parent.onMessage((message) => {
         const report = await searchStrategiesOf(message.job, (progress) => parent.send({ type: 'progress', progress }), signal);
         return { type: 'searched', report };
       });
+      break;
+    case 'labelIssues':
+      enqueue(async (signal) => ({ type: 'labelIssues', report: await labelIssuesOf(message.job, (progress) => parent.send({ type: 'progress', progress }), signal) }));
       break;
     case 'predict':
       enqueue(async (signal) => {

@@ -9,6 +9,8 @@ import { labelsCommand } from './labels.js';
 import { predictCommand } from './predict.js';
 import { projectCommand } from './project.js';
 import { strategiesCommand } from './strategies.js';
+import { labelIssuesCommand } from './label-issues.js';
+import { suggestCommand } from './suggest.js';
 import { syntheticCommand } from './synthetic.js';
 import { trainCommand } from './train.js';
 
@@ -24,6 +26,8 @@ program.addCommand(labelsCommand());
 program.addCommand(projectCommand());
 program.addCommand(syntheticCommand());
 program.addCommand(strategiesCommand());
+program.addCommand(labelIssuesCommand());
+program.addCommand(suggestCommand());
 program.addCommand(trainCommand());
 program.addCommand(predictCommand());
 program.addCommand(exportCommand());

@@ -2,15 +2,10 @@
 // `train`). Prints a table of every candidate's cross-validated macro-F1 and per-class F1, with intervals, and the
 // pick with its reason; --json prints { candidates, pick, ... } instead.
 import { Command } from 'commander';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Estimate, StrategySearchReport } from '../../../shared/domain.js';
 import { startSearch } from '../training/worker-client.js';
-import { EXIT, interruptSignal, statusLine, withProject } from './common.js';
-import { describeProgress } from './train.js';
-import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withTrainingDataOptions, type TrainingDataOptions } from './training-data.js';
-import { isCancelled } from '../cancel.js';
+import { runAnalysis } from './analysis.js';
+import { settingsFrom, withTrainingDataOptions, type TrainingDataOptions } from './training-data.js';
 
 interface StrategiesOptions extends TrainingDataOptions {
   json?: boolean;
@@ -46,33 +41,7 @@ export function strategiesTable(report: StrategySearchReport): string {
   ].join('\n');
 }
 
-async function runStrategies(opts: StrategiesOptions): Promise<number> {
+function runStrategies(opts: StrategiesOptions): Promise<number> {
   const settings = { ...settingsFrom(opts), strategy: 'auto' as const, head: 'linear' as const };
-  checkDataOptions(opts, settings);
-  // The search writes no model; the worker's job still names a folder, a throwaway one.
-  const scratch = mkdtempSync(join(tmpdir(), 'finetune-strategies-'));
-  try {
-    const job = opts.project ? await withProject(opts.project, (store) => projectTrainingJob(store, opts, settings), { reading: true }) : await fileTrainingJob(opts, settings);
-    const status = statusLine();
-    const interrupt = interruptSignal();
-    const search = startSearch({ ...job, modelDir: join(scratch, 'model') }, { onProgress: (p) => status.show(describeProgress(p)) });
-    interrupt.signal.addEventListener('abort', () => search.cancel());
-    try {
-      const report = await search.done;
-      status.end();
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : strategiesTable(report));
-      return EXIT.ok;
-    } catch (error) {
-      status.end();
-      if (isCancelled(error)) {
-        process.stderr.write('Strategy search cancelled.\n');
-        return EXIT.interrupted;
-      }
-      throw error;
-    } finally {
-      interrupt.dispose();
-    }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  return runAnalysis(opts, settings, 'Strategy search', (job, onProgress) => startSearch(job, { onProgress }), (report) => (opts.json ? `${JSON.stringify(report, null, 2)}\n` : strategiesTable(report)));
 }

@@ -58,8 +58,11 @@ function classIndices(example: TrainExample, labelIndex: Map<string, number>, ta
   return [...new Set(indices)];
 }
 
-/** Validates labels and splits: synthetic examples only in training, near-duplicates kept on one side. */
-export function prepare(job: TrainJob, keyOf: (e: TrainExample) => string = exampleKey): PreparedData {
+/**
+ * Validates labels and splits: synthetic examples only in training, near-duplicates kept on one side. An analysis of
+ * the labeled data itself (label-error detection) evaluates nothing: it gives `test: []` and `noTest`.
+ */
+export function prepare(job: TrainJob, keyOf: (e: TrainExample) => string = exampleKey, { noTest = false } = {}): PreparedData {
   if (job.labels.length < 2) throw new Error(`training needs at least 2 labels, got ${job.labels.length}`);
   const labelIndex = new Map(job.labels.map((label, c) => [label, c]));
   const settings = job.settings;
@@ -86,7 +89,7 @@ export function prepare(job: TrainJob, keyOf: (e: TrainExample) => string = exam
   const syntheticCounts = { used: usedSynthetic.length, droppedForLeakage: synthetic.length - usedSynthetic.length };
   const split = { train: [...parts.train.map((k) => real[k]), ...usedSynthetic], val: parts.val.map((k) => real[k]), test: testIndices };
   if (split.train.length === 0) throw new Error('training data: no example is left for training after the split');
-  if (split.test.length === 0) throw new Error('training data: the test split is empty; add examples or raise testFraction');
+  if (split.test.length === 0 && !noTest) throw new Error('training data: the test split is empty; add examples or raise testFraction');
   // Synthetic examples are left out, as in the review: accepting them must not change the prior the strategy search
   // starts from.
   const seen = [...parts.train, ...parts.val].map((k) => real[k]);

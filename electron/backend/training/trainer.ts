@@ -12,6 +12,7 @@ import { featurize, subsetFeatures } from './featurize.js';
 import { searchOnly, selectAndFitLinear, type FitInput, type HeadOutcome } from './fit-linear.js';
 import { DEFAULT_MLP_TUNING, fitMlp, type MlpTuning } from './fit-mlp.js';
 import type { TrainJob, TrainResult } from './job.js';
+import type { LabelIssuesReport } from './worker-protocol.js';
 import { DEFAULT_LEXICAL_OPTIONS, type LexicalOptions } from './lexical.js';
 import { writeModelFiles } from './model-files.js';
 import { scoreRows, type ScoringModel } from './predictor.js';
@@ -19,6 +20,8 @@ import { nearDuplicateKeys, prepare } from './prepare.js';
 import { ProgressReporter } from './progress.js';
 import { resolvedStrategy, ruleTablePrior } from './strategy.js';
 import { throwIfAborted } from '../cancel.js';
+import { confidentLearning } from '../../../shared/label-issues.js';
+import { outOfFoldProbabilities } from './agent/out-of-fold.js';
 
 
 /** Knobs that are not user settings (benchmarks and tests use them). */
@@ -41,9 +44,9 @@ export function effectiveSettings(settings: Partial<TrainSettings>): TrainSettin
 }
 
 /** Stages 1 and 2, which the search alone and a full run share. */
-async function prepareAndFeaturize(job: TrainJob, settings: TrainSettings, tune: TrainTuning, progress: ProgressReporter, signal?: AbortSignal): Promise<FitInput> {
+async function prepareAndFeaturize(job: TrainJob, settings: TrainSettings, tune: TrainTuning, progress: ProgressReporter, signal?: AbortSignal, noTest = false): Promise<FitInput> {
   const keys = await nearDuplicateKeys([...job.examples, ...(job.test ?? [])], progress, signal);
-  const data = prepare({ ...job, settings }, (e) => keys.get(e)!);
+  const data = prepare({ ...job, settings }, (e) => keys.get(e)!, { noTest });
   const { split } = data;
   progress.update('prepare', 1, 1, {
     message: `${split.train.length} documents to learn from, ${split.val.length ? `${split.val.length} to check progress, ` : ''}${split.test.length} kept aside for the final test` +
@@ -76,6 +79,26 @@ export function searchStrategiesOf(job: TrainJob, onProgress: (p: TrainProgress)
     const report = await searchOnly(await prepareAndFeaturize(job, settings, tune, progress, signal));
     progress.update('done', 1, 1, { message: `best: ${report.pick.name}` });
     return report;
+  });
+}
+
+/**
+ * Documents whose given label looks wrong (confident learning on out-of-fold probabilities, shared/label-issues.ts),
+ * over every labeled document of the job: none is held out as a test set, since nothing is evaluated.
+ */
+export function labelIssuesOf(job: TrainJob, onProgress: (p: TrainProgress) => void, signal?: AbortSignal): Promise<LabelIssuesReport> {
+  if (job.task !== 'single_label') throw new Error('Label issues are found for single-label data (one label per document).');
+  const settings = { ...effectiveSettings(job.settings), head: 'linear' as const, valFraction: 0 };
+  const progress = new ProgressReporter(onProgress);
+  return cancellable(signal, progress, async () => {
+    const input = await prepareAndFeaturize({ ...job, examples: [...job.examples, ...(job.test ?? [])], test: [] }, settings, DEFAULT_TUNING, progress, signal, true);
+    const oof = await outOfFoldProbabilities(input);
+    const found = confidentLearning(oof.probabilities, oof.given, job.labels.length);
+    progress.update('done', 1, 1, { message: `${found.issues.length} labels look wrong` });
+    return {
+      documents: oof.ids.length,
+      issues: found.issues.map((issue) => ({ id: oof.ids[issue.index], given: job.labels[issue.given], suggested: job.labels[issue.suggested], score: Number(issue.score.toFixed(4)) })),
+    };
   });
 }
 

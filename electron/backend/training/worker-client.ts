@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PredictionRow, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
 import type { TrainExample, TrainJob, TrainResult } from './job.js';
-import type { ExportOutcome, FromWorker, ToWorker } from './worker-protocol.js';
+import type { ExportOutcome, FromWorker, LabelIssuesReport, ToWorker } from './worker-protocol.js';
 import { cancelledError } from '../cancel.js';
 
 export interface WorkerPort {
@@ -171,30 +171,19 @@ export function trainExamplesFromProject(
   }));
 }
 
-export function startTraining(
-  job: TrainJob,
-  opts: { spawner?: WorkerSpawner; onProgress: (progress: TrainProgress) => void },
-): WorkerJob<TrainResult> {
-  return runInWorker(
-    { type: 'train', job },
-    opts.spawner ?? nodeWorkerSpawner(),
-    (message) => (message.type === 'result' ? message.result : undefined),
-    opts.onProgress,
-  );
-}
+type JobOptions = { spawner?: WorkerSpawner; onProgress: (progress: TrainProgress) => void };
+
+/** A training run in a fresh worker. */
+export const startTraining = (job: TrainJob, opts: JobOptions): WorkerJob<TrainResult> =>
+  runInWorker({ type: 'train', job }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'result' ? m.result : undefined), opts.onProgress);
 
 /** The strategy search alone in a fresh worker (cancel and crashes as for training). */
-export function startSearch(
-  job: TrainJob,
-  opts: { spawner?: WorkerSpawner; onProgress: (progress: TrainProgress) => void },
-): WorkerJob<StrategySearchReport> {
-  return runInWorker(
-    { type: 'search', job },
-    opts.spawner ?? nodeWorkerSpawner(),
-    (message) => (message.type === 'searched' ? message.report : undefined),
-    opts.onProgress,
-  );
-}
+export const startSearch = (job: TrainJob, opts: JobOptions): WorkerJob<StrategySearchReport> =>
+  runInWorker({ type: 'search', job }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'searched' ? m.report : undefined), opts.onProgress);
+
+/** Label-error detection over the job's labeled documents in a fresh worker. */
+export const startLabelIssues = (job: TrainJob, opts: JobOptions): WorkerJob<LabelIssuesReport> =>
+  runInWorker({ type: 'labelIssues', job }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'labelIssues' ? m.report : undefined), opts.onProgress);
 
 /** How long an unused prediction worker stays loaded before it is stopped to free its memory. */
 const PREDICTION_IDLE_MS = 5 * 60_000;

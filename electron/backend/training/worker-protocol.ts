@@ -9,10 +9,17 @@ export type ToWorker =
   | { type: 'train'; job: TrainJob }
   /** The strategy search alone on the job's training split (no model is written). */
   | { type: 'search'; job: TrainJob }
+  /** Which given labels look wrong (out-of-fold confident learning; no model is written). */
+  | { type: 'labelIssues'; job: TrainJob }
   | { type: 'predict'; requestId: number; modelDir: string; texts: string[] }
   /** ONNX export, then the export compared with the app on checkTexts (none: no comparison). */
   | { type: 'export'; requestId: number; modelDir: string; outDir: string; quantize?: boolean; metrics?: RunMetrics; checkTexts: string[] }
   | { type: 'cancel' };
+
+export interface LabelIssuesReport {
+  documents: number;
+  issues: Array<{ id: number | string; given: string; suggested: string; score: number }>;
+}
 
 export interface ExportOutcome {
   outDir: string;
@@ -23,6 +30,7 @@ export type FromWorker =
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'result'; result: TrainResult }
   | { type: 'searched'; report: StrategySearchReport }
+  | { type: 'labelIssues'; report: LabelIssuesReport }
   | { type: 'predictions'; requestId: number; rows: PredictionRow[] }
   | { type: 'exportProgress'; requestId: number; message: string }
   | { type: 'exported'; requestId: number; outcome: ExportOutcome }
