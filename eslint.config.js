@@ -21,7 +21,7 @@ const LAYERS = [
   { folder: 'electron/preload/', folders: ['electron/preload/', 'shared/'], packages: ['electron'] },
   { folder: 'electron/main/', folders: ['electron/main/', 'shared/', backend('app'), backend('host'), backend('training')], packages: ['electron', ...nodeBuiltins] },
   { folder: 'electron/worker/', folders: ['electron/worker/', 'electron/backend/', 'shared/'], denyPackages: ['electron'] },
-  { folder: 'electron/backend/', folders: [...backendBase, 'electron/backend/review', 'shared/'], denyPackages: ['electron'] },
+  { folder: 'electron/backend/', folders: [...backendBase, 'electron/backend/review', 'electron/backend/store/real-documents', 'shared/'], denyPackages: ['electron'] },
   { folder: backend('tf'), folders: [backend('tf')], denyPackages: ['electron'] },
   { folder: backend('synthetic'), folders: [backend('synthetic'), 'shared/'], denyPackages: ['electron'] },
   { folder: backend('onnx'), folders: [backend('onnx'), ...backendBase, 'shared/'], denyPackages: ['electron'] },

@@ -58,6 +58,8 @@ export interface DocumentInfo {
   contentHash: string;
   metadata: Record<string, unknown>;
   labels: string[];
+  /** A synthetic example's provenance; absent for a real document. */
+  synthetic?: SyntheticProvenance;
 }
 
 /** Synthetic candidates not yet accepted are never listed (they are reviewed through 'synthetic:list'). */

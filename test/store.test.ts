@@ -165,14 +165,39 @@ describe('documents and annotations', () => {
 
   test('synthetic documents are marked as such for training and left out of the review', () => {
     const store = ProjectStore.create(newFile(), { name: 'syn', task: 'multi_label' });
-    store.addDocuments([{ text: 'real one', labels: ['a', 'b'], sourceFile: 'typed' }], 'manual');
-    store.addDocuments([{ text: 'made up', labels: ['b'], sourceFile: 'synthetic' }], 'synthetic');
-    const synthetic = store.queryDocuments({ search: 'made up' }).documents[0];
-    assert.deepEqual(store.getDocument(synthetic.id).labels, ['b']);
+    const texts = ['Refund the duplicate charge on my card please.', 'I was billed twice for the same order, refund one.', 'Please refund the second payment taken this month.'];
+    store.addDocuments(texts.map((text) => ({ text, labels: ['a', 'b'], sourceFile: 'typed' })), 'manual');
+    const [made] = store.generateSynthetic({ label: 'b', count: 1, seed: 1 });
+    store.reviewSynthetic(made.id, 'accepted');
+    assert.deepEqual(store.getDocument(made.id).labels, ['a', 'b']);
+    assert.equal(store.getDocument(made.id).synthetic?.status, 'accepted');
+    assert.equal(store.getDocument(made.id).metadata.synthetic, undefined, 'provenance lives in its own tables');
     const review = store.review();
-    assert.equal(review.documents, 1);
-    assert.deepEqual(review.classes.map((c) => [c.label, c.count]), [['a', 1], ['b', 1]]);
+    assert.equal(review.documents, 3);
+    assert.deepEqual(review.classes.map((c) => [c.label, c.count]), [['a', 3], ['b', 3]]);
+    const training = store.trainingExamples();
+    assert.deepEqual(training.filter((e) => e.source === 'synthetic').map((e) => [e.documentId, e.parents?.length]), [[made.id, made.synthetic.parents.length]]);
     store.close();
+  });
+
+  test('schema 4 moves provenance from document metadata into the synthetic tables', () => {
+    const file = newFile();
+    const store = ProjectStore.create(file, { name: 'old', task: 'single_label' });
+    store.addDocuments([{ text: 'kept real', labels: ['x'], sourceFile: 'typed' }, { text: 'made earlier', labels: ['x'], sourceFile: 'synthetic' }], 'manual');
+    store.close();
+    // Back to a version-3 file whose synthetic example carries its provenance in metadata, as before.
+    const raw = new Database(file);
+    raw.exec(`DROP TABLE synthetic_parents; DROP TABLE synthetic_documents;
+      UPDATE documents SET metadata = json_set(metadata, '$.synthetic', json('{"method":"eda","parents":[1],"status":"accepted","edited":true}')) WHERE text = 'made earlier';
+      PRAGMA user_version = 3;`);
+    raw.close();
+    const migrated = ProjectStore.open(file);
+    const made = migrated.queryDocuments({ search: 'made earlier' }).documents[0];
+    assert.deepEqual(made.synthetic, { method: 'eda', parents: [1], status: 'accepted', edited: true });
+    assert.equal(made.metadata.synthetic, undefined);
+    assert.equal(migrated.review().documents, 1);
+    assert.equal(migrated.info().schemaVersion, 4);
+    migrated.close();
   });
 
   test('pending and rejected synthetic candidates are not listed for labeling nor counted; accepted ones are, marked', () => {
@@ -189,8 +214,8 @@ describe('documents and annotations', () => {
     store.reviewSynthetic(rejected.id, 'rejected');
     const page = store.queryDocuments({ limit: 100 });
     assert.equal(page.total, 6, 'five real documents and the accepted candidate');
-    assert.deepEqual(page.documents.filter((d) => d.metadata.synthetic).map((d) => d.id), [accepted.id]);
-    assert.equal((page.documents.find((d) => d.id === accepted.id)!.metadata.synthetic as { status: string }).status, 'accepted');
+    assert.deepEqual(page.documents.filter((d) => d.synthetic).map((d) => d.id), [accepted.id]);
+    assert.equal((page.documents.find((d) => d.id === accepted.id)!.synthetic!).status, 'accepted');
     assert.equal(store.queryDocuments({ label: 'billing', limit: 100 }).total, 5);
     assert.deepEqual(store.labels().map((l) => [l.name, l.count]), [['billing', 5], ['bug', 1]]);
     assert.equal(store.listSynthetic({}).length, 3, 'the synthetic panel still sees every candidate');

@@ -4,16 +4,13 @@
 import type Database from 'better-sqlite3';
 import type { ImbalanceReview, TaskKind } from '../../shared/domain.js';
 import { buildImbalanceReview } from '../../shared/imbalance.js';
+import { isReal } from './store/real-documents.js';
 
 /** Share of labeled documents the review assumes are held out for testing, as training does by default. */
 export const DEFAULT_TEST_FRACTION = 0.2;
 
-/**
- * Documents `d` that are not synthetic. NOT IN over one list is evaluated once per query (a per-document EXISTS
- * made the review of a million documents take 11 s).
- */
-const SYNTHETIC_IDS = `(SELECT document_id FROM annotations WHERE source = 'synthetic')`;
-const REAL = `d.id NOT IN ${SYNTHETIC_IDS}`;
+/** Documents `d` that are not synthetic (a per-document EXISTS made the review of a million documents take 11 s). */
+const REAL = isReal('d.id');
 
 const count = (db: Database.Database, sql: string): number => (db.prepare(sql).get() as { n: number | null }).n ?? 0;
 
@@ -23,7 +20,7 @@ export function reviewProject(db: Database.Database, task: TaskKind, testFractio
     .prepare(
       `SELECT l.name, COALESCE(c.n, 0) AS n FROM labels l LEFT JOIN (
          SELECT label_id, COUNT(DISTINCT document_id) AS n FROM annotations
-          WHERE source != 'predicted' AND document_id NOT IN ${SYNTHETIC_IDS} GROUP BY label_id) c ON c.label_id = l.id
+          WHERE source != 'predicted' AND ${isReal('document_id')} GROUP BY label_id) c ON c.label_id = l.id
         ORDER BY l.ord, l.id`,
     )
     .all() as Array<{ name: string; n: number }>;
@@ -49,7 +46,7 @@ export function reviewProject(db: Database.Database, task: TaskKind, testFractio
        SELECT COUNT(*) AS n FROM (SELECT groupKey FROM label_sets GROUP BY groupKey HAVING COUNT(DISTINCT labelSet) > 1)`,
     );
   const documents = count(db, `SELECT COUNT(*) AS n FROM documents d WHERE ${REAL}`);
-  const labeled = count(db, `SELECT COUNT(DISTINCT document_id) AS n FROM annotations WHERE source != 'predicted' AND document_id NOT IN ${SYNTHETIC_IDS}`);
+  const labeled = count(db, `SELECT COUNT(DISTINCT document_id) AS n FROM annotations WHERE source != 'predicted' AND ${isReal('document_id')}`);
   return buildImbalanceReview({
     task,
     documents,

@@ -1,6 +1,7 @@
 // Documents and their labels: paging for the UI, manual labeling, and the examples a training run reads.
 import type Database from 'better-sqlite3';
-import type { AnnotationSource, DocumentInfo, DocumentPage, DocumentQuery, TaskKind } from '../../../shared/domain.js';
+import type { AnnotationSource, DocumentInfo, DocumentPage, DocumentQuery, SyntheticProvenance, TaskKind } from '../../../shared/domain.js';
+import { isListed } from './real-documents.js';
 import { labelId, TaxonomyError } from './taxonomy.js';
 
 /** A document's labels, predictions aside, in taxonomy order, as a JSON array. */
@@ -16,25 +17,34 @@ interface DocumentRow {
   contentHash: string;
   metadata: string;
   labels: string;
+  synthetic: string | null;
 }
 
+/** A synthetic example's provenance as JSON, or NULL for a real document. */
+const PROVENANCE_OF_DOCUMENT = `(SELECT json_object('method', s.method, 'status', s.status, 'edited', s.edited,
+    'parents', (SELECT json_group_array(parent_id) FROM (SELECT parent_id FROM synthetic_parents p WHERE p.document_id = s.document_id ORDER BY position)))
+    FROM synthetic_documents s WHERE s.document_id = d.id)`;
+
 const DOCUMENT_COLUMNS = `d.id, d.text, d.source_file AS sourceFile, d.source_ref AS sourceRef,
-  d.content_hash AS contentHash, d.metadata, ${LABELS_OF_DOCUMENT} AS labels`;
+  d.content_hash AS contentHash, d.metadata, ${LABELS_OF_DOCUMENT} AS labels, ${PROVENANCE_OF_DOCUMENT} AS synthetic`;
+
+/** `edited` is stored 0/1 and shown only when the reviewer changed the text. */
+const provenance = ({ edited, ...rest }: Omit<SyntheticProvenance, 'edited'> & { edited: 0 | 1 }): SyntheticProvenance => (edited ? { ...rest, edited: true } : rest);
 
 function toDocumentInfo(row: DocumentRow): DocumentInfo {
-  return { ...row, metadata: JSON.parse(row.metadata) as Record<string, unknown>, labels: JSON.parse(row.labels) as string[] };
+  const { synthetic, ...rest } = row;
+  return {
+    ...rest,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    labels: JSON.parse(row.labels) as string[],
+    ...(synthetic ? { synthetic: provenance(JSON.parse(synthetic) as Omit<SyntheticProvenance, 'edited'> & { edited: 0 | 1 }) } : {}),
+  };
 }
 
 const MAX_PAGE = 1000;
 
-/**
- * Documents `d` that are synthetic candidates not accepted (yet): they are reviewed in the synthetic panel, not
- * labelled as documents, and count nowhere until accepted. Accepted ones are listed, marked by metadata.synthetic.
- */
-export const UNREVIEWED_SYNTHETIC = `COALESCE(json_extract(d.metadata, '$.synthetic.status'), '') IN ('pending', 'rejected')`;
-
 export function queryDocuments(db: Database.Database, q: DocumentQuery): DocumentPage {
-  const where: string[] = [`NOT ${UNREVIEWED_SYNTHETIC}`];
+  const where: string[] = [isListed('d.id')];
   const params: unknown[] = [];
   if (q.search) {
     where.push(`d.text LIKE ? ESCAPE '\\'`);

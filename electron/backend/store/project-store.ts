@@ -122,10 +122,10 @@ export class ProjectStore {
   }
 
   /**
-   * Adds documents written in the app rather than read from files ('manual'), or generated minority examples
-   * ('synthetic', which training keeps out of evaluation). Same checks as an import; one transaction.
+   * Adds documents written in the app rather than read from files. Same checks as an import; one transaction.
+   * (Synthetic examples come only from generateSynthetic, which records their provenance.)
    */
-  addDocuments(items: NewDocument[], source: 'manual' | 'synthetic'): ImportReport {
+  addDocuments(items: NewDocument[], source: 'manual'): ImportReport {
     this.assertNotImporting();
     return addDocuments(this.db, this.info().task, items, source);
   }

@@ -1,12 +1,14 @@
-// Synthetic minority examples in a project: generated candidates are documents annotated with source 'synthetic' and
-// metadata.synthetic = {method, parents, status}. They train only once accepted; pending and rejected ones stay in the
-// project (a rejected one is never generated again, since its near-duplicate key stays taken).
+// Synthetic minority examples in a project: generated candidates are documents annotated with source 'synthetic',
+// with a synthetic_documents row (method, status, edited) and their parents in synthetic_parents (schema version 4).
+// They train only once accepted; pending and rejected ones stay in the project (a rejected one is never generated
+// again, since its near-duplicate key stays taken).
 import type Database from 'better-sqlite3';
 import type { SyntheticExample } from '../../../shared/api.js';
-import type { AnnotationSource, SyntheticProvenance, SyntheticStatus, TaskKind } from '../../../shared/domain.js';
+import type { AnnotationSource, SyntheticStatus, TaskKind } from '../../../shared/domain.js';
 import { generateCandidates } from '../synthetic/augment.js';
 import { getDocument } from './documents.js';
 import { addDocuments, contentHash, nearDuplicateHash } from './importer.js';
+import { isReal } from './real-documents.js';
 import { labelId, TaxonomyError } from './taxonomy.js';
 
 export const MAX_SYNTHETIC_PER_CALL = 200;
@@ -14,22 +16,15 @@ const SNIPPET_CHARS = 160;
 /** Documents read for the inverse document frequencies of the distinctive-word method. */
 const IDF_SAMPLE = 3000;
 
-/** Where in a document's metadata JSON the provenance lives; SQL filters on it. */
-const provenanceOfRow = (alias = ''): string => `json_extract(${alias}metadata, '$.synthetic')`;
 
 const snippet = (text: string): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
 };
 
-function provenanceOf(metadata: Record<string, unknown>): SyntheticProvenance | null {
-  const value = metadata.synthetic;
-  return value && typeof value === 'object' ? (value as SyntheticProvenance) : null;
-}
-
 function syntheticExample(db: Database.Database, documentId: number): SyntheticExample {
   const doc = getDocument(db, documentId);
-  const synthetic = provenanceOf(doc.metadata);
+  const synthetic = doc.synthetic;
   if (!synthetic) throw new TaxonomyError(`Document ${documentId} is not a synthetic example (it was imported or typed in).`);
   const textOf = db.prepare('SELECT text FROM documents WHERE id = ?');
   const parentSnippets = synthetic.parents.map((id) => {
@@ -62,7 +57,7 @@ export function generateSynthetic(
     db
       .prepare(
         `SELECT DISTINCT d.id, d.text FROM documents d JOIN annotations a ON a.document_id = d.id JOIN labels l ON l.id = a.label_id
-          WHERE l.name = ? AND a.source != 'predicted' AND ${provenanceOfRow('d.')} IS ${real ? '' : 'NOT '}NULL
+          WHERE l.name = ? AND a.source != 'predicted' AND ${real ? isReal('d.id') : `NOT ${isReal('d.id')}`}
           ORDER BY d.id`,
       )
       .all(request.label) as Array<{ id: number; text: string }>;
@@ -73,7 +68,7 @@ export function generateSynthetic(
   const { n } = db.prepare('SELECT COUNT(*) AS n FROM documents').get() as { n: number };
   const step = Math.max(1, Math.ceil(n / IDF_SAMPLE));
   const backgroundTexts = (
-    db.prepare(`SELECT text FROM documents WHERE ${provenanceOfRow()} IS NULL AND id % ? = 0`).all(step) as Array<{ text: string }>
+    db.prepare(`SELECT text FROM documents WHERE ${isReal('id')} AND id % ? = 0`).all(step) as Array<{ text: string }>
   ).map((r) => r.text);
   const candidates = generateCandidates({
     classDocuments,
@@ -87,22 +82,31 @@ export function generateSynthetic(
     labels: task === 'single_label' ? [request.label] : sharedLabels(db, c.parents),
     sourceFile: 'synthetic',
     sourceRef: `${c.method} of ${c.parents.map((p) => `#${p}`).join(' + ')}`,
-    metadata: { synthetic: { method: c.method, parents: c.parents, status: 'pending' } satisfies SyntheticProvenance },
+    metadata: {},
   }));
-  addDocuments(db, task, items, 'synthetic');
   const idOf = db.prepare('SELECT id FROM documents WHERE content_hash = ?');
-  return items.map((item) => syntheticExample(db, (idOf.get(contentHash(item.text)) as { id: number }).id));
+  const ids = db.transaction(() => {
+    addDocuments(db, task, items, 'synthetic');
+    const provenance = db.prepare("INSERT INTO synthetic_documents (document_id, method, status) VALUES (?, ?, 'pending')");
+    const parent = db.prepare('INSERT INTO synthetic_parents (document_id, position, parent_id) VALUES (?, ?, ?)');
+    return items.map((item, k) => {
+      const id = (idOf.get(contentHash(item.text)) as { id: number }).id;
+      provenance.run(id, candidates[k].method);
+      candidates[k].parents.forEach((p, position) => parent.run(id, position, p));
+      return id;
+    });
+  })();
+  return ids.map((id) => syntheticExample(db, id));
 }
 
 export function listSynthetic(db: Database.Database, filter: { status?: SyntheticStatus; label?: string } = {}): SyntheticExample[] {
   const rows = db
     .prepare(
-      `SELECT d.id FROM documents d
-        WHERE ${provenanceOfRow('d.')} IS NOT NULL
-          AND (? IS NULL OR json_extract(d.metadata, '$.synthetic.status') = ?)
+      `SELECT s.document_id AS id FROM synthetic_documents s
+        WHERE (? IS NULL OR s.status = ?)
           AND (? IS NULL OR EXISTS (SELECT 1 FROM annotations a JOIN labels l ON l.id = a.label_id
-                                     WHERE a.document_id = d.id AND a.source != 'predicted' AND l.name = ?))
-        ORDER BY d.id`,
+                                     WHERE a.document_id = s.document_id AND a.source != 'predicted' AND l.name = ?))
+        ORDER BY s.document_id`,
     )
     .all(filter.status ?? null, filter.status ?? null, filter.label ?? null, filter.label ?? null) as Array<{ id: number }>;
   return rows.map((r) => syntheticExample(db, r.id));
@@ -115,7 +119,6 @@ export function listSynthetic(db: Database.Database, filter: { status?: Syntheti
 export function reviewSynthetic(db: Database.Database, documentId: number, status: 'accepted' | 'rejected', text?: string): SyntheticExample {
   if (status !== 'accepted' && status !== 'rejected') throw new TaxonomyError(`A review is 'accepted' or 'rejected', not '${String(status)}'.`);
   const current = syntheticExample(db, documentId);
-  const synthetic: SyntheticProvenance = { ...current.synthetic, status };
   const edited = text?.normalize('NFC').trim();
   db.transaction(() => {
     if (edited !== undefined && edited !== current.text) {
@@ -130,9 +133,9 @@ export function reviewSynthetic(db: Database.Database, documentId: number, statu
         nearDuplicateHash(edited),
         documentId,
       );
-      synthetic.edited = true;
+      db.prepare('UPDATE synthetic_documents SET edited = 1 WHERE document_id = ?').run(documentId);
     }
-    db.prepare(`UPDATE documents SET metadata = json_set(metadata, '$.synthetic', json(?)) WHERE id = ?`).run(JSON.stringify(synthetic), documentId);
+    db.prepare('UPDATE synthetic_documents SET status = ? WHERE document_id = ?').run(status, documentId);
   })();
   return syntheticExample(db, documentId);
 }
@@ -145,14 +148,14 @@ export function withReviewedSynthetic<E extends { documentId: number; source: An
   db: Database.Database,
   examples: E[],
 ): Array<E & { parents?: number[] }> {
-  const provenance = new Map(
-    (db.prepare(`SELECT id, ${provenanceOfRow()} AS synthetic FROM documents WHERE ${provenanceOfRow()} IS NOT NULL`).all() as Array<{ id: number; synthetic: string }>).map(
-      (r) => [r.id, JSON.parse(r.synthetic) as SyntheticProvenance],
-    ),
-  );
+  const status = new Map((db.prepare('SELECT document_id AS id, status FROM synthetic_documents').all() as Array<{ id: number; status: SyntheticStatus }>).map((r) => [r.id, r.status]));
+  const parents = new Map<number, number[]>();
+  for (const r of db.prepare('SELECT document_id AS id, parent_id AS parent FROM synthetic_parents ORDER BY document_id, position').all() as Array<{ id: number; parent: number }>) {
+    parents.set(r.id, [...(parents.get(r.id) ?? []), r.parent]);
+  }
   return examples.flatMap((example) => {
-    const synthetic = provenance.get(example.documentId);
-    if (!synthetic) return [example];
-    return synthetic.status === 'accepted' ? [{ ...example, source: 'synthetic' as const, parents: [...synthetic.parents] }] : [];
+    const state = status.get(example.documentId);
+    if (state === undefined) return [example];
+    return state === 'accepted' ? [{ ...example, source: 'synthetic' as const, parents: parents.get(example.documentId) ?? [] }] : [];
   });
 }

@@ -1,7 +1,7 @@
 // The taxonomy of a project: its labels (name, description, order, colour) and the single/multi-label mode.
 import type Database from 'better-sqlite3';
 import type { LabelInfo, TaskKind } from '../../../shared/domain.js';
-import { UNREVIEWED_SYNTHETIC } from './documents.js';
+import { isListed } from './real-documents.js';
 
 /** Colours given to new labels in turn (Tableau 10 plus two), readable on light and dark backgrounds. */
 const PALETTE = [
@@ -18,7 +18,7 @@ export function listLabels(db: Database.Database): LabelInfo[] {
     .prepare(
       `SELECT l.id, l.name, l.description, l.ord AS "order", l.colour,
               (SELECT COUNT(DISTINCT a.document_id) FROM annotations a JOIN documents d ON d.id = a.document_id
-                WHERE a.label_id = l.id AND a.source != 'predicted' AND NOT ${UNREVIEWED_SYNTHETIC}) AS count
+                WHERE a.label_id = l.id AND a.source != 'predicted' AND ${isListed('d.id')}) AS count
          FROM labels l ORDER BY l.ord, l.id`,
     )
     .all() as LabelInfo[];

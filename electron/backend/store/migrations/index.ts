@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { initialSchema } from './0001_initial.js';
 import { runOwner } from './0002_run_owner.js';
 import { skippedEmpty } from './0003_skipped_empty.js';
+import { syntheticTables } from './0004_synthetic_tables.js';
 
 export interface Migration {
   /** The user_version the file has after this migration. */
@@ -10,6 +11,6 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner, skippedEmpty];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner, skippedEmpty, syntheticTables];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
