@@ -10,6 +10,7 @@ import { predictCommand } from './predict.js';
 import { projectCommand } from './project.js';
 import { strategiesCommand } from './strategies.js';
 import { labelIssuesCommand } from './label-issues.js';
+import { auditCommand } from './audit.js';
 import { suggestCommand } from './suggest.js';
 import { syntheticCommand } from './synthetic.js';
 import { trainCommand } from './train.js';
@@ -31,5 +32,6 @@ program.addCommand(suggestCommand());
 program.addCommand(trainCommand());
 program.addCommand(predictCommand());
 program.addCommand(exportCommand());
+program.addCommand(auditCommand());
 
 await runProgram(program, process.argv);

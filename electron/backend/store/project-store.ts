@@ -24,6 +24,7 @@ import { createProjectDatabase, isWritableProject, openProjectDatabase, openProj
 import * as documents from './documents.js';
 import { addDocuments, importSources, type ImportProgress, type NewDocument } from './importer.js';
 import * as runs from './runs.js';
+import { auditData, type AuditData } from './audit-data.js';
 import * as synthetic from './synthetic.js';
 import * as taxonomy from './taxonomy.js';
 
@@ -236,6 +237,11 @@ export class ProjectStore {
 
   runHistory(runId: number): EpochPoint[] {
     return runs.runHistory(this.reads, runId);
+  }
+
+  /** The data behind a run, for an audit pack (audit-data.ts). */
+  auditData(split: runs.RunSplit): AuditData {
+    return auditData(this.reads, split);
   }
 
   runSplit(runId: number): runs.RunSplit | null {
