@@ -6,13 +6,14 @@ export type TaskKind = 'single_label' | 'multi_label';
 export type AnnotationSource = 'imported' | 'manual' | 'synthetic' | 'predicted';
 
 /** How a synthetic minority example was made from its class's real documents (electron/backend/synthetic/augment.ts). */
-export type SyntheticMethod = 'sentence-recombination' | 'eda' | 'distinctive-words';
+export type SyntheticMethod = 'sentence-recombination' | 'eda' | 'distinctive-words' | 'llm';
 
 /** What each method does, in the words the CLI and the review screen show. */
 export const SYNTHETIC_METHOD_DESCRIPTIONS: Record<SyntheticMethod, string> = {
   'sentence-recombination': 'sentences from 2–3 documents of the class, kept in their order',
   eda: 'a few short spans deleted and words swapped within sentences',
   'distinctive-words': "the class's most distinctive words (TF-IDF), taken from its other documents, inserted",
+  llm: 'written by a local language model (OpenAI-compatible server on this computer) from the class description and a few of its documents',
 };
 
 /** Synthetic examples train only once a person accepted them. */
@@ -26,6 +27,8 @@ export interface SyntheticProvenance {
   status: SyntheticStatus;
   /** The reviewer changed the generated text. */
   edited?: boolean;
+  /** Who accepted or rejected it, when they gave a name. */
+  reviewer?: string;
 }
 
 export interface ProjectInfo {

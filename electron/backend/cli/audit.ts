@@ -63,7 +63,7 @@ async function writePack(store: ProjectStore, runId: number, out: string, withTe
       ? toCsv(['document_id', 'content_sha256', 'split', 'text'], data.documents.map(([id, hash, role]) => [String(id), hash, role, store.getDocument(id).text]))
       : toCsv(['document_id', 'content_sha256', 'split'], data.documents.map(([id, hash, role]) => [String(id), hash, role])),
     'annotations.csv': toCsv(['document_id', 'label', 'source', 'author', 'created_at'], data.annotations.map((r) => r.map(String))),
-    'synthetic.csv': toCsv(['document_id', 'method', 'status', 'edited', 'parent_ids'], data.synthetic.map((r) => r.map(String))),
+    'synthetic.csv': toCsv(['document_id', 'method', 'status', 'edited', 'reviewer', 'parent_ids'], data.synthetic.map((r) => r.map(String))),
   };
   const modelDir = store.runModelDir(runId);
   if (modelDir && existsSync(modelDir)) {

@@ -9,8 +9,8 @@ export interface AuditData {
   documents: Array<[number, string, string]>;
   /** [document id, label, source (imported, manual, predicted, synthetic), author, created at]. */
   annotations: Array<[number, string, string, string, string]>;
-  /** [document id, method, status, edited, parent ids joined by spaces]. */
-  synthetic: Array<[number, string, string, string, string]>;
+  /** [document id, method, status, edited, reviewer, parent ids joined by spaces]. */
+  synthetic: Array<[number, string, string, string, string, string]>;
 }
 
 export function auditData(db: Database.Database, split: RunSplit): AuditData {
@@ -33,11 +33,11 @@ export function auditData(db: Database.Database, split: RunSplit): AuditData {
   const synthetic = (
     db
       .prepare(
-        `SELECT s.document_id AS id, s.method, s.status, s.edited,
+        `SELECT s.document_id AS id, s.method, s.status, s.edited, COALESCE(s.reviewer, '') AS reviewer,
                 (SELECT group_concat(parent_id, ' ') FROM (SELECT parent_id FROM synthetic_parents p WHERE p.document_id = s.document_id ORDER BY position)) AS parents
            FROM synthetic_documents s ORDER BY s.document_id`,
       )
-      .all() as Array<{ id: number; method: string; status: string; edited: number; parents: string | null }>
-  ).map((r): [number, string, string, string, string] => [r.id, r.method, r.status, r.edited ? 'yes' : 'no', r.parents ?? '']);
+      .all() as Array<{ id: number; method: string; status: string; edited: number; reviewer: string; parents: string | null }>
+  ).map((r): [number, string, string, string, string, string] => [r.id, r.method, r.status, r.edited ? 'yes' : 'no', r.reviewer, r.parents ?? '']);
   return { documents, annotations, synthetic };
 }

@@ -21,15 +21,17 @@ interface DocumentRow {
 }
 
 /** A synthetic example's provenance as JSON, or NULL for a real document. */
-const PROVENANCE_OF_DOCUMENT = `(SELECT json_object('method', s.method, 'status', s.status, 'edited', s.edited,
+const PROVENANCE_OF_DOCUMENT = `(SELECT json_object('method', s.method, 'status', s.status, 'edited', s.edited, 'reviewer', s.reviewer,
     'parents', (SELECT json_group_array(parent_id) FROM (SELECT parent_id FROM synthetic_parents p WHERE p.document_id = s.document_id ORDER BY position)))
     FROM synthetic_documents s WHERE s.document_id = d.id)`;
 
 const DOCUMENT_COLUMNS = `d.id, d.text, d.source_file AS sourceFile, d.source_ref AS sourceRef,
   d.content_hash AS contentHash, d.metadata, ${LABELS_OF_DOCUMENT} AS labels, ${PROVENANCE_OF_DOCUMENT} AS synthetic`;
 
-/** `edited` is stored 0/1 and shown only when the reviewer changed the text. */
-const provenance = ({ edited, ...rest }: Omit<SyntheticProvenance, 'edited'> & { edited: 0 | 1 }): SyntheticProvenance => (edited ? { ...rest, edited: true } : rest);
+type StoredProvenance = Omit<SyntheticProvenance, 'edited' | 'reviewer'> & { edited: 0 | 1; reviewer: string | null };
+
+/** `edited` is stored 0/1 and shown only when the reviewer changed the text; `reviewer` only when there is one. */
+const provenance = ({ edited, reviewer, ...rest }: StoredProvenance): SyntheticProvenance => ({ ...rest, ...(edited ? { edited: true } : {}), ...(reviewer ? { reviewer } : {}) });
 
 function toDocumentInfo(row: DocumentRow): DocumentInfo {
   const { synthetic, ...rest } = row;
@@ -37,7 +39,7 @@ function toDocumentInfo(row: DocumentRow): DocumentInfo {
     ...rest,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
     labels: JSON.parse(row.labels) as string[],
-    ...(synthetic ? { synthetic: provenance(JSON.parse(synthetic) as Omit<SyntheticProvenance, 'edited'> & { edited: 0 | 1 }) } : {}),
+    ...(synthetic ? { synthetic: provenance(JSON.parse(synthetic) as StoredProvenance) } : {}),
   };
 }
 

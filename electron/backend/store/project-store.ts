@@ -2,23 +2,7 @@
 // Owned by one process at a time (the app, the browser host or the CLI); see docs/ARCHITECTURE.md.
 import type Database from 'better-sqlite3';
 import type { EpochPoint, SyntheticExample } from '../../../shared/api.js';
-import type {
-  AnnotationSource,
-  DocumentInfo,
-  DocumentPage,
-  DocumentQuery,
-  ImbalanceReview,
-  ImportOptions,
-  ImportReport,
-  LabelInfo,
-  PredictionRow,
-  ProjectInfo,
-  RunMetrics,
-  RunSummary,
-  SyntheticStatus,
-  TaskKind,
-  TrainSettings,
-} from '../../../shared/domain.js';
+import type { AnnotationSource, DocumentInfo, DocumentPage, DocumentQuery, ImbalanceReview, ImportOptions, ImportReport, LabelInfo, PredictionRow, ProjectInfo, RunMetrics, RunSummary, SyntheticMethod, SyntheticStatus, TaskKind, TrainSettings } from '../../../shared/domain.js';
 import { DEFAULT_TEST_FRACTION, reviewProject } from '../review.js';
 import { createProjectDatabase, isWritableProject, openProjectDatabase, openProjectSnapshot, openReadConnection, ProjectBusyError, schemaVersion } from './database.js';
 import * as documents from './documents.js';
@@ -163,9 +147,20 @@ export class ProjectStore {
     return synthetic.listSynthetic(this.reads, filter);
   }
 
-  reviewSynthetic(documentId: number, status: 'accepted' | 'rejected', text?: string): SyntheticExample {
+  reviewSynthetic(documentId: number, status: 'accepted' | 'rejected', text?: string, reviewer?: string): SyntheticExample {
     this.assertNotImporting();
-    return synthetic.reviewSynthetic(this.db, documentId, status, text);
+    return synthetic.reviewSynthetic(this.db, documentId, status, text, reviewer);
+  }
+
+  /** A few real documents of a class to show a language model (they become the parents of what it writes). */
+  syntheticPromptDocuments(label: string, count: number, seed?: number): Array<{ id: number; text: string }> {
+    return synthetic.promptDocuments(this.reads, label, count, seed);
+  }
+
+  /** Pending candidates written by a language model from `parents`; copies of existing documents are dropped. */
+  addSyntheticCandidates(label: string, texts: string[], parents: number[], method: SyntheticMethod): SyntheticExample[] {
+    this.assertNotImporting();
+    return synthetic.addCandidates(this.db, this.info().task, label, texts, parents, method);
   }
 
   // ---------- taxonomy ----------

@@ -4,8 +4,8 @@
 // again, since its near-duplicate key stays taken).
 import type Database from 'better-sqlite3';
 import type { SyntheticExample } from '../../../shared/api.js';
-import type { AnnotationSource, SyntheticStatus, TaskKind } from '../../../shared/domain.js';
-import { generateCandidates } from '../synthetic/augment.js';
+import type { AnnotationSource, SyntheticMethod, SyntheticStatus, TaskKind } from '../../../shared/domain.js';
+import { generateCandidates, type SyntheticCandidate } from '../synthetic/augment.js';
 import { getDocument } from './documents.js';
 import { addDocuments, contentHash, nearDuplicateHash } from './importer.js';
 import { isReal } from './real-documents.js';
@@ -77,9 +77,45 @@ export function generateSynthetic(
     seed: request.seed ?? ofLabel(false).length,
     isExistingNearDuplicate: (text) => takenKeys.has(nearDuplicateHash(text)),
   });
+  return insertCandidates(db, task, request.label, candidates);
+}
+
+/**
+ * Real documents of a class to show a language model, spread over the class (the seed picks the offset). Each
+ * becomes a parent of what the model writes, so the leakage guard keeps those out of training when it is held out.
+ */
+export function promptDocuments(db: Database.Database, label: string, count: number, seed = 0): Array<{ id: number; text: string }> {
+  if (labelId(db, label) === undefined) throw new TaxonomyError(`No label "${label}" in this project.`);
+  const all = db
+    .prepare(
+      `SELECT DISTINCT d.id, d.text FROM documents d JOIN annotations a ON a.document_id = d.id JOIN labels l ON l.id = a.label_id
+        WHERE l.name = ? AND a.source != 'predicted' AND ${isReal('d.id')} ORDER BY d.id`,
+    )
+    .all(label) as Array<{ id: number; text: string }>;
+  if (all.length === 0) throw new TaxonomyError(`"${label}" has no labeled documents to show the language model.`);
+  const step = Math.max(1, Math.floor(all.length / count));
+  return Array.from({ length: Math.min(count, all.length) }, (_, k) => all[(seed + k * step) % all.length]);
+}
+
+/** Pending candidates written elsewhere (a language model): copies and near-copies of any document are dropped. */
+export function addCandidates(db: Database.Database, task: TaskKind, label: string, texts: string[], parents: number[], method: SyntheticMethod): SyntheticExample[] {
+  if (labelId(db, label) === undefined) throw new TaxonomyError(`No label "${label}" in this project.`);
+  const taken = new Set((db.prepare('SELECT near_dup_key AS key FROM documents').all() as Array<{ key: string }>).map((r) => r.key));
+  const fresh: SyntheticCandidate[] = [];
+  for (const raw of texts) {
+    const text = raw.normalize('NFC').trim();
+    const key = nearDuplicateHash(text);
+    if (!text || taken.has(key)) continue;
+    taken.add(key);
+    fresh.push({ text, method, parents });
+  }
+  return insertCandidates(db, task, label, fresh);
+}
+
+function insertCandidates(db: Database.Database, task: TaskKind, label: string, candidates: SyntheticCandidate[]): SyntheticExample[] {
   const items = candidates.map((c) => ({
     text: c.text,
-    labels: task === 'single_label' ? [request.label] : sharedLabels(db, c.parents),
+    labels: task === 'single_label' ? [label] : sharedLabels(db, c.parents),
     sourceFile: 'synthetic',
     sourceRef: `${c.method} of ${c.parents.map((p) => `#${p}`).join(' + ')}`,
     metadata: {},
@@ -116,7 +152,7 @@ export function listSynthetic(db: Database.Database, filter: { status?: Syntheti
  * Accepts or rejects a candidate. Edited text replaces the generated one if it is not empty and not a (near-)copy of
  * another document in the project.
  */
-export function reviewSynthetic(db: Database.Database, documentId: number, status: 'accepted' | 'rejected', text?: string): SyntheticExample {
+export function reviewSynthetic(db: Database.Database, documentId: number, status: 'accepted' | 'rejected', text?: string, reviewer?: string): SyntheticExample {
   if (status !== 'accepted' && status !== 'rejected') throw new TaxonomyError(`A review is 'accepted' or 'rejected', not '${String(status)}'.`);
   const current = syntheticExample(db, documentId);
   const edited = text?.normalize('NFC').trim();
@@ -135,7 +171,7 @@ export function reviewSynthetic(db: Database.Database, documentId: number, statu
       );
       db.prepare('UPDATE synthetic_documents SET edited = 1 WHERE document_id = ?').run(documentId);
     }
-    db.prepare('UPDATE synthetic_documents SET status = ? WHERE document_id = ?').run(status, documentId);
+    db.prepare('UPDATE synthetic_documents SET status = ?, reviewer = COALESCE(?, reviewer) WHERE document_id = ?').run(status, reviewer?.trim() || null, documentId);
   })();
   return syntheticExample(db, documentId);
 }

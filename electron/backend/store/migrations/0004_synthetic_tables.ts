@@ -11,7 +11,8 @@ export const syntheticTables: Migration = {
         document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
         method TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
-        edited INTEGER NOT NULL DEFAULT 0 CHECK (edited IN (0, 1))
+        edited INTEGER NOT NULL DEFAULT 0 CHECK (edited IN (0, 1)),
+        reviewer TEXT
       );
       CREATE INDEX synthetic_documents_status ON synthetic_documents (status);
       CREATE TABLE synthetic_parents (
