@@ -10,7 +10,8 @@ import { createRng, shuffleInPlace } from '../../../../shared/random.js';
 import { throwIfAborted } from '../../cancel.js';
 import { yieldToEventLoop } from '../../event-loop.js';
 import type { FeatureSet } from '../heads.js';
-import { fitLinearHead, linearArchitecture, linearLogits, parametersToWeights } from '../linear-solver.js';
+import { fitLinearHead, linearArchitecture, linearLogits, parameterCount, parametersToWeights } from '../linear-solver.js';
+import { SolverThreads } from '../solver-threads.js';
 import { featureRows, fitVocabulary, type FeatureVocabulary } from './features.js';
 
 export interface TaggedSentence {
@@ -60,7 +61,7 @@ export interface TaggerOptions {
   onProgress?: (p: TaggerProgress) => void;
 }
 
-const C_GRID = [0.1, 0.3, 1];
+const C_GRID = [0.3, 1, 3];
 const TRANSITION_WEIGHTS = [0, 0.5, 1];
 
 /** Train-side structures over a list of sentences: the feature rows and each token's tag index. */
@@ -194,35 +195,46 @@ export async function trainTagger(sentences: TaggedSentence[], options: TaggerOp
   };
   const weightsFor = (scheme: TaggerSettings['weights'], list: TaggedSentence[]) => (scheme === 'none' ? undefined : classWeights(tagCounts(list).map((n) => Math.max(n, 1)), scheme));
 
-  const solve = async (problem: ReturnType<typeof problemOf>, c: number, scheme: TaggerSettings['weights'], list: TaggedSentence[], start?: Float64Array) => {
+  // The objective is evaluated across the machine's cores (solver-threads.ts), one thread pool per feature set.
+  const withThreads = async <T>(problem: ReturnType<typeof problemOf>, work: (threads: SolverThreads | null) => Promise<T>): Promise<T> => {
+    const threads = await SolverThreads.start(problem.features, problem.truth, 0, parameterCount(linearArchitecture(problem.features, 0, K), 'single_label'));
+    try {
+      return await work(threads);
+    } finally {
+      threads?.close();
+    }
+  };
+  const solve = async (problem: ReturnType<typeof problemOf>, threads: SolverThreads | null, c: number, scheme: TaggerSettings['weights'], list: TaggedSentence[], start?: Float64Array) => {
     throwIfAborted(signal);
     const arch = linearArchitecture(problem.features, 0, K);
     const n = problem.features.n;
     const fitted = await fitLinearHead(
       { task: 'single_label', features: problem.features, classes: K, truth: problem.truth, rows: Int32Array.from({ length: n }, (_, i) => i), counts: new Float64Array(n).fill(1), loss: { kind: 'cross_entropy', gamma: 0, classWeights: weightsFor(scheme, list) }, c },
       arch,
-      { start, signal, maxIterations: 300 },
+      { start, signal, maxIterations: 300, objective: threads?.objective },
     );
     return { arch, fitted };
   };
 
   const selection: TaggerModel['selection'] = [];
   report('choosing settings on a development split');
-  for (const scheme of ['none', 'sqrt_inverse'] as const) {
-    let warm: Float64Array | undefined;
-    for (const c of C_GRID) {
-      const { arch, fitted } = await solve(fitProblem, c, scheme, fit, warm);
-      warm = fitted.parameters;
-      const logProbabilities = logSoftmaxRows(linearLogits(fitted.parameters, arch, 'single_label', devProblem.features, Int32Array.from({ length: devProblem.features.n }, (_, i) => i)), K);
-      for (const transitionWeight of TRANSITION_WEIGHTS) {
-        const predicted = decodeAll(logProbabilities, devLengths, tags, fitTransitions, transitionWeight, bio);
-        selection.push({ c, weights: scheme, transitionWeight, score: selectionScore(devGold, predicted, tags, bio) });
+  await withThreads(fitProblem, async (threads) => {
+    for (const scheme of ['none', 'sqrt_inverse'] as const) {
+      let warm: Float64Array | undefined;
+      for (const c of C_GRID) {
+        const { arch, fitted } = await solve(fitProblem, threads, c, scheme, fit, warm);
+        warm = fitted.parameters;
+        const logProbabilities = logSoftmaxRows(linearLogits(fitted.parameters, arch, 'single_label', devProblem.features, Int32Array.from({ length: devProblem.features.n }, (_, i) => i)), K);
+        for (const transitionWeight of TRANSITION_WEIGHTS) {
+          const predicted = decodeAll(logProbabilities, devLengths, tags, fitTransitions, transitionWeight, bio);
+          selection.push({ c, weights: scheme, transitionWeight, score: selectionScore(devGold, predicted, tags, bio) });
+        }
+        done++;
+        report(`development split: C ${c}, ${scheme === 'none' ? 'no tag weights' : 'rare tags weighted up'}`);
+        await yieldToEventLoop();
       }
-      done++;
-      report(`development split: C ${c}, ${scheme === 'none' ? 'no tag weights' : 'rare tags weighted up'}`);
-      await yieldToEventLoop();
     }
-  }
+  });
   // Best score; among equals the stronger regularisation and the plainer setting (the list's order).
   const best = selection.reduce((a, b) => (b.score > a.score + 1e-9 ? b : a));
   const settings: TaggerSettings = { c: best.c, weights: best.weights, transitionWeight: best.transitionWeight };
@@ -230,7 +242,7 @@ export async function trainTagger(sentences: TaggedSentence[], options: TaggerOp
   report('fitting the chosen settings on all training sentences');
   const vocabulary = fitVocabulary(sentences.map((s) => s.tokens), minCount, maxFeatures);
   const problem = problemOf(sentences, vocabulary, tagIndex);
-  const { arch, fitted } = await solve(problem, settings.c, settings.weights, sentences);
+  const { arch, fitted } = await withThreads(problem, (threads) => solve(problem, threads, settings.c, settings.weights, sentences));
   const weights = parametersToWeights(fitted.parameters, arch, 'single_label');
   done = steps;
   report('done');
