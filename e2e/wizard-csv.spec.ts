@@ -121,4 +121,19 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   expect(exported).toHaveLength(4);
   expect(exported[1]).toContain('Win a free holiday');
   await screenshot(page, '31-use-file');
+
+  // Label next: unlabeled documents in the order the model finds most useful, each with its reason; a key labels it.
+  const unlabeled = join(mkdtempSync(join(tmpdir(), 'finetune-e2e-')), 'unlabeled.csv');
+  writeFileSync(unlabeled, toCsv(['message', 'category'], texts.map((t) => [t, ''])));
+  await callApi(host.url, 'import:run', { paths: [unlabeled], options: { textCol: 'message', labelCol: 'category' } });
+  await page.getByRole('button', { name: /Label & review/ }).click();
+  await heading(page, 'Label & review');
+  await page.getByLabel('Show').selectOption({ label: 'Worth labeling next (the model is least sure)' });
+  const next = await callApi(host.url, 'suggest:next', { count: 100 });
+  await expect(page.getByTestId('doc-card')).toContainText(`Document 1 of ${next.suggestions.length}`);
+  await expect(page.getByTestId('next-reason')).toHaveText(`Worth labeling because ${next.suggestions[0].reason}.`);
+  await expect(page.getByTestId('doc-labels')).toHaveText('no label');
+  await screenshot(page, '32-label-next');
+  await page.keyboard.press('1');
+  await expect(page.getByTestId('save-state')).toContainText('Saved: everyday');
 });

@@ -6,6 +6,14 @@ import type { DocumentInfo, RunSummary, SyntheticProvenance, TrainProgress } fro
 
 export { REQUEST_CHANNELS, type RequestArg, type RequestChannel, type RequestResult } from './contract.js';
 
+/** 'suggest:next': unlabeled documents worth labeling next, most useful first. */
+export interface LabelNextResult {
+  runId: number;
+  /** Unlabeled documents the model read. */
+  unlabeled: number;
+  suggestions: Array<{ document: DocumentInfo; reason: string; score: number; probabilities: Record<string, number> }>;
+}
+
 export interface RecentProject {
   path: string;
   name: string;

@@ -4,6 +4,7 @@
 // it (`satisfies`), and the preload and the browser host accept exactly these channels.
 import type {
   ActiveRun,
+  LabelNextResult,
   EpochPoint,
   ImportPreview,
   RecentProject,
@@ -123,6 +124,8 @@ export const CHANNELS = {
   'documents:setLabels': channel(object({ documentId: id, labels: arrayOf(nonEmpty, 1000) }), returns<{ documentId: number; labels: string[] }>(), WRITES),
 
   'review:imbalance': channel(none, returns<ImbalanceReview>(), READS),
+  /** The unlabeled documents the latest model is least sure about, with the reason (active learning). */
+  'suggest:next': channel(object({ count: optional(integer(1, 500)), measure: optional(oneOf('margin', 'entropy')) }), returns<LabelNextResult>(), READS),
 
   /**
    * The strategy search alone on the project's training split (progress as 'strategies:progress' events); resolves

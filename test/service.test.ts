@@ -132,6 +132,7 @@ describe('app service', () => {
         if (event === 'train:finished') resolve(payload as EventChannels['train:finished']);
       });
     });
+    await assert.rejects(service.handle('suggest:next', {}), /No trained model yet: train one first/);
     const { runId } = await service.handle('train:start', { settings: { strategy: 'weighted', epochs: 8 } });
     await assert.rejects(service.handle('train:start', { settings: {} }), /still training/);
     assert.deepEqual(await finished, { runId, status: 'completed', error: null });
@@ -162,6 +163,19 @@ describe('app service', () => {
     assert.equal(fromFile.rows.length, 3);
     assert.equal(spawned, spawnedBeforeSecondPrediction, 'the prediction worker (model loaded) serves the next request');
     assert.equal(spawned - spawnedBefore, 2, 'one training process, one prediction process');
+
+    // Label next: nothing while every document is labeled; then the unlabeled ones, ranked, each with its reason.
+    assert.deepEqual((await service.handle('suggest:next', {})).suggestions, []);
+    const unlabeled = join(dir, 'unlabeled.csv');
+    writeFileSync(unlabeled, toCsv(['body', 'category'], [['Win a free cruise, reply with your bank details', ''], ['Meeting moved to 3pm, agenda attached', ''], ['Your account statement for March is ready', '']]));
+    await service.handle('import:run', { paths: [unlabeled], options: { textCol: 'body', labelCol: 'category' } });
+    const next = await service.handle('suggest:next', { count: 2 });
+    assert.equal(next.runId, runId);
+    assert.equal(next.unlabeled, 3);
+    assert.equal(next.suggestions.length, 2);
+    assert.ok(next.suggestions.every((s) => s.document.labels.length === 0 && /^the model is torn between \S+ \d+% and \S+ \d+%/.test(s.reason)));
+    assert.ok(next.suggestions[0].score >= next.suggestions[1].score);
+    assert.equal(spawned - spawnedBefore, 2, 'label next reads them with the loaded prediction worker');
     assert.equal(fromFile.csv.split('\r\n')[0], 'text,predicted,p_ham,p_hard_ham,p_spam'.replace(/p_ham,p_hard_ham,p_spam/, metrics.labels.map((l) => `p_${l}`).join(',')));
 
     const exportSteps: string[] = [];

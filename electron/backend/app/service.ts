@@ -20,6 +20,7 @@ import { Uploads } from './uploads.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument, writesToProject } from '../../../shared/contract.js';
 import { isCancelled } from '../cancel.js';
+import { labelNext } from './suggestions.js';
 
 export type ServiceListener = <E extends EventChannel>(event: E, payload: EventChannels[E]) => void;
 
@@ -284,6 +285,7 @@ export function createAppService(opts: {
       return { documentId: doc.id, labels: doc.labels };
     },
 
+    'suggest:next': ({ count, measure }) => labelNext(project().store, (modelDir, texts) => predictions.predict(modelDir, texts), { count, measure }),
     'review:imbalance': () => reviewOffLoop(project().store, opts.reviewInThreadFrom),
 
     'strategies:search': ({ settings }) => searchStrategies(settings),
