@@ -58,4 +58,20 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await page.getByRole('button', { name: /Results/ }).click();
   await heading(page, 'Results');
   await screenshot(page, '10-results-1024px');
+
+  // A mistake is fixed where it is seen: relabeled from the list, the run marked as describing old data, then undone.
+  const runs = await callApi(host.url, 'runs:list', undefined);
+  const runId = Math.max(...runs.filter((r) => r.status === 'completed').map((r) => r.id));
+  const [mistake] = await callApi(host.url, 'runs:predictions', { runId, misclassifiedOnly: true });
+  const mistakes = page.getByRole('region', { name: 'Mistakes on the test documents' });
+  const first = mistakes.getByTestId('prediction').first();
+  await first.getByRole('button', { name: mistake.predicted[0], exact: true }).click();
+  await expect(page.getByTestId('data-changed')).toContainText('Data changed since this run: 1 document relabeled here');
+  await expect(first.getByTestId('given')).toHaveText(mistake.predicted[0]);
+  const labelsNow = async () => (await callApi(host.url, 'documents:query', { search: mistake.text.slice(0, 40), limit: 50 })).documents.find((d) => d.id === mistake.documentId)!.labels;
+  expect(await labelsNow()).toEqual(mistake.predicted);
+  await screenshot(page, '11-results-relabeled');
+  await mistakes.getByRole('button', { name: 'Undo' }).click();
+  await expect(first.getByTestId('given')).toHaveText(mistake.trueLabels!.join(', '));
+  expect(await labelsNow()).toEqual(mistake.trueLabels);
 });
