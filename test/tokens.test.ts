@@ -73,7 +73,17 @@ describe('token files', () => {
   });
 
   it('refuses a file type a token task cannot read, naming the file', async () => {
-    await assert.rejects(readTokenFile(write('tags.csv', 'a,b\n')), /tags\.csv: a token task reads \.conll, .* not \.csv/);
+    await assert.rejects(readTokenFile(write('tags.csv', 'a,b\n')), /tags\.csv: a token task reads CoNLL files .* not \.csv/);
+  });
+
+  it('reads a CoNLL-2003-shaped .txt or extensionless file as CoNLL, and prose .txt as plain text', async () => {
+    const conll2003 = '-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP B-MISC\ncall NN I-NP O\n. . O O\n\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n';
+    for (const name of ['train.txt', 'eng.train', 'valid']) {
+      const source = await readTokenFile(write(name, conll2003));
+      assert.deepEqual(source.sentences.map((s) => s.tags), [['B-ORG', 'O', 'B-MISC', 'O', 'O'], ['B-PER', 'I-PER']], name);
+    }
+    const prose = await readTokenFile(write('notes.txt', 'The auditor met Ana Ruiz in Madrid on Friday.\nShe asked for the March invoices.\n'));
+    assert.deepEqual(prose.sentences.map((s) => s.tags), [null, null]);
   });
 });
 

@@ -233,19 +233,39 @@ function readPlainText(text: string, c: Collector): void {
   });
 }
 
-export const TOKEN_FORMATS = ['.conll', '.conllu', '.iob', '.bio', '.tsv', '.txt', '.jsonl'];
+export const TOKEN_FORMATS = ['.conll', '.conllu', '.iob', '.bio', '.tsv', '.txt', '.jsonl', '.json', '.train', '.dev', '.test', '.testa', '.testb', ''];
+const CONLL_EXTENSIONS = new Set(['.conll', '.conllu', '.iob', '.bio', '.tsv']);
+
+/**
+ * Whether a text file is CoNLL-shaped (CoNLL-2003's train.txt or eng.train, say): nearly every non-blank line of its
+ * start has two or more columns, and the last columns take few distinct values (tags), not free text.
+ */
+export function looksLikeConll(text: string): boolean {
+  const lines = text.split(/\r?\n/, 2000).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('-DOCSTART-')).slice(0, 500);
+  // Too little to tell: read as text.
+  if (lines.length < 3) return false;
+  const columns = lines.map((l) => (l.includes('\t') ? l.split('\t') : l.split(/\s+/)));
+  // One width for (nearly) every line, as a table has; prose lines vary.
+  const widths = new Map<number, number>();
+  for (const c of columns) widths.set(c.length, (widths.get(c.length) ?? 0) + 1);
+  const [width, lines_] = [...widths].reduce((a, b) => (b[1] > a[1] ? b : a));
+  if (width < 2 || width > 12 || lines_ < 0.95 * lines.length) return false;
+  // The last column repeats a few values (tags).
+  const tags = new Set(columns.map((c) => c[c.length - 1]));
+  return tags.size <= Math.max(10, Math.min(50, lines.length / 2));
+}
 
 /** Reads a token-task file; its problems come back as issues (file, line, reason), one per skipped sentence. */
 export async function readTokenFile(file: string): Promise<TokenSource> {
   const extension = extname(file).toLowerCase();
   if (!TOKEN_FORMATS.includes(extension)) {
-    throw new Error(`${file}: a token task reads ${TOKEN_FORMATS.join(', ')} files (CoNLL tokens and tags, JSONL spans or tokens, or plain text), not ${extension || 'a file without an extension'}`);
+    throw new Error(`${file}: a token task reads CoNLL files (${[...CONLL_EXTENSIONS].join(', ')}, or .txt / .train / .dev / .test in that layout), JSONL spans or tokens (.jsonl), or plain text (.txt), not ${extension}`);
   }
   const bytes = await readFile(file);
   const text = decodeText(bytes, textEncodingOf(bytes.subarray(0, 64 * 1024)).encoding).replace(/^\uFEFF/, '');
   const c = new Collector(file);
-  if (extension === '.jsonl') readTokenJsonl(text, c);
-  else if (extension === '.txt') readPlainText(text, c);
-  else readConll(text, c);
+  if (extension === '.jsonl' || extension === '.json') readTokenJsonl(text, c);
+  else if (CONLL_EXTENSIONS.has(extension) || looksLikeConll(text)) readConll(text, c);
+  else readPlainText(text, c);
   return c.finish();
 }
