@@ -45,6 +45,8 @@ describe('token files', () => {
     const [sentence] = (await readTokenFile(file)).sentences;
     assert.deepEqual(sentence.tokens, ['Pay', 'ACME', 'Corp', '40', 'EUR']);
     assert.deepEqual(sentence.tags, ['O', 'B-ORG', 'I-ORG', 'B-MONEY', 'I-MONEY']);
+    const triples = write('triples.jsonl', JSON.stringify({ text: 'Pay ACME Corp 40 EUR', entities: [[4, 13, 'ORG']] }) + '\n');
+    assert.deepEqual((await readTokenFile(triples)).sentences[0].tags, ['O', 'B-ORG', 'I-ORG', 'O', 'O']);
   });
 
   it('refuses overlapping spans, spans outside the text and token/tag count mismatches, line by line', async () => {

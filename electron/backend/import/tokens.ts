@@ -154,7 +154,8 @@ function spansToTags(record: Record<string, unknown>, line: number, c: Collector
     return null;
   }
   const tags = tokens.map(() => 'O');
-  const spans = (raw as RawSpan[]).map((s, k) => ({ ...s, n: k + 1 }));
+  // Objects {start, end, label} (Prodigy, spaCy's JSONL) or triples [start, end, label] (spaCy's older training data).
+  const spans = (raw as Array<RawSpan | unknown[]>).map((s, k) => (Array.isArray(s) ? { start: s[0], end: s[1], label: s[2], n: k + 1 } : { ...s, n: k + 1 }));
   for (const s of spans) {
     const label = typeof s.label === 'string' ? s.label.trim() : '';
     if (!Number.isInteger(s.start) || !Number.isInteger(s.end) || !label) {
