@@ -62,6 +62,8 @@ export interface TaggerOptions {
 }
 
 const C_GRID = [0.3, 1, 3];
+const MAX_FEATURES = 150_000;
+const MAX_PARAMETERS = 3_000_000;
 const TRANSITION_WEIGHTS = [0, 0.5, 1];
 
 /** Train-side structures over a list of sentences: the feature rows and each token's tag index. */
@@ -166,11 +168,13 @@ function splitByDocument(sentences: TaggedSentence[], fraction: number, seed: nu
 }
 
 export async function trainTagger(sentences: TaggedSentence[], options: TaggerOptions = {}): Promise<TaggerModel> {
-  const { minCount = 2, maxFeatures = 150_000, devFraction = 0.2, seed = 0, signal, onProgress } = options;
+  const { minCount = 2, devFraction = 0.2, seed = 0, signal, onProgress } = options;
   if (sentences.length < 2) throw new Error(`A tagger needs at least 2 tagged sentences, and there ${sentences.length === 1 ? 'is 1' : `are ${sentences.length}`}.`);
   const tags = [...new Set(sentences.flatMap((s) => s.tags))].sort((a, b) => (a === 'O' ? -1 : b === 'O' ? 1 : a < b ? -1 : 1));
   if (tags.length < 2) throw new Error(`Every token has the tag "${tags[0]}": a tagger needs at least two tags.`);
   const bio = isBioTagSet(tags);
+  // Features × tags parameters, with the solver's history of 2 × 8 such vectors, stay within a few hundred MB.
+  const maxFeatures = options.maxFeatures ?? Math.min(MAX_FEATURES, Math.floor(MAX_PARAMETERS / tags.length));
   const tagIndex = new Map(tags.map((t, i) => [t, i]));
   const K = tags.length;
   const started = performance.now();
