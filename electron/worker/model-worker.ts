@@ -6,6 +6,7 @@ import { exportModel } from '../backend/export/index.js';
 import { checkParity } from '../backend/export/verify.js';
 import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
 import { labelIssuesOf, searchStrategiesOf, trainClassifier } from '../backend/training/trainer.js';
+import { trainTagger } from '../backend/training/tagger/tagger.js';
 import type { FromWorker, ToWorker } from '../backend/training/worker-protocol.js';
 import { isCancelled } from '../backend/cancel.js';
 
@@ -100,6 +101,16 @@ parent.onMessage((message) => {
       break;
     case 'labelIssues':
       enqueue(async (signal) => ({ type: 'labelIssues', report: await labelIssuesOf(message.job, (progress) => parent.send({ type: 'progress', progress }), signal) }));
+      break;
+    case 'tagger':
+      enqueue(async (signal) => {
+        const model = await trainTagger(message.sentences, {
+          seed: message.seed,
+          signal,
+          onProgress: (p) => parent.send({ type: 'progress', progress: { runId: null, phase: 'train', done: p.done, total: p.total, etaSeconds: p.etaSeconds, message: p.phase } }),
+        });
+        return { type: 'tagger', model };
+      });
       break;
     case 'predict':
       enqueue(async (signal) => {

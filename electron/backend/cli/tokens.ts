@@ -10,7 +10,8 @@ import { createRng, shuffleInPlace } from '../../../shared/random.js';
 import { readTokenFile, type TokenSentence, type TokenSource } from '../import/tokens.js';
 import { isCancelled } from '../cancel.js';
 import { formatIssueLine } from './import.js';
-import { tagSentences, trainTagger, type TaggedSentence, type TaggerModel } from '../training/tagger/tagger.js';
+import { tagSentences, type TaggedSentence, type TaggerModel } from '../training/tagger/tagger.js';
+import { startTagger } from '../training/worker-client.js';
 import { displayPath, EXIT, interruptSignal, statusLine, UsageError } from './common.js';
 
 export const TAGGER_FILE = 'tagger.json';
@@ -81,11 +82,12 @@ export async function runTokenTrain(opts: TokenTrainOptions): Promise<number> {
   const interrupt = interruptSignal();
   const started = performance.now();
   try {
-    const model = await trainTagger(train, {
-      seed: opts.seed,
-      signal: interrupt.signal,
-      onProgress: (p) => status.show(`${p.phase} (${p.done}/${p.total}${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''})`),
+    // In the model worker, as every training: the CLI process stays responsive and Ctrl+C cancels cleanly.
+    const training = startTagger(train, opts.seed, {
+      onProgress: (p) => status.show(`${p.message ?? p.phase} (${p.done}/${p.total}${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''})`),
     });
+    interrupt.signal.addEventListener('abort', () => training.cancel());
+    const model = await training.done;
     status.end();
     const predictions = tagSentences(model, test.map((s) => s.tokens));
     const metrics = tokenMetrics(model, train.length, test, predictions.map((p) => p.tags), before - test.length, (performance.now() - started) / 1000);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { PredictionRow, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
 import type { TrainExample, TrainJob, TrainResult } from './job.js';
 import type { ExportOutcome, FromWorker, LabelIssuesReport, ToWorker } from './worker-protocol.js';
+import type { TaggedSentence, TaggerModel } from './tagger/tagger.js';
 import { cancelledError } from '../cancel.js';
 
 export interface WorkerPort {
@@ -180,6 +181,10 @@ export const startTraining = (job: TrainJob, opts: JobOptions): WorkerJob<TrainR
 /** The strategy search alone in a fresh worker (cancel and crashes as for training). */
 export const startSearch = (job: TrainJob, opts: JobOptions): WorkerJob<StrategySearchReport> =>
   runInWorker({ type: 'search', job }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'searched' ? m.report : undefined), opts.onProgress);
+
+/** A token tagger trained in a fresh worker; its progress arrives as training progress ('train' phase). */
+export const startTagger = (sentences: TaggedSentence[], seed: number, opts: JobOptions): WorkerJob<TaggerModel> =>
+  runInWorker({ type: 'tagger', sentences, seed }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'tagger' ? m.model : undefined), opts.onProgress);
 
 /** Label-error detection over the job's labeled documents in a fresh worker. */
 export const startLabelIssues = (job: TrainJob, opts: JobOptions): WorkerJob<LabelIssuesReport> =>

@@ -4,6 +4,7 @@
 // channel opened with serialization 'advanced'.
 import type { PredictionRow, RunMetrics, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
 import type { TrainJob, TrainResult } from './job.js';
+import type { TaggedSentence, TaggerModel } from './tagger/tagger.js';
 
 export type ToWorker =
   | { type: 'train'; job: TrainJob }
@@ -11,6 +12,8 @@ export type ToWorker =
   | { type: 'search'; job: TrainJob }
   /** Which given labels look wrong (out-of-fold confident learning; no model is written). */
   | { type: 'labelIssues'; job: TrainJob }
+  /** A token tagger trained on tagged sentences (token tasks). */
+  | { type: 'tagger'; sentences: TaggedSentence[]; seed: number }
   | { type: 'predict'; requestId: number; modelDir: string; texts: string[] }
   /** ONNX export, then the export compared with the app on checkTexts (none: no comparison). */
   | { type: 'export'; requestId: number; modelDir: string; outDir: string; quantize?: boolean; metrics?: RunMetrics; checkTexts: string[] }
@@ -31,6 +34,7 @@ export type FromWorker =
   | { type: 'result'; result: TrainResult }
   | { type: 'searched'; report: StrategySearchReport }
   | { type: 'labelIssues'; report: LabelIssuesReport }
+  | { type: 'tagger'; model: TaggerModel }
   | { type: 'predictions'; requestId: number; rows: PredictionRow[] }
   | { type: 'exportProgress'; requestId: number; message: string }
   | { type: 'exported'; requestId: number; outcome: ExportOutcome }
