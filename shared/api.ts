@@ -6,6 +6,13 @@ import type { DocumentInfo, RunSummary, SyntheticProvenance, TrainProgress } fro
 
 export { REQUEST_CHANNELS, type RequestArg, type RequestChannel, type RequestResult } from './contract.js';
 
+/** 'labels:issues': labeled documents whose label looks wrong, most suspicious first. */
+export interface LabelIssuesResult {
+  /** Labeled documents checked. */
+  documents: number;
+  issues: Array<{ document: DocumentInfo; given: string; suggested: string; score: number }>;
+}
+
 /** 'suggest:next': unlabeled documents worth labeling next, most useful first. */
 export interface LabelNextResult {
   runId: number;
@@ -63,6 +70,8 @@ export interface EventChannels {
   'export:progress': { runId: number; message: string };
   /** The strategy search's progress ('strategies:search'). */
   'strategies:progress': TrainProgress;
+  /** The label check's progress ('labels:issues'). */
+  'labels:issuesProgress': TrainProgress;
 }
 
 export type EventChannel = keyof EventChannels;
@@ -74,5 +83,5 @@ export interface FinetuneApi {
 }
 
 /** Written as a Record so the compiler proves it names every event exactly once. */
-const eventChannelSet: Record<EventChannel, true> = { 'train:progress': true, 'train:finished': true, 'import:progress': true, 'export:progress': true, 'strategies:progress': true };
+const eventChannelSet: Record<EventChannel, true> = { 'train:progress': true, 'train:finished': true, 'import:progress': true, 'export:progress': true, 'strategies:progress': true, 'labels:issuesProgress': true };
 export const EVENT_CHANNELS = Object.keys(eventChannelSet) as EventChannel[];

@@ -4,6 +4,7 @@
 // it (`satisfies`), and the preload and the browser host accept exactly these channels.
 import type {
   ActiveRun,
+  LabelIssuesResult,
   LabelNextResult,
   EpochPoint,
   ImportPreview,
@@ -133,6 +134,11 @@ export const CHANNELS = {
    */
   'strategies:search': channel(object({ settings: optional(trainSettings) }), returns<StrategySearchReport>(), READS),
   'strategies:cancel': channel(none, returns<{ cancelled: boolean }>(), READS),
+  /**
+   * Labeled documents whose label looks wrong (confident learning on cross-validated predictions; progress as
+   * 'labels:issuesProgress' events); rejects when cancelled ('strategies:cancel' stops it too, as any analysis).
+   */
+  'labels:issues': channel(none, returns<LabelIssuesResult>(), READS),
 
   'train:start': channel(object({ settings: trainSettings }), returns<{ runId: number }>(), WRITES),
   'train:cancel': channel(runOnly, returns<{ cancelled: boolean }>(), READS),

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { ActiveRun, EventChannel, EventChannels, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
+import type { ActiveRun, EventChannel, EventChannels, LabelIssuesResult, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
 import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
@@ -12,7 +12,7 @@ import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
-import { nodeWorkerSpawner, PredictionWorker, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { nodeWorkerSpawner, PredictionWorker, startLabelIssues, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { reviewOffLoop } from './heavy-reads.js';
 import { freePath, safeFileName } from './paths.js';
 import { RecentProjects } from './recent.js';
@@ -81,7 +81,8 @@ export function createAppService(opts: {
   let current: OpenProject | null = null;
   let live: LiveRun | null = null;
   /** The strategy search in progress (one at a time, and never beside a training run: both want every core). */
-  let searching: WorkerJob<StrategySearchReport> | null = null;
+  /** The analysis running in a worker of its own (the strategy search or the label check): one at a time. */
+  let searching: WorkerJob<unknown> | null = null;
   /** Settles when the import in progress has committed or rolled back; null when none runs. */
   let importing: Promise<void> | null = null;
 
@@ -160,7 +161,7 @@ export function createAppService(opts: {
   async function searchStrategies(partial: Partial<TrainSettings> = {}): Promise<StrategySearchReport> {
     const open = project();
     if (live) throw new Error(`Run ${live.state.runId} is training: wait for it or cancel it before searching for a strategy.`);
-    if (searching) throw new Error('A strategy search is already running: wait for it or cancel it.');
+    if (searching) throw new Error('A strategy search or label check is already running: wait for it or cancel it.');
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial, strategy: 'auto', head: 'linear' };
     const job = projectJob(open.store, settings, { cacheFile });
     const search = startSearch({ ...job, modelDir: join(dataDir, 'models', 'strategy-search') }, { spawner, onProgress: (progress) => emit('strategies:progress', progress) });
@@ -172,10 +173,26 @@ export function createAppService(opts: {
     }
   }
 
+  /** Which labels look wrong, over every labeled document of the open project, in a worker of its own. */
+  async function checkLabels(): Promise<LabelIssuesResult> {
+    const open = project();
+    if (live) throw new Error(`Run ${live.state.runId} is training: wait for it or cancel it before checking the labels.`);
+    if (searching) throw new Error('A strategy search or label check is already running: wait for it or cancel it.');
+    const job = projectJob(open.store, { ...DEFAULT_TRAIN_SETTINGS, head: 'linear' }, { cacheFile });
+    const check = startLabelIssues({ ...job, modelDir: join(dataDir, 'models', 'label-check') }, { spawner, onProgress: (progress) => emit('labels:issuesProgress', progress) });
+    searching = check;
+    try {
+      const report = await check.done;
+      return { documents: report.documents, issues: report.issues.map((i) => ({ document: open.store.getDocument(Number(i.id)), given: i.given, suggested: i.suggested, score: i.score })) };
+    } finally {
+      searching = null;
+    }
+  }
+
   function startRun(partial: Partial<TrainSettings>): { runId: number } {
     const open = project();
     if (live) throw new Error(`Run ${live.state.runId} is still training: wait for it or cancel it first.`);
-    if (searching) throw new Error('A strategy search is running: wait for it or cancel it before training.');
+    if (searching) throw new Error('A strategy search or label check is running: wait for it or cancel it before training.');
     const { store } = open;
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
     const base = projectJob(store, settings, { cacheFile });
@@ -289,6 +306,7 @@ export function createAppService(opts: {
     'review:imbalance': () => reviewOffLoop(project().store, opts.reviewInThreadFrom),
 
     'strategies:search': ({ settings }) => searchStrategies(settings),
+    'labels:issues': () => checkLabels(),
     'strategies:cancel': () => {
       searching?.cancel();
       return { cancelled: searching !== null };
