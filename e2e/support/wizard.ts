@@ -176,7 +176,13 @@ export async function reviewTrainAndInspect(
   await page.getByRole('button', { name: 'Next: use the model' }).click();
   await heading(page, 'Use the model');
   const text = opts.sampleText ?? 'Congratulations! You have been selected to receive a FREE cruise. Click here now to claim your prize, limited offer.';
-  await page.getByLabel('One or more documents').fill(text);
+  // A paste is one document, empty lines and all, unless the user says it holds several.
+  await page.getByLabel(/^One document/).fill(`Dear John,\n\n${text}`);
+  await expect(page.getByRole('button', { name: 'Classify', exact: true })).toBeVisible();
+  await page.getByLabel('Several documents, separated by empty lines').check();
+  await expect(page.getByRole('button', { name: 'Classify 2 documents' })).toBeVisible();
+  await page.getByLabel('Several documents, separated by empty lines').uncheck();
+  await page.getByLabel(/^One document/).fill(text);
   await page.getByRole('button', { name: 'Classify', exact: true }).click();
   const expected = await callApi(url, 'predict:texts', { runId, texts: [text] });
   await expect(page.getByTestId('predictions').getByTestId('predicted')).toHaveText(expected[0].predicted.join(', '));
