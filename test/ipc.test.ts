@@ -11,6 +11,7 @@ import { EVENT_CHANNELS, REQUEST_CHANNELS, type FinetuneApi } from '../shared/ap
 import { toCsv } from '../shared/csv.js';
 import { defaultSamplePath } from '../electron/backend/app/resources.js';
 import { createAppService, type AppService } from '../electron/backend/app/service.js';
+import { errorCodeOf, RemoteError } from '../shared/reply.js';
 import { registerIpc } from '../electron/main/ipc.js';
 import { APP_ORIGIN } from '../electron/main/trust.js';
 import { preloadApi } from '../electron/preload/api.js';
@@ -89,6 +90,11 @@ describe('IPC shell (stand-in Electron, real service)', () => {
     assert.ok(direct instanceof Error && viaIpc instanceof Error);
     assert.equal(viaIpc.name, direct.name);
     assert.equal(viaIpc.message, direct.message);
+    assert.ok(viaIpc instanceof RemoteError);
+    assert.equal(viaIpc.code, 'invalid_argument', 'the contract refused the call');
+    const missing = await api.invoke('runs:metrics', { runId: 999 }).catch((e: Error) => e);
+    assert.ok(missing instanceof RemoteError && missing.code === 'not_found', `${(missing as Error).name}: ${(missing as Error).message}`);
+    assert.equal(errorCodeOf('SomethingUnforeseen'), 'internal');
   });
 
   it('refuses calls from a frame that is not the app\'s own top-level page', async () => {

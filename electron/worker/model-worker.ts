@@ -77,7 +77,7 @@ function enqueue(work: (signal: AbortSignal) => Promise<FromWorker>, requestId?:
       if (controller.signal.aborted || isCancelled(error)) parent.send({ type: 'cancelled' });
       else {
         const err = error instanceof Error ? error : new Error(String(error));
-        parent.send({ type: 'error', message: err.message, stack: err.stack, requestId });
+        parent.send({ type: 'error', message: err.message, name: err.name, stack: err.stack, requestId });
       }
     } finally {
       unfinished.delete(controller);

@@ -9,7 +9,7 @@ import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
 import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
-import { ProjectStore } from '../store/project-store.js';
+import { ProjectStore, RunError, TaxonomyError } from '../store/project-store.js';
 import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
 import { nodeWorkerSpawner, PredictionWorker, startLabelIssues, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
@@ -21,6 +21,11 @@ import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument, writesToProject } from '../../../shared/contract.js';
 import { isCancelled } from '../cancel.js';
 import { labelNext } from './suggestions.js';
+
+/** Another job holds the project: the request must wait (reply code 'busy'). */
+export class BusyError extends Error {
+  override name = 'BusyError';
+}
 
 export type ServiceListener = <E extends EventChannel>(event: E, payload: EventChannels[E]) => void;
 
@@ -118,7 +123,7 @@ export function createAppService(opts: {
   function switchTo(path: string, store: ProjectStore): OpenProject {
     if (live) {
       store.close();
-      throw new Error(`Run ${live.state.runId} is still training: cancel it or let it finish before opening another project.`);
+      throw new BusyError(`Run ${live.state.runId} is still training: cancel it or let it finish before opening another project.`);
     }
     // ProjectStore.open has already marked runs a crash left 'running' as failed.
     current?.store.close();
@@ -160,8 +165,8 @@ export function createAppService(opts: {
   /** The strategy search on the open project's training split, in a worker of its own. */
   async function searchStrategies(partial: Partial<TrainSettings> = {}): Promise<StrategySearchReport> {
     const open = project();
-    if (live) throw new Error(`Run ${live.state.runId} is training: wait for it or cancel it before searching for a strategy.`);
-    if (searching) throw new Error('A strategy search or label check is already running: wait for it or cancel it.');
+    if (live) throw new BusyError(`Run ${live.state.runId} is training: wait for it or cancel it before searching for a strategy.`);
+    if (searching) throw new BusyError('A strategy search or label check is already running: wait for it or cancel it.');
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial, strategy: 'auto', head: 'linear' };
     const job = projectJob(open.store, settings, { cacheFile });
     const search = startSearch({ ...job, modelDir: join(dataDir, 'models', 'strategy-search') }, { spawner, onProgress: (progress) => emit('strategies:progress', progress) });
@@ -176,8 +181,8 @@ export function createAppService(opts: {
   /** Which labels look wrong, over every labeled document of the open project, in a worker of its own. */
   async function checkLabels(): Promise<LabelIssuesResult> {
     const open = project();
-    if (live) throw new Error(`Run ${live.state.runId} is training: wait for it or cancel it before checking the labels.`);
-    if (searching) throw new Error('A strategy search or label check is already running: wait for it or cancel it.');
+    if (live) throw new BusyError(`Run ${live.state.runId} is training: wait for it or cancel it before checking the labels.`);
+    if (searching) throw new BusyError('A strategy search or label check is already running: wait for it or cancel it.');
     const job = projectJob(open.store, { ...DEFAULT_TRAIN_SETTINGS, head: 'linear' }, { cacheFile });
     const check = startLabelIssues({ ...job, modelDir: join(dataDir, 'models', 'label-check') }, { spawner, onProgress: (progress) => emit('labels:issuesProgress', progress) });
     searching = check;
@@ -191,8 +196,8 @@ export function createAppService(opts: {
 
   function startRun(partial: Partial<TrainSettings>): { runId: number } {
     const open = project();
-    if (live) throw new Error(`Run ${live.state.runId} is still training: wait for it or cancel it first.`);
-    if (searching) throw new Error('A strategy search or label check is running: wait for it or cancel it before training.');
+    if (live) throw new BusyError(`Run ${live.state.runId} is still training: wait for it or cancel it first.`);
+    if (searching) throw new BusyError('A strategy search or label check is running: wait for it or cancel it before training.');
     const { store } = open;
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
     const base = projectJob(store, settings, { cacheFile });
@@ -348,7 +353,7 @@ export function createAppService(opts: {
       else if (event.kind === 'issue' && event.issue.status === 'failed') problems.push(formatIssue(event.issue));
     }
     if (texts.length === 0) {
-      throw new Error(`${path}: no documents to predict${problems.length ? ` (${problems.slice(0, 3).join('; ')})` : ''}.`);
+      throw new TaxonomyError(`${path}: no documents to predict${problems.length ? ` (${problems.slice(0, 3).join('; ')})` : ''}.`);
     }
     const rows = await predictions.predict(modelDirOf(runId), texts);
     return { rows, csv: predictionsToCsv(rows, project().store.runMetrics(runId).labels) };
@@ -356,8 +361,8 @@ export function createAppService(opts: {
 
   function modelDirOf(runId: number): string {
     const dir = project().store.runModelDir(runId);
-    if (!dir) throw new Error(`Run ${runId} has no trained model (it did not complete).`);
-    if (!existsSync(dir)) throw new Error(`${dir}: the model of run ${runId} is missing from disk.`);
+    if (!dir) throw new RunError(`Run ${runId} has no trained model (it did not complete).`);
+    if (!existsSync(dir)) throw new RunError(`${dir}: the model of run ${runId} is missing from disk.`);
     return dir;
   }
 
@@ -367,7 +372,7 @@ export function createAppService(opts: {
       // An import holds the project's write transaction across awaits (a failed import leaves nothing behind); a
       // write on the same connection would join it and be rolled back with it, so writes wait for the import.
       if (importing && writesToProject(channel)) {
-        throw new Error(`An import into ${current?.path ?? 'the project'} is still running: wait for it to finish, then try again.`);
+        throw new BusyError(`An import into ${current?.path ?? 'the project'} is still running: wait for it to finish, then try again.`);
       }
       return (await (handlers[channel] as (a: typeof checked) => unknown)(checked)) as RequestResult<typeof channel>;
     },

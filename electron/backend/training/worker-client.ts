@@ -132,7 +132,7 @@ function runInWorker<T>(
       }
       if (message.type === 'cancelled') return settle(() => rejectPromise(cancelledError()));
       if (message.type === 'error') {
-        const error = new Error(message.message);
+        const error = workerError(message);
         if (message.stack) error.stack = message.stack;
         return settle(() => rejectPromise(error));
       }
@@ -170,6 +170,13 @@ export function trainExamplesFromProject(
     synthetic: row.source === 'synthetic',
     parents: row.parents,
   }));
+}
+
+/** An error the worker reported, with the kind (name) it had there. */
+function workerError(message: { message: string; name?: string }): Error {
+  const error = new Error(message.message);
+  if (message.name) error.name = message.name;
+  return error;
 }
 
 type JobOptions = { spawner?: WorkerSpawner; onProgress: (progress: TrainProgress) => void };
@@ -248,7 +255,7 @@ export class PredictionWorker {
       if (message.type === 'predictions') this.settle(message.requestId, { value: message.rows });
       else if (message.type === 'exported') this.settle(message.requestId, { value: message.outcome });
       else if (message.type === 'exportProgress') this.pending.get(message.requestId)?.onProgress?.(message.message);
-      else if (message.type === 'error') this.settle(message.requestId, { error: new Error(message.message) });
+      else if (message.type === 'error') this.settle(message.requestId, { error: workerError(message) });
     });
     port.onExit((code, signal, lastError) => {
       if (this.port === port) this.port = null;

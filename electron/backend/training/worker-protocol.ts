@@ -39,5 +39,5 @@ export type FromWorker =
   | { type: 'exportProgress'; requestId: number; message: string }
   | { type: 'exported'; requestId: number; outcome: ExportOutcome }
   /** requestId: set when the error answers a 'predict' or 'export' request. */
-  | { type: 'error'; message: string; stack?: string; requestId?: number }
+  | { type: 'error'; message: string; name?: string; stack?: string; requestId?: number }
   | { type: 'cancelled' };
