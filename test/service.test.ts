@@ -359,7 +359,7 @@ describe('strategy search over the service', () => {
       if (event === 'strategies:progress') progress.push(payload as EventChannels['strategies:progress']);
     });
     const searching = own.handle('strategies:search', { settings: { repeats: 1 } });
-    await assert.rejects(own.handle('train:start', { settings: {} }), /strategy search is running/);
+    await assert.rejects(own.handle('train:start', { settings: {} }), /strategy search or label check is running/);
     const report = await searching;
     assert.ok(report.candidates.length > 0 && report.candidates.some((c) => c.name === report.pick.name));
     assert.ok(progress.some((p) => p.phase === 'search'), 'search progress reached the page');

@@ -57,7 +57,7 @@ describe('finetune suggest (CLI)', () => {
     assert.equal(imported.code, 0, imported.stderr);
     const early = await finetune('suggest', '--project', 'p.ftproj');
     assert.notEqual(early.code, 0);
-    assert.match(early.stderr, /no completed training run yet; train first/);
+    assert.match(early.stderr, /No trained model yet: train one first/);
     const trained = await finetune('train', '--project', 'p.ftproj', '--strategy', 'weighted', '--out', 'run', '--cache', join(dir, 'cache.sqlite'));
     assert.equal(trained.code, 0, trained.stderr);
     const result = await finetune('suggest', '--project', 'p.ftproj', '--count', '5', '--json');
