@@ -1,7 +1,7 @@
 // The browser host under load (issue 9): a project of 1,000,000 documents, its imbalance review timed in place
 // (what every client waited for when the review ran on the host's loop) and through the host (in a thread), and
 // the latency 50 other clients see for a light call (the open project's header) while that review runs. The label
-// list and a page of documents are timed in place too: at this size they are the next reads to move off the loop.
+// list (which the host also answers from a thread at this size) and a page of documents are timed in place too.
 // Run alone: `npx tsx bench/host.ts`.
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';

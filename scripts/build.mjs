@@ -29,11 +29,11 @@ async function buildElectron() {
     // The linear head's solver threads (worker_threads inside the training process), found beside the worker.
     esbuild({ ...common, format: 'esm', entryPoints: ['electron/worker/solver-thread.ts'], outfile: 'dist/electron/worker/solver-thread.js' }),
     // The review of a large project: a thread of the process that owns the project (main), found beside the worker.
-    esbuild({ ...common, format: 'esm', entryPoints: ['electron/worker/review-thread.ts'], outfile: 'dist/electron/worker/review-thread.js' }),
+    esbuild({ ...common, format: 'esm', entryPoints: ['electron/worker/heavy-read-thread.ts'], outfile: 'dist/electron/worker/heavy-read-thread.js' }),
     // Sandboxed preloads get a CommonJS `require` limited to electron's renderer modules: bundle everything else.
     esbuild({ ...common, format: 'cjs', entryPoints: ['electron/preload/preload.ts'], outfile: 'dist/electron/preload/preload.cjs' }),
   ]);
-  console.log('built dist/electron/{main/main.js, preload/preload.cjs, worker/model-worker.js, worker/solver-thread.js, worker/review-thread.js}');
+  console.log('built dist/electron/{main/main.js, preload/preload.cjs, worker/model-worker.js, worker/solver-thread.js, worker/heavy-read-thread.js}');
 }
 
 async function buildRenderer() {

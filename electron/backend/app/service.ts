@@ -13,7 +13,7 @@ import { ProjectStore, RunError, TaxonomyError } from '../store/project-store.js
 import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
 import { nodeWorkerSpawner, PredictionWorker, startLabelIssues, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
-import { reviewOffLoop } from './heavy-reads.js';
+import { labelsOffLoop, reviewOffLoop } from './heavy-reads.js';
 import { freePath, safeFileName } from './paths.js';
 import { RecentProjects } from './recent.js';
 import { Uploads } from './uploads.js';
@@ -294,7 +294,7 @@ export function createAppService(opts: {
       }
     },
 
-    'labels:list': () => project().store.labels(),
+    'labels:list': () => labelsOffLoop(project().store, opts.reviewInThreadFrom),
     'labels:add': ({ name, description, colour }) => project().store.addLabel(name, { description, colour }),
     'labels:rename': ({ from, to }) => project().store.renameLabel(from, to),
     'labels:merge': ({ from, into }) => project().store.mergeLabels(from, into),
