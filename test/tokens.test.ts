@@ -78,6 +78,28 @@ describe('token files', () => {
     await assert.rejects(readTokenFile(write('tags.csv', 'a,b\n')), /tags\.csv: a token task reads CoNLL files .* not \.csv/);
   });
 
+  it('reads CoNLL-U: the word form and its UPOS tag, skipping comments, multiword ranges and empty nodes', async () => {
+    const conllu = [
+      '# newdoc id = d1',
+      '# sent_id = 1',
+      '# text = I haven\'t seen it.',
+      ['1', 'I', 'I', 'PRON', 'PRP', '_', '3', 'nsubj', '_', '_'].join('\t'),
+      ['2-3', "haven't", '_', '_', '_', '_', '_', '_', '_', '_'].join('\t'),
+      ['2', 'have', 'have', 'AUX', 'VBP', '_', '4', 'aux', '_', '_'].join('\t'),
+      ['3', "n't", 'not', 'PART', 'RB', '_', '4', 'advmod', '_', '_'].join('\t'),
+      ['3.1', 'x', '_', '_', '_', '_', '_', '_', '_', '_'].join('\t'),
+      ['4', 'seen', 'see', 'VERB', 'VBN', '_', '0', 'root', '_', 'SpaceAfter=No'].join('\t'),
+      ['5', '.', '.', 'PUNCT', '.', '_', '4', 'punct', '_', '_'].join('\t'),
+      '',
+    ].join('\n');
+    const source = await readTokenFile(write('ud.conllu', conllu));
+    assert.deepEqual(source.issues, []);
+    assert.deepEqual(source.sentences.map((s) => [s.tokens, s.tags]), [[['I', 'have', "n't", 'seen', '.'], ['PRON', 'AUX', 'PART', 'VERB', 'PUNCT']]]);
+    // In plain CoNLL a "#" is a word like any other.
+    const hashtag = await readTokenFile(write('tweets.conll', '#\tO\nfinetune\tB-PRODUCT\nrocks\tO\n'));
+    assert.deepEqual(hashtag.sentences[0].tokens, ['#', 'finetune', 'rocks']);
+  });
+
   it('reads a CoNLL-2003-shaped .txt or extensionless file as CoNLL, and prose .txt as plain text', async () => {
     const conll2003 = '-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP B-MISC\ncall NN I-NP O\n. . O O\n\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n';
     for (const name of ['train.txt', 'eng.train', 'valid']) {

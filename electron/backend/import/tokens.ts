@@ -117,6 +117,21 @@ function readConll(text: string, c: Collector): void {
       document++;
       return;
     }
+    // CoNLL-U (Universal Dependencies): comments, and ten tab-separated columns ID FORM LEMMA UPOS ...; the word is
+    // FORM and its tag UPOS. Multiword-token ranges (1-2) and empty nodes (3.1) are not words of their own.
+    const conllu = raw.split('\t');
+    // Comments are "# key = value" or "# newdoc" / "# newpar" lines; a token "#" with its tag is a word.
+    if (/^#\s*([\w.-]+\s*=|newdoc\b|newpar\b)/.test(line) && conllu.length !== 10) {
+      if (/^#\s*newdoc\b/.test(line)) document++;
+      return;
+    }
+    if (conllu.length === 10 && /^\d+([-.]\d+)?$/.test(conllu[0])) {
+      if (/[-.]/.test(conllu[0])) return;
+      if (tokens.length === 0) start = i + 1;
+      tokens.push(conllu[1]);
+      tags.push(conllu[3]);
+      return;
+    }
     if (tokens.length === 0) start = i + 1;
     const columns = raw.includes('\t') ? raw.split('\t').map((s) => s.trim()).filter((s) => s !== '') : line.split(/\s+/);
     tokens.push(columns[0]);
