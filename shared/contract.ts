@@ -130,13 +130,14 @@ export const CHANNELS = {
 
   /**
    * The strategy search alone on the project's training split (progress as 'strategies:progress' events); resolves
-   * with the evidence, or rejects when cancelled ('strategies:cancel').
+   * with the evidence, or rejects when cancelled ('analysis:cancel').
    */
   'strategies:search': channel(object({ settings: optional(trainSettings) }), returns<StrategySearchReport>(), READS),
-  'strategies:cancel': channel(none, returns<{ cancelled: boolean }>(), READS),
+  /** Cancels the running analysis: the strategy search or the label check, whichever runs. */
+  'analysis:cancel': channel(none, returns<{ cancelled: boolean }>(), READS),
   /**
    * Labeled documents whose label looks wrong (confident learning on cross-validated predictions; progress as
-   * 'labels:issuesProgress' events); rejects when cancelled ('strategies:cancel' stops it too, as any analysis).
+   * 'labels:issuesProgress' events); rejects when cancelled ('analysis:cancel').
    */
   'labels:issues': channel(none, returns<LabelIssuesResult>(), READS),
 

@@ -245,7 +245,7 @@ describe('app service', () => {
 
 describe('heavy reads', () => {
   it('a large project is reviewed and its labels counted in threads: another call is answered meanwhile, and the figures are the same', async () => {
-    const threaded = createAppService({ dataDir: join(dir, 'data-threaded'), samplePath: defaultSamplePath(), reviewInThreadFrom: 1 });
+    const threaded = createAppService({ dataDir: join(dir, 'data-threaded'), samplePath: defaultSamplePath(), heavyReadsInThreadFrom: 1 });
     try {
       const path = await freshMailProject('threaded', threaded);
       const answered: string[] = [];
@@ -372,7 +372,7 @@ describe('strategy search over the service', () => {
       if (event === 'strategies:progress') resolve();
     }));
     await stop;
-    assert.deepEqual(await own.handle('strategies:cancel', undefined), { cancelled: true });
+    assert.deepEqual(await own.handle('analysis:cancel', undefined), { cancelled: true });
     await assert.rejects(cancelled, (error: Error) => error.name === 'AbortError');
     await assert.rejects(own.handle('strategies:search', { settings: { folds: 1 } }), /strategies:search\.settings\.folds: expected an integer from 2 to 20/);
   });

@@ -6,7 +6,7 @@ import type { ProjectStore } from '../store/project-store.js';
 import { threadEntry } from '../thread-entry.js';
 
 /** Below this many documents these reads take milliseconds: a thread would only add its start-up. */
-export const REVIEW_IN_THREAD_FROM = 20_000;
+export const HEAVY_READ_IN_THREAD_FROM = 20_000;
 
 export type HeavyRead = { file: string } & ({ kind: 'review'; task: TaskKind; testFraction?: number } | { kind: 'labels' });
 
@@ -33,13 +33,13 @@ function inThread<T>(store: ProjectStore, request: HeavyRead, pick: (reply: Heav
 }
 
 /** The project's imbalance review: in place for a small project, in a worker thread for a large one. */
-export function reviewOffLoop(store: ProjectStore, threadFrom = REVIEW_IN_THREAD_FROM): Promise<ImbalanceReview> {
+export function reviewOffLoop(store: ProjectStore, threadFrom = HEAVY_READ_IN_THREAD_FROM): Promise<ImbalanceReview> {
   if (store.documentCountBound() < threadFrom) return Promise.resolve(store.review());
   return inThread(store, { file: store.file, kind: 'review', task: store.info().task }, (reply) => ('review' in reply ? reply.review : undefined));
 }
 
 /** The labels with their document counts: in place for a small project, in a worker thread for a large one. */
-export function labelsOffLoop(store: ProjectStore, threadFrom = REVIEW_IN_THREAD_FROM): Promise<LabelInfo[]> {
+export function labelsOffLoop(store: ProjectStore, threadFrom = HEAVY_READ_IN_THREAD_FROM): Promise<LabelInfo[]> {
   if (store.documentCountBound() < threadFrom) return Promise.resolve(store.labels());
   return inThread(store, { file: store.file, kind: 'labels' }, (reply) => ('labels' in reply ? reply.labels : undefined));
 }

@@ -71,8 +71,8 @@ export function createAppService(opts: {
   dataDir: string;
   spawner?: WorkerSpawner;
   samplePath: string;
-  /** Projects with at least this many documents are reviewed in a worker thread (heavy-reads.ts); tests lower it. */
-  reviewInThreadFrom?: number;
+  /** Projects with at least this many documents are reviewed and their labels counted in a worker thread (heavy-reads.ts); tests lower it. */
+  heavyReadsInThreadFrom?: number;
 }): AppService {
   const dataDir = resolve(opts.dataDir);
   const projectsDir = join(dataDir, 'projects');
@@ -294,7 +294,7 @@ export function createAppService(opts: {
       }
     },
 
-    'labels:list': () => labelsOffLoop(project().store, opts.reviewInThreadFrom),
+    'labels:list': () => labelsOffLoop(project().store, opts.heavyReadsInThreadFrom),
     'labels:add': ({ name, description, colour }) => project().store.addLabel(name, { description, colour }),
     'labels:rename': ({ from, to }) => project().store.renameLabel(from, to),
     'labels:merge': ({ from, into }) => project().store.mergeLabels(from, into),
@@ -308,11 +308,11 @@ export function createAppService(opts: {
     },
 
     'suggest:next': ({ count, measure }) => labelNext(project().store, (modelDir, texts) => predictions.predict(modelDir, texts), { count, measure }),
-    'review:imbalance': () => reviewOffLoop(project().store, opts.reviewInThreadFrom),
+    'review:imbalance': () => reviewOffLoop(project().store, opts.heavyReadsInThreadFrom),
 
     'strategies:search': ({ settings }) => searchStrategies(settings),
     'labels:issues': () => checkLabels(),
-    'strategies:cancel': () => {
+    'analysis:cancel': () => {
       searching?.cancel();
       return { cancelled: searching !== null };
     },

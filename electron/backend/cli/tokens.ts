@@ -6,11 +6,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { entitiesOf, entityScores, type EntityScores } from '../../../shared/entities.js';
 import { singleLabelMetrics, type SingleLabelMetrics } from '../../../shared/metrics.js';
-import { createRng, shuffleInPlace } from '../../../shared/random.js';
 import { readTokenFile, type TokenSentence, type TokenSource } from '../import/tokens.js';
 import { isCancelled } from '../cancel.js';
 import { formatIssueLine } from './import.js';
-import { tagSentences, type TaggedSentence, type TaggerModel } from '../training/tagger/tagger.js';
+import { splitByDocument, tagSentences, type TaggedSentence, type TaggerModel } from '../training/tagger/tagger.js';
 import { startTagger } from '../training/worker-client.js';
 import { displayPath, EXIT, interruptSignal, statusLine, UsageError } from './common.js';
 
@@ -45,18 +44,6 @@ async function readTokens(file: string, what: string): Promise<TokenSource> {
 const tagged = (sentences: TokenSentence[]): TaggedSentence[] =>
   sentences.filter((s): s is TokenSentence & { tags: string[] } => s.tags !== null).map((s) => ({ tokens: s.tokens, tags: s.tags, document: s.document }));
 
-/** A held-out share of the documents (never of sentences of one document), when no test file is given. */
-function splitDocuments(sentences: TaggedSentence[], fraction: number, seed: number): { train: TaggedSentence[]; test: TaggedSentence[] } {
-  const documents = shuffleInPlace([...new Set(sentences.map((s) => s.document))], createRng(seed));
-  if (documents.length < 2) {
-    const order = shuffleInPlace(sentences.map((_, i) => i), createRng(seed));
-    const cut = Math.max(1, Math.round(sentences.length * fraction));
-    return { train: order.slice(cut).map((i) => sentences[i]), test: order.slice(0, cut).map((i) => sentences[i]) };
-  }
-  const held = new Set(documents.slice(0, Math.max(1, Math.round(documents.length * fraction))));
-  return { train: sentences.filter((s) => !held.has(s.document)), test: sentences.filter((s) => held.has(s.document)) };
-}
-
 export interface TokenTrainOptions {
   data: string;
   test?: string;
@@ -69,9 +56,9 @@ export async function runTokenTrain(opts: TokenTrainOptions): Promise<number> {
   const source = await readTokens(opts.data, 'tagged');
   const all = tagged(source.sentences);
   if (all.length === 0) throw new Error(`${displayPath(source.file)}: its sentences have no tags; a token task trains on tagged tokens (CoNLL token and tag per line, or JSONL spans).`);
-  const split = opts.test ? { train: all, test: tagged((await readTokens(opts.test, 'test')).sentences) } : splitDocuments(all, opts.testFraction, opts.seed);
-  const train = split.train;
-  let test = split.test;
+  const split = opts.test ? { rest: all, held: tagged((await readTokens(opts.test, 'test')).sentences) } : splitByDocument(all, opts.testFraction, opts.seed);
+  const train = split.rest;
+  let test = split.held;
   // Deduplicated evaluation: a test sentence whose tokens are also a training sentence says nothing about new text.
   const seen = new Set(train.map((s) => s.tokens.join('\u0000')));
   const before = test.length;

@@ -38,7 +38,7 @@ export class StrategySearch {
   }
 
   async cancel(): Promise<void> {
-    await api.invoke('strategies:cancel', undefined);
+    await api.invoke('analysis:cancel', undefined);
   }
 }
 

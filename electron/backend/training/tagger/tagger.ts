@@ -154,17 +154,20 @@ export function selectionScore(gold: string[][], predicted: string[][], tags: st
   return macroF1(gold.flat().map((t) => index.get(t)!), predicted.flat().map((t) => index.get(t)!), tags.length);
 }
 
-/** Development split by document: about `fraction` of the documents, never fewer than one sentence each side. */
-function splitByDocument(sentences: TaggedSentence[], fraction: number, seed: number): { fit: TaggedSentence[]; dev: TaggedSentence[] } {
+/**
+ * About `fraction` of the documents held out whole (sentences of one document never straddle the split), never
+ * fewer than one sentence either side: the development split here, the test split of `train --task token`.
+ */
+export function splitByDocument<S extends { document: number }>(sentences: S[], fraction: number, seed: number): { rest: S[]; held: S[] } {
   const documents = shuffleInPlace([...new Set(sentences.map((s) => s.document))], createRng(seed));
-  const devDocuments = new Set(documents.slice(0, Math.max(1, Math.round(documents.length * fraction))));
-  const dev = sentences.filter((s) => devDocuments.has(s.document));
-  const fit = sentences.filter((s) => !devDocuments.has(s.document));
-  if (fit.length > 0 && dev.length > 0) return { fit, dev };
+  const heldDocuments = new Set(documents.slice(0, Math.max(1, Math.round(documents.length * fraction))));
+  const held = sentences.filter((s) => heldDocuments.has(s.document));
+  const rest = sentences.filter((s) => !heldDocuments.has(s.document));
+  if (rest.length > 0 && held.length > 0) return { rest, held };
   // One document only: split its sentences instead.
   const order = shuffleInPlace(sentences.map((_, i) => i), createRng(seed));
   const cut = Math.max(1, Math.round(sentences.length * fraction));
-  return { fit: order.slice(cut).map((i) => sentences[i]), dev: order.slice(0, cut).map((i) => sentences[i]) };
+  return { rest: order.slice(cut).map((i) => sentences[i]), held: order.slice(0, cut).map((i) => sentences[i]) };
 }
 
 export async function trainTagger(sentences: TaggedSentence[], options: TaggerOptions = {}): Promise<TaggerModel> {
@@ -185,7 +188,7 @@ export async function trainTagger(sentences: TaggedSentence[], options: TaggerOp
     onProgress?.({ phase, done, total: steps, etaSeconds: done > 0 ? (elapsed / done) * (steps - done) : null });
   };
 
-  const { fit, dev } = splitByDocument(sentences, devFraction, seed);
+  const { rest: fit, held: dev } = splitByDocument(sentences, devFraction, seed);
   const devVocabulary = fitVocabulary(fit.map((s) => s.tokens), minCount, maxFeatures);
   const fitProblem = problemOf(fit, devVocabulary, tagIndex);
   const devProblem = problemOf(dev, devVocabulary, tagIndex);
