@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import os from 'node:os';
+import { registerMissingWasmKernels } from './wasm-kernels.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
 export type TfPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
@@ -65,6 +66,7 @@ async function pickBackend(prefer: TfPreference): Promise<TfRuntime> {
     // is not selected, and the count stays 1. Ask anyway so a future build that can use them does.
     wasm.setThreadsCount(Math.max(1, os.availableParallelism()));
     if (await trySetBackend(tf, 'wasm', notes)) {
+      registerMissingWasmKernels(tf);
       notes.push(`wasm threads: ${wasmThreads(wasm)} (of ${os.availableParallelism()} cores)`);
       return { tf, backend: 'wasm', notes };
     }

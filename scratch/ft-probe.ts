@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { writeTinyBert } from '../test/fixtures/tiny-bert.js';
+import { initTensorflow } from '../electron/backend/tf/backend.js';
+import { readTransformerFolder, loadTransformerClassifier, loadTransformerTokenizer } from '../electron/backend/training/transformer/hf-folder.js';
+import { toBatch } from '../electron/backend/training/transformer/batches.js';
+
+const dir = await writeTinyBert(path.join(mkdtempSync(path.join(tmpdir(), 'ftp-')), 'bert'));
+const rt = await initTensorflow('auto');
+console.log(rt.backend, rt.notes);
+const tf = rt.tf;
+const source = await readTransformerFolder(dir);
+const { model, initialised } = await loadTransformerClassifier(tf, source, 3, 1);
+console.log('initialised', initialised);
+const tok = await loadTransformerTokenizer(source, 64);
+const texts = ['The jury said the election was fair.', 'a', 'Free money now'];
+const seqs = texts.map(tok.encode);
+const batch = toBatch(tf, seqs, tok.padId);
+const hidden = model.hiddenStates(batch);
+const ours = hidden.dataSync();
+const session = await ort.InferenceSession.create(path.join(dir, 'onnx', 'model.onnx'));
+const [B, T] = batch.ids.shape;
+const i64 = (a: ArrayLike<number>) => new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), [B, T]);
+const out = await session.run({ input_ids: i64(batch.ids.dataSync()), attention_mask: i64(batch.mask.dataSync()), token_type_ids: i64(new Array(B * T).fill(0)) });
+const theirs = out.last_hidden_state.data as Float32Array;
+const mask = batch.mask.dataSync();
+let max = 0;
+const H = source.config.hidden;
+for (let i = 0; i < B * T; i++) if (mask[i]) for (let h = 0; h < H; h++) max = Math.max(max, Math.abs(ours[i * H + h] - theirs[i * H + h]));
+console.log('max diff', max);
+// gradient
+const f = () => tf.mean(tf.square(model.logits(batch))) as any;
+const vars = model.trainable({ kind: 'full', freezeEmbeddings: false });
+const t0 = Date.now();
+const { value, grads } = tf.variableGrads(f, vars);
+console.log('loss', value.dataSync()[0], Object.keys(grads).length, Date.now() - t0, 'ms');
