@@ -1,10 +1,12 @@
 // Kernels the wasm backend of tfjs 4.22 lacks but training needs. UnsortedSegmentSum is the gradient of gather
 // (an embedding lookup): without it no embedding can learn on wasm. Written in plain JS over the wasm heap.
+import type { DataType, TensorInfo } from '@tensorflow/tfjs';
+
 type Tf = typeof import('@tensorflow/tfjs');
 
 interface WasmBackendLike {
-  typedArrayFromHeap(info: { shape: number[]; dtype: string; dataId: object }): Float32Array | Int32Array;
-  makeOutput(shape: number[], dtype: string): { shape: number[]; dtype: string; dataId: object };
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array;
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
 }
 
 export function registerMissingWasmKernels(tf: Tf): void {
@@ -14,7 +16,7 @@ export function registerMissingWasmKernels(tf: Tf): void {
     kernelName: 'UnsortedSegmentSum',
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, segmentIds } = inputs as unknown as Record<'x' | 'segmentIds', { shape: number[]; dtype: string; dataId: object }>;
+      const { x, segmentIds } = inputs as Record<'x' | 'segmentIds', TensorInfo>;
       const numSegments = (attrs as { numSegments: number }).numSegments;
       const wasm = backend as unknown as WasmBackendLike;
       const rows = segmentIds.shape.reduce((a, b) => a * b, 1);
