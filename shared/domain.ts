@@ -217,6 +217,28 @@ export interface TrainSettings {
    * data where new documents will come from new sources (default false).
    */
   groupSimilar?: boolean;
+  /**
+   * How much of the encoder learns (the fine-tuning issue): 'head' (default: the encoder is a frozen feature
+   * extractor, the strategy search picks the head), 'top-k' (the last k layers and the head) or 'full'.
+   */
+  depth?: string;
+  /** With depth 'full': keep the token embeddings as they are. */
+  freezeEmbeddings?: boolean;
+  /** Fine-tuning knobs (depth other than 'head'); unset fields take the defaults of fine-tune.ts. */
+  fineTune?: FineTuneOptions;
+}
+
+export interface FineTuneOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Micro-batches per optimiser step. */
+  accumulate?: number;
+  /** Learning rate of the pretrained weights (default 2e-5). */
+  learningRate?: number;
+  /** Learning rate of the new head (default 1e-3). */
+  headLearningRate?: number;
+  /** Token ids per text (default 128). */
+  maxLength?: number;
 }
 
 /** The defaults shared by the CLI, the app service and the Strategy page. */

@@ -11,7 +11,8 @@ import { initTensorflow, type TfRuntime } from '../electron/backend/tf/backend.j
 import { readTransformerFolder, loadTransformerClassifier, loadTransformerTokenizer, saveTransformerClassifier, type TransformerFolder, type TransformerTokenizer } from '../electron/backend/training/transformer/hf-folder.js';
 import { toBatch, disposeBatch } from '../electron/backend/training/transformer/batches.js';
 import { batchGradients, batchLoss, fineTune, scoreSequences } from '../electron/backend/training/transformer/fine-tune.js';
-import { parseDepth, type TransformerClassifier } from '../electron/backend/training/transformer/model.js';
+import type { TransformerClassifier } from '../electron/backend/training/transformer/model.js';
+import { parseDepth } from '../electron/backend/training/transformer/trainable.js';
 import { readSafetensors, writeSafetensors } from '../electron/backend/training/transformer/safetensors.js';
 import { scheduleFactor } from '../electron/backend/training/transformer/adamw.js';
 import { writeTinyBert } from './fixtures/tiny-bert.js';

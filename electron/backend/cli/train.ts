@@ -8,18 +8,18 @@ import type { TrainJob, TrainResult } from '../training/job.js';
 import { recordRun } from '../training/project-runs.js';
 import { startTraining } from '../training/worker-client.js';
 import { displayPath, EXIT, interruptSignal, parseFraction, statusLine, UsageError, withProject } from './common.js';
-import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withTrainingDataOptions, type TrainingDataOptions } from './training-data.js';
+import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withFineTuneOptions, withFineTuneSettings, withTrainingDataOptions, type FineTuneCliOptions, type TrainingDataOptions } from './training-data.js';
 import { isCancelled } from '../cancel.js';
 import { runTokenTrain } from './tokens.js';
 import { verdictOf } from '../../../shared/verdict.js';
 
-interface TrainCliOptions extends TrainingDataOptions {
+interface TrainCliOptions extends TrainingDataOptions, FineTuneCliOptions {
   out: string;
   task?: 'text' | 'token';
 }
 
 export function trainCommand(): Command {
-  return withTrainingDataOptions(new Command('train').description('train a classifier on a project (--project) or on files (--data, optional --test)'))
+  return withFineTuneOptions(withTrainingDataOptions(new Command('train').description('train a classifier on a project (--project) or on files (--data, optional --test)')))
     .requiredOption('--out <dir>', 'output folder for metrics.json, predictions.csv, report.md and model/')
     .addOption(new Option('--task <kind>', "'text': a label per document (the default); 'token': a tag per word (CoNLL or JSONL spans in --data)").choices(['text', 'token']).default('text'))
     .action(async (opts: TrainCliOptions) => {
@@ -32,7 +32,7 @@ async function runTrain(opts: TrainCliOptions): Promise<number> {
     if (!opts.data) throw new UsageError('--task token trains from a file: give --data F.conll (or .jsonl with spans) and optionally --test T.conll.');
     return runTokenTrain({ data: opts.data, test: opts.test, out: opts.out, testFraction: parseFraction(opts.testFraction, '--test-fraction'), seed: Number(opts.seed) });
   }
-  const settings = settingsFrom(opts);
+  const settings = withFineTuneSettings(settingsFrom(opts), opts);
   checkDataOptions(opts, settings);
   const out = resolve(opts.out);
   const modelDir = join(out, 'model');

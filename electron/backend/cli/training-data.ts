@@ -126,6 +126,57 @@ export function settingsFrom(opts: TrainingDataOptions): TrainSettings {
   return settings;
 }
 
+export interface FineTuneCliOptions {
+  depth: string;
+  freezeEmbeddings?: boolean;
+  fineTuneEpochs: string;
+  batchSize: string;
+  accumulate: string;
+  learningRate?: string;
+  headLearningRate?: string;
+  maxLength: string;
+}
+
+/** How much of the encoder learns (train only: the analyses measure frozen features). */
+export function withFineTuneOptions(command: Command): Command {
+  return command
+    .option('--depth <depth>', "what learns: 'head' (the encoder stays frozen, the strategy search picks the head), 'top-1', 'top-2' … (the last k encoder layers and the head) or 'full'", 'head')
+    .option('--freeze-embeddings', "with --depth full: keep the token embeddings as they are")
+    .option('--fine-tune-epochs <n>', 'with --depth other than head: maximum epochs (early stopping on the validation split)', '4')
+    .option('--batch-size <n>', 'with --depth other than head: texts per batch', '16')
+    .option('--accumulate <n>', 'with --depth other than head: batches per optimiser step (effective batch = batch size × this)', '1')
+    .option('--learning-rate <lr>', 'with --depth other than head: learning rate of the pretrained weights (default 2e-5)')
+    .option('--head-learning-rate <lr>', 'with --depth other than head: learning rate of the new head (default 1e-3)')
+    .option('--max-length <n>', 'with --depth other than head: token ids per text', '128');
+}
+
+const positiveNumber = (value: string | undefined, name: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a number above 0, got "${value}".`);
+  return n;
+};
+
+/** Adds the fine-tuning choices to `settings`; 'head' leaves them as they were. */
+export function withFineTuneSettings(settings: TrainSettings, opts: FineTuneCliOptions): TrainSettings {
+  if (!/^(head|full|top-[1-9]\d*)$/.test(opts.depth)) throw new UsageError(`--depth must be head, top-1, top-2 (top-k in general) or full, got "${opts.depth}".`);
+  if (opts.depth === 'head') return settings;
+  if (opts.freezeEmbeddings && opts.depth !== 'full') throw new UsageError('--freeze-embeddings goes with --depth full (other depths never train the embeddings).');
+  return {
+    ...settings,
+    depth: opts.depth,
+    ...(opts.freezeEmbeddings ? { freezeEmbeddings: true } : {}),
+    fineTune: {
+      epochs: integer(opts.fineTuneEpochs, '--fine-tune-epochs', 1),
+      batchSize: integer(opts.batchSize, '--batch-size', 1),
+      accumulate: integer(opts.accumulate, '--accumulate', 1),
+      learningRate: positiveNumber(opts.learningRate, '--learning-rate'),
+      headLearningRate: positiveNumber(opts.headLearningRate, '--head-learning-rate'),
+      maxLength: integer(opts.maxLength, '--max-length', 4),
+    },
+  };
+}
+
 /** Labeled documents of a file, with issues printed as warnings; unlabeled rows are skipped with a note. */
 async function readLabeledFile(path: string, options: ImportOptions, pairCol?: string): Promise<TrainExample[]> {
   const examples: TrainExample[] = [];

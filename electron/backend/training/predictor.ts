@@ -78,6 +78,10 @@ export function scoreRows(model: ScoringModel, features: FeatureSet, texts: stri
 
 /** encoderOptions override the saved ones where they do not change the vectors (e.g. backend 'tfjs' vs 'onnx'). */
 export async function loadPredictor(modelDir: string, encoderOptions: LoadEncoderOptions = {}): Promise<Predictor> {
+  // A fine-tuned model carries its own encoder weights (transformer/saved-model.ts).
+  const fineTuned = await import('./transformer/saved-model.js');
+  const manifestOfFineTuned = await fineTuned.readFineTunedManifest(modelDir).catch(() => null);
+  if (manifestOfFineTuned) return fineTuned.loadFineTunedPredictor(modelDir, manifestOfFineTuned);
   const { manifest, weights, lexical } = await readModelFiles(modelDir);
   await initTensorflow();
   const encoder = await loadEncoder(manifest.encoder.spec, { ...manifest.encoder.options, ...encoderOptions });

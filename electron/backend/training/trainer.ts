@@ -22,6 +22,7 @@ import { resolvedStrategy, ruleTablePrior } from './strategy.js';
 import { throwIfAborted } from '../cancel.js';
 import { confidentLearning } from '../../../shared/label-issues.js';
 import { outOfFoldProbabilities } from './agent/out-of-fold.js';
+import { fineTuneClassifier } from './transformer/job.js';
 
 
 /** Knobs that are not user settings (benchmarks and tests use them). */
@@ -107,6 +108,7 @@ export function trainClassifier(job: TrainJob, onProgress: (p: TrainProgress) =>
   const settings = effectiveSettings(job.settings);
   const progress = new ProgressReporter(onProgress);
   return cancellable(signal, progress, async () => {
+    if (settings.depth && settings.depth !== 'head') return fineTuneClassifier({ ...job, settings: { ...settings, valFraction: job.settings.valFraction ?? 0 } }, progress, signal, tune.bootstrapIterations);
     const fitInput = await prepareAndFeaturize(job, settings, tune, progress, signal);
     const { data, featurized } = fitInput;
     const { all, split } = data;

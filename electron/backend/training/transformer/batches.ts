@@ -1,7 +1,7 @@
 // Batches of token ids for the transformer: padded to the longest member, with texts of similar length together
 // (so padding, which costs as much compute as text, stays small and memory is bounded by the batch's real length).
 import type { TfRuntime } from '../../tf/backend.js';
-import type { EncodedBatch } from './model.js';
+import type { EncodedBatch } from './trainable.js';
 
 export function toBatch(tf: TfRuntime['tf'], sequences: number[][], padId: number): EncodedBatch {
   const longest = Math.max(1, ...sequences.map((s) => s.length));

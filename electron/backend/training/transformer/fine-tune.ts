@@ -13,7 +13,7 @@ import { lossFromLogits, type LossSpec } from '../losses.js';
 import { AdamW, DEFAULT_ADAMW, type AdamWSettings } from './adamw.js';
 import { disposeBatch, lengthBucketedBatches, scoringBatches, toBatch } from './batches.js';
 import type { TransformerTokenizer } from './hf-folder.js';
-import type { Depth, TransformerClassifier } from './model.js';
+import type { Depth, TrainableClassifier } from './trainable.js';
 
 type Tf = TfRuntime['tf'];
 
@@ -81,7 +81,7 @@ function targetsTensor(tf: Tf, targets: number[][], classes: number): tfTypes.Te
 }
 
 /** Loss and gradients of one micro-batch, for the given variables. */
-export function batchGradients(tf: Tf, model: TransformerClassifier, loss: LossSpec, ids: number[][], targets: number[][], variables: tfTypes.Variable[], padId: number, dropoutSeed: number | null): { loss: number; grads: tfTypes.Tensor[] } {
+export function batchGradients(tf: Tf, model: TrainableClassifier, loss: LossSpec, ids: number[][], targets: number[][], variables: tfTypes.Variable[], padId: number, dropoutSeed: number | null): { loss: number; grads: tfTypes.Tensor[] } {
   const batch = toBatch(tf, ids, padId);
   const y = targetsTensor(tf, targets, model.classes);
   try {
@@ -99,7 +99,7 @@ export function batchGradients(tf: Tf, model: TransformerClassifier, loss: LossS
 }
 
 /** The loss of one batch without gradients (dropout off). */
-export function batchLoss(tf: Tf, model: TransformerClassifier, loss: LossSpec, ids: number[][], targets: number[][], padId: number): number {
+export function batchLoss(tf: Tf, model: TrainableClassifier, loss: LossSpec, ids: number[][], targets: number[][], padId: number): number {
   const batch = toBatch(tf, ids, padId);
   const y = targetsTensor(tf, targets, model.classes);
   try {
@@ -111,7 +111,7 @@ export function batchLoss(tf: Tf, model: TransformerClassifier, loss: LossSpec, 
 }
 
 /** Logits for each sequence, in input order. */
-export async function scoreSequences(tf: Tf, model: TransformerClassifier, ids: number[][], padId: number, batchSize = 32, signal?: AbortSignal): Promise<Float32Array[]> {
+export async function scoreSequences(tf: Tf, model: TrainableClassifier, ids: number[][], padId: number, batchSize = 32, signal?: AbortSignal): Promise<Float32Array[]> {
   const out = new Array<Float32Array>(ids.length);
   for (const rows of scoringBatches(ids.map((s) => s.length), batchSize)) {
     throwIfAborted(signal);
@@ -142,7 +142,7 @@ function validationMacroF1(task: TaskKind, classes: number, targets: number[][],
 
 export async function fineTune(
   tf: Tf,
-  model: TransformerClassifier,
+  model: TrainableClassifier,
   tokenizer: Pick<TransformerTokenizer, 'padId'>,
   data: FineTuneData,
   loss: LossSpec,

@@ -6,29 +6,10 @@ import type { TfRuntime } from '../../tf/backend.js';
 import { createRng } from '../../../../shared/random.js';
 import { checkpointAliases, encoderPrefix, parameterNames, type Activation, type ParameterName, type TransformerConfig } from './architecture.js';
 import type { TensorMap } from './safetensors.js';
+import { decaysByName, ownName, type Depth, type EncodedBatch, type TrainableClassifier } from './trainable.js';
 
 type Tf = TfRuntime['tf'];
 type Tensor = tfTypes.Tensor;
-
-/** How much of the model learns: the head only, the last k layers and the head, or everything. */
-export type Depth = { kind: 'head' } | { kind: 'top'; layers: number } | { kind: 'full'; freezeEmbeddings: boolean };
-
-export function parseDepth(text: string, freezeEmbeddings = false): Depth {
-  if (text === 'head') return { kind: 'head' };
-  if (text === 'full') return { kind: 'full', freezeEmbeddings };
-  const top = /^top-([1-9]\d*)$/.exec(text);
-  if (top) return { kind: 'top', layers: Number(top[1]) };
-  throw new Error(`depth '${text}': use head, top-1, top-2 (top-k in general) or full`);
-}
-
-export interface EncodedBatch {
-  /** int32 [batch, seq]. */
-  ids: tfTypes.Tensor2D;
-  /** float32 [batch, seq]: 1 on real tokens, 0 on padding. */
-  mask: tfTypes.Tensor2D;
-  /** int32 [batch, seq], or absent for all zeros. */
-  types?: tfTypes.Tensor2D;
-}
 
 export interface LoadedWeights {
   model: TransformerClassifier;
@@ -36,7 +17,7 @@ export interface LoadedWeights {
   initialised: string[];
 }
 
-export class TransformerClassifier {
+export class TransformerClassifier implements TrainableClassifier {
   private readonly names: ParameterName[];
 
   private constructor(
@@ -121,7 +102,7 @@ export class TransformerClassifier {
 
   /** Whether weight decay applies (not to biases and layer-norm gains, as in transformers' Trainer). */
   decays(variable: tfTypes.Variable): boolean {
-    return !/\.(b|g)$/.test(ownName(variable));
+    return decaysByName(variable);
   }
 
   /** Last hidden states [batch, seq, hidden]. `dropout` > 0 only while training. */
@@ -195,8 +176,6 @@ export class TransformerClassifier {
 }
 
 let modelCount = 0;
-
-const ownName = (variable: tfTypes.Variable): string => variable.name.slice(variable.name.indexOf('/') + 1);
 
 function activate(tf: Tf, x: Tensor, kind: Activation): Tensor {
   switch (kind) {

@@ -1,0 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { loadSpamAssassin } from '../test/fixtures/corpora.js';
+import { createRng, shuffleInPlace } from '../shared/random.js';
+const c = loadSpamAssassin();
+const n = Number(process.argv[2] ?? 300);
+const rng = createRng(1);
+const pick = (xs: any[], k: number) => shuffleInPlace([...xs], rng).slice(0, k);
+const jsonl = (xs: any[]) => xs.map((e) => JSON.stringify({ text: e.text.slice(0, 2000), label: e.label })).join('\n') + '\n';
+writeFileSync(`/tmp/spam-train-${n}.jsonl`, jsonl(pick(c.train, n)));
+writeFileSync(`/tmp/spam-test-${n}.jsonl`, jsonl(pick(c.test, Math.round(n / 2))));

@@ -1,0 +1,18 @@
+import { initTensorflow } from '../electron/backend/tf/backend.js';
+import { UseLiteClassifier } from '../electron/backend/training/transformer/use-lite-trainable.js';
+import { batchGradients } from '../electron/backend/training/transformer/fine-tune.js';
+const rt = await initTensorflow('auto');
+const tf = rt.tf;
+const model = new UseLiteClassifier(tf, 3);
+const T = 64, B = 8;
+const ids = Array.from({ length: B }, (_, i) => Array.from({ length: T }, (_, j) => 10 + ((i * 31 + j * 7) % 7000)));
+const targets = ids.map((_, i) => [i % 3]);
+const vars = model.trainable({ kind: 'top', layers: 1 });
+const prof = await tf.profile(() => { const { grads } = batchGradients(tf, model, { kind: 'cross_entropy', gamma: 0 }, ids, targets, vars, 0, 1); grads.forEach((g) => g.dispose()); });
+const by = new Map<string, number>();
+for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+console.log([...by].sort((a, b) => b[1] - a[1]).slice(0, 12));
+const slow = prof.kernels.filter(k => k.name === [...by].sort((a, b) => b[1] - a[1])[0][0]).map(k => [k.inputShapes, k.kernelTimeMs]);
+console.log(JSON.stringify(slow.slice(0, 10)));
+const mm = prof.kernels.filter(k => k.name === 'BatchMatMul').map(k => [JSON.stringify(k.inputShapes), Math.round(k.kernelTimeMs as number)]);
+console.log(mm.sort((a: any, b: any) => b[1] - a[1]).slice(0, 12));
