@@ -16,6 +16,8 @@ import { parseDepth } from '../electron/backend/training/transformer/trainable.j
 import { readSafetensors, writeSafetensors } from '../electron/backend/training/transformer/safetensors.js';
 import { scheduleFactor } from '../electron/backend/training/transformer/adamw.js';
 import { writeTinyBert } from './fixtures/tiny-bert.js';
+import { loadEncoder } from '../electron/backend/encoders/index.js';
+import { UseLiteClassifier } from '../electron/backend/training/transformer/use-lite-trainable.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'transformer-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -174,4 +176,28 @@ test('the learning rate warms up linearly, then decays linearly to zero', () => 
   assert.deepEqual([0, 5, 10, 11, 55, 100].map((s) => Number(scheduleFactor(s, 10, 100).toFixed(4))), [0, 0.5, 1, 0.9889, 0.5, 0]);
   assert.equal(scheduleFactor(0, 0, 10), 1);
   assert.equal(scheduleFactor(3, 0, 10), 0.7);
+});
+
+test('USE-lite rebuilt as variables reproduces the frozen encoder, and top-1 trains only its top', async () => {
+  const encoder = await loadEncoder('use-lite');
+  const sentences = [...texts, 'Meeting moved to 3pm; bring the quarterly figures.', ''];
+  const frozen = await encoder.embed(sentences);
+  const ids = (await encoder.tokenize(sentences)).map((s) => (s.length > 0 ? s.slice(0, 128) : [0]));
+  await encoder.dispose();
+  const model = new UseLiteClassifier(rt.tf, 2);
+  const batch = toBatch(rt.tf, ids, 0);
+  const rebuilt = rt.tf.tidy(() => model.sentenceVectors(batch)).arraySync();
+  frozen.forEach((v, i) => {
+    let dot = 0, na = 0, nb = 0;
+    for (let h = 0; h < v.length; h++) { dot += v[h] * rebuilt[i][h]; na += v[h] ** 2; nb += rebuilt[i][h] ** 2; }
+    assert.ok(dot / Math.sqrt(na * nb) >= 0.99999, `sentence ${i}: cosine ${dot / Math.sqrt(na * nb)}`);
+  });
+  disposeBatch(batch);
+  const before = snapshot(model as unknown as TransformerClassifier);
+  const data = { task: 'single_label' as const, classes: 2, train: { ids: ids.slice(0, 4), targets: [[0], [1], [1], [0]] }, val: { ids: ids.slice(0, 4), targets: [[0], [1], [1], [0]] } };
+  await fineTune(rt.tf, model, { padId: 0 }, data, CE, { epochs: 1, batchSize: 4, accumulate: 1, warmupRatio: 0, patience: 1, seed: 1, dropout: true, optimizer: { bodyLearningRate: 1e-3 }, depth: parseDepth('top-1') });
+  const changed = [...model.params.keys()].filter((name) => model.params.get(name)!.dataSync().some((x, i) => x !== before.get(name)![i]));
+  assert.ok(changed.length > 0 && changed.every((n) => /^(layer1\.|pooler\.|head\.)/.test(n)), `changed: ${changed.join(', ')}`);
+  assert.ok(changed.some((n) => n.startsWith('layer1.')) && changed.includes('head.w'));
+  model.dispose();
 });

@@ -128,7 +128,9 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
   const K = job.labels.length;
   const trainCounts = countClasses(data, split.train, K);
   const prior = ruleTablePrior(job.task, job.labels, data.labeledCounts, data.labeledDocuments);
-  const chosen = settings.strategy === 'auto' ? prior.strategy : settings.strategy;
+  const suggested = settings.strategy === 'auto' ? prior.strategy : settings.strategy;
+  // Without accepted synthetic examples, "synthetic + oversample" is oversampling.
+  const chosen = suggested === 'synthetic+oversample' && data.synthetic.used === 0 ? 'oversample' : suggested;
   const spec = specForStrategy(chosen, settings.strategy === 'auto' ? (prior.weights ?? settings.weights) : settings.weights, settings.strategy === 'auto' ? (prior.gamma ?? settings.gamma) : settings.gamma, data.synthetic.used > 0);
   const loss = lossFor(job.task, spec, trainCounts);
   const repeats = Array.from(samplingCounts(spec.sampling, samplingGroups(split.train.map((i) => data.classesOf[i]), trainCounts), settings.seed));
