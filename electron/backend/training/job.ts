@@ -44,3 +44,15 @@ export interface TrainResult {
   history: EpochPoint[];
   modelDir: string;
 }
+
+/** The run's result: the split as example ids (what the project records), beside the metrics and predictions. */
+export function finishedRun(parts: { metrics: RunMetrics; seed: number; ids: (number | string)[]; split: { train: number[]; val: number[]; test: number[] }; predictions: PredictionRow[]; history: EpochPoint[]; modelDir: string }): TrainResult {
+  const idsOf = (indices: number[]) => indices.map((i) => parts.ids[i]);
+  return {
+    metrics: parts.metrics,
+    split: { seed: parts.seed, train: idsOf(parts.split.train), val: idsOf(parts.split.val), test: idsOf(parts.split.test) },
+    predictions: parts.predictions,
+    history: parts.history,
+    modelDir: parts.modelDir,
+  };
+}

@@ -11,7 +11,7 @@ import { evaluateTest } from './evaluate.js';
 import { featurize, subsetFeatures } from './featurize.js';
 import { searchOnly, selectAndFitLinear, type FitInput, type HeadOutcome } from './fit-linear.js';
 import { DEFAULT_MLP_TUNING, fitMlp, type MlpTuning } from './fit-mlp.js';
-import type { TrainJob, TrainResult } from './job.js';
+import { finishedRun, type TrainJob, type TrainResult } from './job.js';
 import type { LabelIssuesReport } from './worker-protocol.js';
 import { DEFAULT_LEXICAL_OPTIONS, type LexicalOptions } from './lexical.js';
 import { writeModelFiles } from './model-files.js';
@@ -204,13 +204,6 @@ export function trainClassifier(job: TrainJob, onProgress: (p: TrainProgress) =>
     metrics.seconds.eval = (Date.now() - evalStart) / 1000;
     progress.update('evaluate', 1, 1);
     progress.update('done', 1, 1, { message: `test macro-F1 ${metrics.f1_macro.toFixed(3)}` });
-    const idsOf = (indices: number[]) => indices.map((i) => all[i].id);
-    return {
-      metrics,
-      split: { seed: settings.seed, train: idsOf(split.train), val: idsOf(split.val), test: idsOf(split.test) },
-      predictions: rows,
-      history: head.history,
-      modelDir: job.modelDir,
-    };
+    return finishedRun({ metrics, seed: settings.seed, ids: all.map((e) => e.id), split, predictions: rows, history: head.history, modelDir: job.modelDir });
   });
 }

@@ -14,7 +14,7 @@ import { lossFor, specForStrategy } from '../agent/candidates.js';
 import { decideRow, tuneDecision } from '../agent/scoring.js';
 import { fitCalibration, modelDecision } from '../calibrate.js';
 import { evaluateTest } from '../evaluate.js';
-import type { TrainJob, TrainResult } from '../job.js';
+import { finishedRun, type TrainJob, type TrainResult } from '../job.js';
 import type { LossSpec } from '../losses.js';
 import { decide, probabilitiesFromLogits } from '../predictor.js';
 import { nearDuplicateKeys, prepare, countClasses } from '../prepare.js';
@@ -205,14 +205,8 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
     }, body.writeWeights);
     metrics.seconds.eval = (Date.now() - evalStart) / 1000;
     progress.update('done', 1, 1, { message: `test macro-F1 ${metrics.f1_macro.toFixed(3)}` });
-    const idsOf = (indices: number[]) => indices.map((i) => all[i].id);
-    return {
-      metrics,
-      split: { seed: settings.seed, train: idsOf(split.train), val: idsOf(split.val), test: idsOf(split.test) },
-      predictions: rows,
-      history: outcome.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valMacroF1: h.valMacroF1 })),
-      modelDir: job.modelDir,
-    };
+    const history = outcome.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valMacroF1: h.valMacroF1 }));
+    return finishedRun({ metrics, seed: settings.seed, ids: all.map((e) => e.id), split, predictions: rows, history, modelDir: job.modelDir });
   } finally {
     body.model.dispose();
   }
