@@ -9,6 +9,7 @@ import { createRng, shuffleInPlace } from '../../../../shared/random.js';
 import { throwIfAborted } from '../../cancel.js';
 import { yieldToEventLoop } from '../../event-loop.js';
 import type { TfRuntime } from '../../tf/backend.js';
+import { decideRow } from '../agent/scoring.js';
 import { lossFromLogits, type LossSpec } from '../losses.js';
 import { AdamW, DEFAULT_ADAMW, type AdamWSettings } from './adamw.js';
 import { disposeBatch, lengthBucketedBatches, scoringBatches, toBatch } from './batches.js';
@@ -126,17 +127,9 @@ export async function scoreSequences(tf: Tf, model: TrainableClassifier, ids: nu
   return out;
 }
 
-export function predictedClasses(task: TaskKind, logits: Float32Array[]): number[][] {
-  return logits.map((row) => {
-    if (task === 'multi_label') return Array.from(row, (z, c) => (z >= 0 ? c : -1)).filter((c) => c >= 0);
-    let best = 0;
-    for (let c = 1; c < row.length; c++) if (row[c] > row[best]) best = c;
-    return [best];
-  });
-}
-
 function validationMacroF1(task: TaskKind, classes: number, targets: number[][], logits: Float32Array[]): number {
-  const predicted = predictedClasses(task, logits);
+  // The same argmax / σ ≥ 0.5 decisions the strategy search scores.
+  const predicted = logits.map((row) => decideRow(task, row, null));
   return task === 'multi_label' ? macroF1(targets, predicted, classes) : macroF1(targets.map((t) => t[0]), predicted.map((p) => p[0]), classes);
 }
 

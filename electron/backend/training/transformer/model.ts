@@ -6,7 +6,7 @@ import type { TfRuntime } from '../../tf/backend.js';
 import { createRng } from '../../../../shared/random.js';
 import { checkpointAliases, encoderPrefix, parameterNames, type Activation, type ParameterName, type TransformerConfig } from './architecture.js';
 import type { TensorMap } from './safetensors.js';
-import { decaysByName, ownName, type Depth, type EncodedBatch, type TrainableClassifier } from './trainable.js';
+import { decaysByName, layerNorm, ownName, type Depth, type EncodedBatch, type TrainableClassifier } from './trainable.js';
 
 type Tf = TfRuntime['tf'];
 type Tensor = tfTypes.Tensor;
@@ -166,12 +166,7 @@ export class TransformerClassifier implements TrainableClassifier {
   }
 
   private layerNorm(x: Tensor, name: string): Tensor {
-    const { tf } = this;
-    const mean = tf.mean(x, -1, true);
-    const centered = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centered), -1, true);
-    const normalized = tf.mul(centered, tf.rsqrt(tf.add(variance, this.config.layerNormEps)));
-    return tf.add(tf.mul(normalized, this.params.get(`${name}.g`)!), this.params.get(`${name}.b`)!);
+    return layerNorm(this.tf, x, this.params.get(`${name}.g`)!, this.params.get(`${name}.b`)!, this.config.layerNormEps);
   }
 }
 

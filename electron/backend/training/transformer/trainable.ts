@@ -1,6 +1,7 @@
 // What the fine-tuning loop needs of a model, whichever encoder it wraps (a Hugging Face transformer or the
 // shipped USE-lite rebuilt as variables): named variables, the ones a depth trains, and logits for a batch.
 import type * as tfTypes from '@tensorflow/tfjs';
+import type { TfRuntime } from '../../tf/backend.js';
 
 /** How much of the model learns: the head only, the last k layers and the head, or everything. */
 export type Depth = { kind: 'head' } | { kind: 'top'; layers: number } | { kind: 'full'; freezeEmbeddings: boolean };
@@ -41,3 +42,10 @@ export const ownName = (variable: tfTypes.Variable): string => variable.name.sli
 
 /** Weight decay applies to weights, not to biases (.b) and layer-norm gains (.g). */
 export const decaysByName = (variable: tfTypes.Variable): boolean => !/\.(b|g)$/.test(ownName(variable));
+
+/** Layer normalisation over the last axis: (x − mean) / √(variance + ε) · gain + bias. */
+export function layerNorm(tf: TfRuntime['tf'], x: tfTypes.Tensor, gain: tfTypes.Tensor, bias: tfTypes.Tensor, eps: number): tfTypes.Tensor {
+  const centered = tf.sub(x, tf.mean(x, -1, true));
+  const variance = tf.mean(tf.square(centered), -1, true);
+  return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), gain), bias);
+}

@@ -6,7 +6,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { TfRuntime } from '../../tf/backend.js';
 import { loadUseLiteWeights, USE_LITE_DIM } from '../../encoders/use-lite-model.js';
 import type { TensorMap } from './safetensors.js';
-import { decaysByName, ownName, type Depth, type EncodedBatch, type TrainableClassifier } from './trainable.js';
+import { decaysByName, layerNorm, ownName, type Depth, type EncodedBatch, type TrainableClassifier } from './trainable.js';
 
 type Tf = TfRuntime['tf'];
 type Tensor = tfTypes.Tensor;
@@ -177,10 +177,6 @@ export class UseLiteClassifier implements TrainableClassifier {
   }
 
   private layerNorm(x: Tensor, name: string): Tensor {
-    const { tf } = this;
-    const mean = tf.mean(x, -1, true);
-    const centered = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centered), -1, true);
-    return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, LAYER_NORM_EPS))), this.params.get(`${name}.g`)!), this.params.get(`${name}.b`)!);
+    return layerNorm(this.tf, x, this.params.get(`${name}.g`)!, this.params.get(`${name}.b`)!, LAYER_NORM_EPS);
   }
 }
