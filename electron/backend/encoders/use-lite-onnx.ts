@@ -13,7 +13,7 @@ import os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { OnnxGraphBuilder, int, type AttrInput } from '../onnx/graph-builder.js';
 import { MAX_CHUNKS } from './long-docs.js';
-import { loadUseLiteWeights } from './use-lite-model.js';
+import { loadUseLiteWeights, type UseLiteWeights } from './use-lite-model.js';
 import { DEFAULT_USE_LITE_OPTIONS, USE_LITE_MAX_TOKENS, type UseLiteOptions, type UseLiteRunner } from './use-lite.js';
 
 export const USE_LITE_ONNX_OPSET = 17;
@@ -38,9 +38,10 @@ const LAYERS: LayerSpec[] = [
 /**
  * Adds the encoder to `b`: inputIds and attentionMask are int64 [batch, seq], padded on the right (mask 0), not
  * clipped. The long-document rule (`opts`, default the app's) is applied inside, so the graph sees exactly the ids
- * the app embeds. Returns the name of the float32 [batch, 512] unit-length embedding.
+ * the app embeds. Returns the name of the float32 [batch, 512] unit-length embedding. `weights` defaults to the
+ * package's; a fine-tuned encoder passes its own.
  */
-export function buildUseLiteOnnx(b: OnnxGraphBuilder, rawIds: string, rawMask: string, opts: Partial<UseLiteOptions> = {}): string {
+export function buildUseLiteOnnx(b: OnnxGraphBuilder, rawIds: string, rawMask: string, opts: Partial<UseLiteOptions> = {}, weights: UseLiteWeights = loadUseLiteWeights()): string {
   const { maxTokens, longDocs } = { ...DEFAULT_USE_LITE_OPTIONS, ...opts };
   if (b.opset < USE_LITE_ONNX_OPSET) throw new Error(`USE-lite ONNX needs opset ≥ ${USE_LITE_ONNX_OPSET}, the builder has ${b.opset}`);
   const g = new GraphOps(b);
@@ -51,7 +52,7 @@ export function buildUseLiteOnnx(b: OnnxGraphBuilder, rawIds: string, rawMask: s
     const width = maxTokens * MAX_CHUNKS;
     const ids = g.padTo(inputIds, width), mask = g.padTo(attentionMask, width);
     const chunkShape = g.i64([-1, maxTokens]);
-    const vectors = encode(g, g.op('Reshape', [ids, chunkShape]), g.op('Reshape', [mask, chunkShape]));
+    const vectors = encode(g, weights, g.op('Reshape', [ids, chunkShape]), g.op('Reshape', [mask, chunkShape]));
     const perText = g.op('Reshape', [vectors, g.i64([-1, MAX_CHUNKS, 512])]);
     const chunkMaskF = g.op('Cast', [g.op('Reshape', [mask, chunkShape])], { to: int(1) });
     const used = g.op('Reshape', [g.op('ReduceMax', [chunkMaskF], { axes: [1], keepdims: int(0) }), g.i64([-1, MAX_CHUNKS, 1])]);
@@ -59,7 +60,7 @@ export function buildUseLiteOnnx(b: OnnxGraphBuilder, rawIds: string, rawMask: s
     return g.l2Normalise(summed);
   }
   const [ids, mask] = longDocs === 'head_tail' ? headTail(g, inputIds, attentionMask, maxTokens) : [g.slice(inputIds, maxTokens), g.slice(attentionMask, maxTokens)];
-  return encode(g, ids, mask);
+  return encode(g, weights, ids, mask);
 }
 
 /**
@@ -75,8 +76,7 @@ function emptyRowsAsUnknown(g: GraphOps, ids: string, mask: string): [string, st
 }
 
 /** The encoder proper on ids/mask [N, T] with T ≤ 128 after the clip. */
-function encode(g: GraphOps, inputIds: string, attentionMask: string): string {
-  const w = loadUseLiteWeights();
+function encode(g: GraphOps, w: UseLiteWeights, inputIds: string, attentionMask: string): string {
   const ids = g.slice(inputIds, USE_LITE_MAX_TOKENS);
   const maskF = g.op('Cast', [g.slice(attentionMask, USE_LITE_MAX_TOKENS)], { to: int(1) });
 
@@ -103,7 +103,7 @@ function encode(g: GraphOps, inputIds: string, attentionMask: string): string {
   return g.l2Normalise(hidden);
 }
 
-function transformerLayer(g: GraphOps, w: ReturnType<typeof loadUseLiteWeights>, spec: LayerSpec, x: string, attentionBias: string): string {
+function transformerLayer(g: GraphOps, w: UseLiteWeights, spec: LayerSpec, x: string, attentionBias: string): string {
   const L = LAYER(spec.index);
   const width = spec.heads * spec.headDepth;
   const normed = g.layerNorm(w, x, `${L}layer_prepostprocess/layer_norm/`);
@@ -160,7 +160,7 @@ class GraphOps {
     return this.b.constantFloat([value], []);
   }
   /** A graph weight as an initializer (added once), with 1×1 conv kernels flattened to [in, out]. */
-  weight(w: ReturnType<typeof loadUseLiteWeights>, tfName: string): string {
+  weight(w: UseLiteWeights, tfName: string): string {
     let name = this.weightNames.get(tfName);
     if (!name) {
       const { data, shape } = w.get(tfName);
@@ -170,10 +170,10 @@ class GraphOps {
     }
     return name;
   }
-  dense(w: ReturnType<typeof loadUseLiteWeights>, x: string, kernel: string, bias: string): string {
+  dense(w: UseLiteWeights, x: string, kernel: string, bias: string): string {
     return this.op('Add', [this.op('MatMul', [x, this.weight(w, kernel)]), this.weight(w, bias)]);
   }
-  layerNorm(w: ReturnType<typeof loadUseLiteWeights>, x: string, prefix: string): string {
+  layerNorm(w: UseLiteWeights, x: string, prefix: string): string {
     return this.op('LayerNormalization', [x, this.weight(w, `${prefix}layer_norm_scale/ConcatPartitions/concat`), this.weight(w, `${prefix}layer_norm_bias/ConcatPartitions/concat`)], {
       axis: int(-1),
       epsilon: 1e-6,

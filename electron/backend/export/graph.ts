@@ -2,6 +2,8 @@
 // TF-IDF features of the same ids, the head, temperature, and softmax/sigmoid. Every step mirrors the app's
 // JS/tfjs path (encoders/hf.ts, training/lexical.ts, training/heads.ts, training/predictor.ts) operation by operation.
 import { readFile } from 'node:fs/promises';
+import type { TaskKind } from '../../../shared/domain.js';
+import type { DecisionRule } from '../../../shared/decision.js';
 import type { HeadWeights } from '../training/heads.js';
 import type { LexicalRecipe } from '../training/lexical.js';
 import type { ModelFiles } from '../training/model-files.js';
@@ -132,12 +134,16 @@ function weight(b: OnnxGraphBuilder, weights: HeadWeights, name: string): string
   return b.initializer(`head.${name}`, w.values, w.shape);
 }
 
+/** The graph's inputs, as the Hugging Face text-classification layout names them: input_ids, attention_mask. */
+export function classifierInputs(b: OnnxGraphBuilder): [string, string] {
+  return [b.input(INPUT_IDS, 'int64', [BATCH, SEQUENCE]), b.input(ATTENTION_MASK, 'int64', [BATCH, SEQUENCE])];
+}
+
 /** Builds the whole classifier graph; returns the serialised model. */
 export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, metadata: Record<string, string>): Uint8Array {
   const { manifest, weights, lexical } = files;
   const b = new OnnxGraphBuilder('finetune_classifier', encoder.opset);
-  const inputIds = b.input(INPUT_IDS, 'int64', [BATCH, SEQUENCE]);
-  const attentionMask = b.input(ATTENTION_MASK, 'int64', [BATCH, SEQUENCE]);
+  const [inputIds, attentionMask] = classifierInputs(b);
   const embedding = encoder.append(b, inputIds, attentionMask);
 
   const head = manifest.head;
@@ -156,9 +162,25 @@ export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, m
     logits = b.node('Add', [logits, lexicalLogits])[0];
   }
   const [biased] = b.node('Add', [logits, weight(b, weights, 'bias')]);
+  appendCalibratedOutputs(b, biased, manifest);
+  return b.toBytes(metadata);
+}
+
+/** What the graph's tail needs of a model: its task, classes, calibration and decision rule. */
+export interface CalibratedOutputsSpec {
+  task: TaskKind;
+  labels: string[];
+  temperature: number;
+  calibrationBias?: number[] | null;
+  thresholds: number[] | null;
+  decisionRule?: DecisionRule | null;
+}
+
+/** Raw logits -> the graph's outputs: calibrated logits, probabilities and the decision, as the app computes them. */
+export function appendCalibratedOutputs(b: OnnxGraphBuilder, logits: string, manifest: CalibratedOutputsSpec): void {
   const classes = manifest.labels.length;
   // Calibrated logits: z / T + β (training/calibrate.ts); β is absent (zero) in models from before it existed.
-  const [tempered] = b.node('Div', [biased, b.constantFloat([manifest.temperature], [])]);
+  const [tempered] = b.node('Div', [logits, b.constantFloat([manifest.temperature], [])]);
   const calibrated = manifest.calibrationBias ? b.node('Add', [tempered, b.initializer('calibration.bias', Float32Array.from(manifest.calibrationBias), [classes])])[0] : tempered;
   b.outputFrom(calibrated, LOGITS, 'float32', [BATCH, classes]);
   const single = manifest.task === 'single_label';
@@ -176,5 +198,4 @@ export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, m
     const [decided] = b.node('GreaterOrEqual', [probabilities, b.initializer('decision.thresholds', Float32Array.from(thresholds), [classes])]);
     b.outputFrom(decided, PREDICTED, 'bool', [BATCH, classes]);
   }
-  return b.toBytes(metadata);
 }

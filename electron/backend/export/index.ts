@@ -11,7 +11,10 @@ import { USE_LITE_MAX_TOKENS, useLiteEncoderId, type UseLiteOptions } from '../e
 import { loadUseLiteWeights } from '../encoders/use-lite-model.js';
 import { buildUseLiteOnnx, USE_LITE_ONNX_OPSET } from '../encoders/use-lite-onnx.js';
 import { readModelFiles, type ModelFiles } from '../training/model-files.js';
+import { readFineTunedManifest } from '../training/transformer/saved-model.js';
 import { buildClassifierGraph, hfEncoderGraph, type EncoderGraph } from './graph.js';
+import { exportConfigBlock } from './config.js';
+import { fineTunedExport } from './fine-tuned.js';
 import { renderModelCard } from './model-card.js';
 import { quantizeModel, type QuantizeReport } from './quantize.js';
 
@@ -113,88 +116,82 @@ function encoderExport(files: ModelFiles): Promise<EncoderExport> {
   throw new Error(`export: unknown encoder '${spec}' in the model manifest`);
 }
 
-async function readRunMetrics(modelDir: string): Promise<RunMetrics | null> {
+function headDescription(head: ModelFiles['manifest']['head'], lexicalFeatures: number): string {
+  return `${head.kind}${head.kind === 'mlp' ? ` (${head.hidden} hidden units, ReLU)` : ''}` +
+    (lexicalFeatures > 0 ? ` over the embedding plus ${lexicalFeatures} TF-IDF unigram/bigram features of the token ids` : ' over the embedding');
+}
+
+export async function readRunMetrics(modelDir: string): Promise<RunMetrics | null> {
   const file = path.join(path.dirname(path.resolve(modelDir)), 'metrics.json');
   return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as RunMetrics) : null;
 }
 
 function configJson(files: ModelFiles, encoder: EncoderExport, lexicalFeatures: number): Record<string, unknown> {
   const { manifest } = files;
-  const id2label = Object.fromEntries(manifest.labels.map((label, i) => [String(i), label]));
-  const label2id = Object.fromEntries(manifest.labels.map((label, i) => [label, i]));
-  const byLabel = (values: number[] | null | undefined) => (values ? Object.fromEntries(manifest.labels.map((l, i) => [l, values[i]])) : null);
-  const thresholds = byLabel(manifest.thresholds);
-  const rule = manifest.task === 'single_label' ? manifest.decisionRule : null;
-  const decision = rule ? { rule: 'predicted = argmax over classes of scale * probability - shift', scale: byLabel(rule.scale), shift: byLabel(rule.shift) } : null;
-  const calibrationBias = byLabel(manifest.calibrationBias);
   return {
     architectures: ['FinetuneTextClassifier'],
     model_type: encoder.modelType,
-    problem_type: manifest.task === 'single_label' ? 'single_label_classification' : 'multi_label_classification',
-    num_labels: manifest.labels.length,
-    id2label,
-    label2id,
-    temperature: manifest.temperature,
-    calibration_bias: calibrationBias,
-    thresholds,
-    decision,
-    finetune: {
-      format: 'finetune-onnx-export-v1',
-      task: manifest.task,
-      labels: manifest.labels,
-      temperature: manifest.temperature,
-      calibration_bias: calibrationBias,
-      thresholds,
-      decision,
-      encoder: { spec: manifest.encoder.spec, id: manifest.encoder.id, dim: manifest.encoder.dim, description: encoder.graph.description },
-      head: manifest.head.kind,
-      lexical_features: lexicalFeatures,
-      outputs: {
-        logits: 'calibrated logits: (head logits) / temperature + calibration_bias',
-        probabilities: manifest.task === 'single_label' ? 'softmax of logits' : 'sigmoid of logits',
-        ...(manifest.task === 'single_label'
-          ? { predicted_class: 'the decided class, by config.json decision: not always the most probable class when a rare class is favoured on purpose' }
-          : { predicted: 'probabilities >= thresholds, per class' }),
-      },
+    ...exportConfigBlock(
+      manifest,
+      { spec: manifest.encoder.spec, id: manifest.encoder.id, dim: manifest.encoder.dim, description: encoder.graph.description },
+      { head: manifest.head.kind, lexical_features: lexicalFeatures },
+    ),
+  };
+}
+
+/** One model's export, whatever its kind: the graph's bytes, the files beside it, and its model card. */
+export interface ModelExport {
+  bytes: Uint8Array;
+  /** Writes config.json, the tokenizer and any other files into outDir; returns their names. */
+  writeFiles(outDir: string): Promise<string[]>;
+  card(metrics: RunMetrics | null, quantized: boolean): string;
+}
+
+async function headModelExport(modelDir: string): Promise<ModelExport> {
+  const files = await readModelFiles(modelDir);
+  const encoder = await encoderExport(files);
+  const lexicalFeatures = files.lexical?.idf.length ?? 0;
+  return {
+    bytes: buildClassifierGraph(files, encoder.graph, {
+      finetune_labels: JSON.stringify(files.manifest.labels),
+      finetune_task: files.manifest.task,
+      finetune_encoder: files.manifest.encoder.id,
+    }),
+    async writeFiles(outDir) {
+      await writeFile(path.join(outDir, 'config.json'), JSON.stringify(configJson(files, encoder, lexicalFeatures), null, 2));
+      return ['config.json', ...(await encoder.writeTokenizer(outDir))];
     },
-    'transformers.js_config': { dtype: 'fp32' },
+    card: (metrics, quantized) => renderModelCard({
+      manifest: files.manifest,
+      metrics,
+      encoderDescription: encoder.graph.description,
+      headDescription: headDescription(files.manifest.head, lexicalFeatures),
+      graphDescription: 'One ONNX graph holds the encoder, the lexical features and the classification head',
+      quantized,
+      tokenizerNote: encoder.tokenizerNote,
+    }),
   };
 }
 
 export async function exportModel(modelDir: string, outDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const progress = opts.onProgress ?? (() => {});
-  const files = await readModelFiles(modelDir);
-  const encoder = await encoderExport(files);
-  const lexicalFeatures = files.lexical?.idf.length ?? 0;
   progress('building the ONNX graph');
-  const bytes = buildClassifierGraph(files, encoder.graph, {
-    finetune_labels: JSON.stringify(files.manifest.labels),
-    finetune_task: files.manifest.task,
-    finetune_encoder: files.manifest.encoder.id,
-  });
+  const fineTuned = await readFineTunedManifest(modelDir).catch(() => null);
+  const model = fineTuned ? await fineTunedExport(modelDir, fineTuned) : await headModelExport(modelDir);
   await mkdir(path.join(outDir, 'onnx'), { recursive: true });
-  await writeFile(path.join(outDir, MODEL_FILE), bytes);
+  await writeFile(path.join(outDir, MODEL_FILE), model.bytes);
   const written = [MODEL_FILE];
   let quantization: QuantizeReport | undefined;
   if (opts.quantize) {
     progress('quantizing weights to int8');
-    const quantized = quantizeModel(bytes);
+    const quantized = quantizeModel(model.bytes);
     quantization = quantized.report;
     await writeFile(path.join(outDir, QUANTIZED_MODEL_FILE), quantized.bytes);
     written.push(QUANTIZED_MODEL_FILE);
   }
   progress('writing config, tokenizer and model card');
-  await writeFile(path.join(outDir, 'config.json'), JSON.stringify(configJson(files, encoder, lexicalFeatures), null, 2));
-  written.push('config.json', ...(await encoder.writeTokenizer(outDir)));
-  const card = renderModelCard({
-    manifest: files.manifest,
-    metrics: opts.metrics ?? (await readRunMetrics(modelDir)),
-    encoderDescription: encoder.graph.description,
-    lexicalFeatures,
-    quantized: Boolean(opts.quantize),
-    tokenizerNote: encoder.tokenizerNote,
-  });
-  await writeFile(path.join(outDir, 'README.md'), card);
+  written.push(...(await model.writeFiles(outDir)));
+  await writeFile(path.join(outDir, 'README.md'), model.card(opts.metrics ?? (await readRunMetrics(modelDir)), Boolean(opts.quantize)));
   written.push('README.md');
   return { outDir: path.resolve(outDir), files: written, quantization };
 }

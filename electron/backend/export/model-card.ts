@@ -3,14 +3,22 @@ import type { RunMetrics } from '../../../shared/domain.js';
 import { decisionWords, perClassMarkdownTable } from '../training/artifacts.js';
 import type { ModelManifest } from '../training/model-files.js';
 
+/** What the card reads of a model's manifest (a head-only model's or a fine-tuned one's). */
+export type CardManifest = Pick<ModelManifest, 'task' | 'labels' | 'strategy' | 'temperature' | 'calibrationBias' | 'createdAt'>;
+
 export interface ModelCardInput {
-  manifest: ModelManifest;
+  manifest: CardManifest;
   /** The run's metrics.json, when the model folder sits in a run folder. */
   metrics: RunMetrics | null;
   encoderDescription: string;
-  lexicalFeatures: number;
+  /** What the head is and reads, e.g. "linear over the embedding". */
+  headDescription: string;
+  /** What the one ONNX graph holds, in a sentence. */
+  graphDescription: string;
   quantized: boolean;
   tokenizerNote: string;
+  /** Further usage sections (markdown), e.g. loading the safetensors in Python transformers. */
+  extraUsage?: string;
 }
 
 const fixed = (x: number) => x.toFixed(3);
@@ -35,7 +43,7 @@ function metricsSection(metrics: RunMetrics | null): string {
   return lines.join('\n');
 }
 
-function trainingSection(manifest: ModelManifest, metrics: RunMetrics | null, input: ModelCardInput): string {
+function trainingSection(manifest: CardManifest, metrics: RunMetrics | null, input: ModelCardInput): string {
   const s = manifest.strategy;
   const lines = ['## Training', ''];
   if (metrics) {
@@ -51,8 +59,7 @@ function trainingSection(manifest: ModelManifest, metrics: RunMetrics | null, in
   if (s.auto) lines.push(`- chosen automatically because: ${s.auto.reason}`);
   lines.push(
     `- encoder: ${input.encoderDescription}`,
-    `- head: ${manifest.head.kind}${manifest.head.kind === 'mlp' ? ` (${manifest.head.hidden} hidden units, ReLU)` : ''}` +
-      (input.lexicalFeatures > 0 ? ` over the embedding plus ${input.lexicalFeatures} TF-IDF unigram/bigram features of the token ids` : ' over the embedding'),
+    `- head: ${input.headDescription}`,
     `- calibration: temperature ${manifest.temperature.toFixed(4)}${manifest.calibrationBias ? ` and a per-class prior correction (config.json \`calibration_bias\`)` : ''}, fitted on held-out predictions; the \`logits\` output is already calibrated`,
   );
   if (metrics) lines.push(`- decisions: ${decisionWords(metrics)}`);
@@ -62,7 +69,7 @@ function trainingSection(manifest: ModelManifest, metrics: RunMetrics | null, in
   return lines.join('\n');
 }
 
-function usageSection(manifest: ModelManifest, quantized: boolean): string {
+function usageSection(manifest: CardManifest, quantized: boolean, extraUsage: string): string {
   const multi = manifest.task === 'multi_label';
   // The graph's predicted_class / predicted output is the model's decision; these lines show the same rule.
   const decideJs = multi
@@ -129,6 +136,7 @@ function usageSection(manifest: ModelManifest, quantized: boolean): string {
     decidePy,
     '```',
     '',
+    extraUsage,
   ].join('\n');
 }
 
@@ -143,8 +151,7 @@ export function renderModelCard(input: ModelCardInput): string {
     '',
     `# Text classifier: ${manifest.labels.join(' / ')}`,
     '',
-    'Trained with Finetune on the owner\'s own labeled documents, offline. One ONNX graph holds the encoder, the ' +
-      'lexical features and the classification head, so only tokenisation runs outside it.',
+    `Trained with Finetune on the owner's own labeled documents, offline. ${input.graphDescription}, so only tokenisation runs outside it.`,
     '',
     metricsSection(metrics),
     trainingSection(manifest, metrics, input),
@@ -160,6 +167,6 @@ export function renderModelCard(input: ModelCardInput): string {
     `- ${input.tokenizerNote}`,
     '- The training data were not audited for bias; check the per-class results on your own data before use.',
     '',
-    usageSection(manifest, input.quantized),
+    usageSection(manifest, input.quantized, input.extraUsage ?? ''),
   ].join('\n');
 }

@@ -11,7 +11,7 @@ import { TransformerClassifier, type LoadedWeights } from './model.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FILE = 'model.safetensors';
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'merges.txt', 'vocab.json', 'sentencepiece.bpe.model'];
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'merges.txt', 'vocab.json', 'sentencepiece.bpe.model'];
 
 export interface TransformerFolder {
   folder: string;
@@ -71,6 +71,8 @@ export interface TransformerTokenizer {
   encode(text: string): number[];
   maxLength: number;
   padId: number;
+  /** Special tokens closing each text (kept when a text is cut). */
+  trailing: number;
 }
 
 export async function loadTransformerTokenizer(source: TransformerFolder, maxLength: number): Promise<TransformerTokenizer> {
@@ -86,5 +88,6 @@ export async function loadTransformerTokenizer(source: TransformerFolder, maxLen
     encode: (text) => [...leading, ...tokenizer.encode(text, { add_special_tokens: false }).slice(0, room), ...trailing],
     maxLength: limit,
     padId: source.config.padId,
+    trailing: trailing.length,
   };
 }

@@ -3,8 +3,8 @@
 // architecture.ts; which of them train is decided by the depth (head, top-k layers, full).
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { TfRuntime } from '../../tf/backend.js';
-import { createRng } from '../../../../shared/random.js';
-import { checkpointAliases, encoderPrefix, parameterNames, type Activation, type ParameterName, type TransformerConfig } from './architecture.js';
+import { parameterNames, type Activation, type ParameterName, type TransformerConfig } from './architecture.js';
+import { checkpointTensors, resolveParameters } from './checkpoint.js';
 import type { TensorMap } from './safetensors.js';
 import { decaysByName, layerNorm, ownName, type Depth, type EncodedBatch, type TrainableClassifier } from './trainable.js';
 
@@ -29,59 +29,22 @@ export class TransformerClassifier implements TrainableClassifier {
     this.names = parameterNames(config, `${config.family}.`);
   }
 
-  /**
-   * Builds the model from a checkpoint's tensors (a bare encoder or a *ForSequenceClassification file). Encoder
-   * weights must all be present; head weights that are missing, or that have another number of classes, start
-   * from N(0, initializer_range) with zero biases, as transformers does.
-   */
+  /** Builds the model from a checkpoint's tensors (a bare encoder or a *ForSequenceClassification file). */
   static fromCheckpoint(tf: Tf, config: TransformerConfig, tensors: TensorMap, classes: number, seed: number, source: string): LoadedWeights {
-    const prefix = encoderPrefix(config.family, tensors.keys());
-    const rng = createRng(seed);
-    const gaussian = () => {
-      const u = Math.max(rng(), 1e-12);
-      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-    };
-    const params = new Map<string, tfTypes.Variable>();
+    const { params: resolved, initialised } = resolveParameters(config, tensors, classes, seed, source);
     // tfjs variable names are global to the process: each model gets its own scope.
     const scope = `transformer${++modelCount}`;
-    const initialised: string[] = [];
-    const missing: string[] = [];
-    for (const p of parameterNames(config, prefix)) {
-      const shape = expectedShape(config, classes, p.name);
-      const found = checkpointAliases(p.checkpoint).map((n) => tensors.get(n)).find(Boolean);
-      let values: Float32Array;
-      const storedShape = p.transposed && shape.length === 2 ? [shape[1], shape[0]] : shape;
-      if (found && sameShape(found.shape, storedShape)) {
-        values = p.transposed ? transpose2d(found.data, storedShape[0], storedShape[1]) : found.data;
-      } else if (p.part === 'head') {
-        const count = shape.reduce((a, b) => a * b, 1);
-        values = p.name.endsWith('.b') ? new Float32Array(count) : Float32Array.from({ length: count }, () => gaussian() * config.initializerRange);
-        initialised.push(p.checkpoint);
-      } else {
-        missing.push(found ? `${p.checkpoint} (shape ${JSON.stringify(found.shape)}, expected ${JSON.stringify(storedShape)})` : p.checkpoint);
-        continue;
-      }
-      params.set(p.name, tf.variable(tf.tensor(values, shape), true, `${scope}/${p.name}`));
-    }
-    if (missing.length > 0) {
-      for (const v of params.values()) v.dispose();
-      throw new Error(`${source}: ${missing.length} encoder weights are missing or mis-shaped, e.g. ${missing.slice(0, 3).join('; ')}`);
-    }
+    const params = new Map<string, tfTypes.Variable>();
+    for (const [name, { shape, values }] of resolved) params.set(name, tf.variable(tf.tensor(values, shape), true, `${scope}/${name}`));
     return { model: new TransformerClassifier(tf, config, classes, params), initialised };
   }
 
   /** The checkpoint tensors of a *ForSequenceClassification model ([out, in] linear weights, family prefix). */
   toCheckpoint(): TensorMap {
-    const out: TensorMap = new Map();
-    for (const p of this.names) {
-      const variable = this.params.get(p.name)!;
-      const data = variable.dataSync() as Float32Array;
-      const shape = variable.shape;
-      out.set(p.checkpoint, p.transposed && shape.length === 2
-        ? { shape: [shape[1], shape[0]], data: transpose2d(data, shape[0], shape[1]) }
-        : { shape: [...shape], data: Float32Array.from(data) });
-    }
-    return out;
+    return checkpointTensors(this.names, (name) => {
+      const variable = this.params.get(name)!;
+      return { shape: [...variable.shape], values: variable.dataSync() as Float32Array };
+    });
   }
 
   /** The variables that learn at this depth (the rest stay exactly as loaded). */
@@ -185,31 +148,4 @@ function activate(tf: Tf, x: Tensor, kind: Activation): Tensor {
     case 'tanh':
       return tf.tanh(x);
   }
-}
-
-function expectedShape(c: TransformerConfig, classes: number, name: string): number[] {
-  if (name === 'embeddings.word') return [c.vocabSize, c.embeddingSize];
-  if (name === 'embeddings.position') return [c.maxPositions, c.embeddingSize];
-  if (name === 'embeddings.type') return [c.typeVocab, c.embeddingSize];
-  if (name.startsWith('embeddings.norm')) return [c.embeddingSize];
-  if (name === 'embeddings.project.w') return [c.embeddingSize, c.hidden];
-  if (name === 'head.out.w') return [c.hidden, classes];
-  if (name === 'head.out.b') return [classes];
-  const local = name.split('.').slice(1).join('.');
-  const dims: Record<string, number[]> = {
-    'w': [c.hidden, c.hidden], 'b': [c.hidden], 'g': [c.hidden],
-    'up.w': [c.hidden, c.intermediate], 'up.b': [c.intermediate], 'down.w': [c.intermediate, c.hidden],
-  };
-  const key = local in dims ? local : local.split('.').pop()!;
-  return dims[key];
-}
-
-function sameShape(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
-  return out;
 }

@@ -4,7 +4,7 @@
 // the pooled states ("top-1"), and the head.
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { TfRuntime } from '../../tf/backend.js';
-import { loadUseLiteWeights, USE_LITE_DIM } from '../../encoders/use-lite-model.js';
+import { loadUseLiteWeights, USE_LITE_DIM, type UseLiteWeights } from '../../encoders/use-lite-model.js';
 import type { TensorMap } from './safetensors.js';
 import { decaysByName, layerNorm, ownName, type Depth, type EncodedBatch, type TrainableClassifier } from './trainable.js';
 
@@ -53,6 +53,22 @@ function graphNames(): Record<string, string> {
 }
 
 let modelCount = 0;
+
+/** The package's weights with a fine-tuned model's variables in their places (what the ONNX export builds from). */
+export function fineTunedUseLiteWeights(tensors: TensorMap): UseLiteWeights {
+  const base = loadUseLiteWeights();
+  const replaced = new Map(Object.entries(graphNames()).map(([own, graphName]) => [graphName, own]));
+  return {
+    ...base,
+    get(name) {
+      const own = replaced.get(name);
+      if (!own) return base.get(name);
+      const saved = tensors.get(own);
+      if (!saved) throw new Error(`fine-tuned USE-lite weights: ${own} is missing`);
+      return { data: saved.data, shape: saved.shape };
+    },
+  };
+}
 
 export interface LinearHeadInit {
   /** [USE_LITE_DIM, classes], row-major. */
