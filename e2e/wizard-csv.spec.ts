@@ -93,6 +93,11 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   await expect(page.getByRole('status').filter({ hasText: 'You chose plain training yourself in this visit' })).toBeVisible();
   await page.getByText('Advanced settings').click();
   await page.getByLabel('Measuring rounds').fill('1');
+  // Fine-tuning's time is measured on this computer, with these documents, before the user commits to it.
+  await page.getByLabel('How much of the encoder learns').selectOption('top-1');
+  await expect(page.getByTestId('fine-tune-estimate')).toContainText(/on this computer's (processor|GPU).*Measured here: one step over 16 of your documents took \d+\.\d s/, { timeout: 3 * 60_000 });
+  await screenshot(page, '29-fine-tune-estimate');
+  await page.getByLabel('How much of the encoder learns').selectOption('head');
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'completed', { timeout: 10 * 60_000 });
   await page.getByRole('button', { name: 'See the results' }).click();

@@ -12,10 +12,12 @@ import type {
   SyntheticExample,
 } from './api.js';
 import {
+  APP_DEPTHS,
   DECISION_MODES,
   STRATEGY_NAMES,
   WEIGHT_SCHEMES,
   type DocumentPage,
+  type FineTuneEstimate,
   type ImbalanceReview,
   type ImportOptions,
   type ImportReport,
@@ -79,6 +81,16 @@ const trainSettings: Schema<Partial<TrainSettings>> = object({
   costs: optional(costs),
   reviewBudget: optional(range(0, 1)),
   groupSimilar: optional(boolean),
+  depth: optional(oneOf(...APP_DEPTHS)),
+  freezeEmbeddings: optional(boolean),
+  fineTune: optional(object({
+    epochs: optional(integer(1, 50)),
+    batchSize: optional(integer(1, 256)),
+    accumulate: optional(integer(1, 64)),
+    learningRate: optional(range(0, 1, { exclusive: true })),
+    headLearningRate: optional(range(0, 1, { exclusive: true })),
+    maxLength: optional(integer(8, 512)),
+  })),
 });
 
 const runOnly = object({ runId: id });
@@ -142,6 +154,8 @@ export const CHANNELS = {
   'labels:issues': channel(none, returns<LabelIssuesResult>(), READS),
 
   'train:start': channel(object({ settings: trainSettings }), returns<{ runId: number }>(), WRITES),
+  /** How long fine-tuning at settings.depth would take: training steps on the project's documents, timed here. */
+  'train:estimate': channel(object({ settings: trainSettings }), returns<FineTuneEstimate>(), READS),
   'train:cancel': channel(runOnly, returns<{ cancelled: boolean }>(), READS),
   /** The run in progress in this project, or null. */
   'train:active': channel(none, returns<ActiveRun | null>(), READS),

@@ -241,6 +241,25 @@ export interface FineTuneOptions {
   maxLength?: number;
 }
 
+/** The depths the app offers (the CLI takes any top-k). */
+export const APP_DEPTHS = ['head', 'top-1', 'top-2', 'full'] as const;
+
+/** Fine-tuning's duration, measured on this computer before training (training steps timed on the project's documents). */
+export interface FineTuneEstimate {
+  depth: string;
+  /** The tfjs backend that was timed: 'wasm', 'webgpu', 'tensorflow' or 'cpu'. */
+  backend: string;
+  batchSize: number;
+  /** One optimiser step over batchSize of the project's documents. */
+  secondsPerStep: number;
+  steps: number;
+  epochs: number;
+  /** The whole run: steps, validation and test passes, and (USE-lite) the first head fitted on frozen vectors. */
+  seconds: number;
+  /** The same on a GPU through WebGPU, from the measured WebGPU/CPU ratio; null when the GPU was what was timed. */
+  gpuSeconds: number | null;
+}
+
 /** The defaults shared by the CLI, the app service and the Strategy page. */
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   strategy: 'auto',

@@ -206,6 +206,31 @@ describe('app service', () => {
     service = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath(), spawner: countingSpawner() });
   });
 
+  it('fine-tunes from the app: the time is measured first, the run trains USE-lite\'s top layer, and its ONNX export matches', async () => {
+    await freshMailProject('fine-tuning');
+    await assert.rejects(service.handle('train:estimate', { settings: { depth: 'top-3' as 'top-1' } }), /depth/);
+    const estimate = await service.handle('train:estimate', { settings: { depth: 'top-1', fineTune: { epochs: 1 } } });
+    assert.equal(estimate.depth, 'top-1');
+    assert.equal(estimate.epochs, 1);
+    assert.ok(estimate.secondsPerStep > 0 && estimate.steps >= 1 && estimate.seconds >= estimate.steps * estimate.secondsPerStep, JSON.stringify(estimate));
+    assert.equal(estimate.gpuSeconds === null, !['wasm', 'cpu'].includes(estimate.backend));
+
+    const finished = new Promise<EventChannels['train:finished']>((resolve) => {
+      service.on((event, payload) => {
+        if (event === 'train:finished') resolve(payload as EventChannels['train:finished']);
+      });
+    });
+    const { runId } = await service.handle('train:start', { settings: { depth: 'top-1', fineTune: { epochs: 1, maxLength: 48 } } });
+    assert.deepEqual(await finished, { runId, status: 'completed', error: null });
+    const metrics = await service.handle('runs:metrics', { runId });
+    assert.match(metrics.selection?.reason ?? '', /^Fine-tuned \(top-1\) for 1 epoch/);
+    assert.match(metrics.strategy.backend, /fine-tuned, depth top-1/);
+    const exported = await service.handle('export:onnx', { runId });
+    assert.ok(exported.check && exported.check.documents === metrics.n_test, JSON.stringify(exported.check));
+    assert.equal(exported.check.sameLabels, exported.check.documents);
+    assert.ok(exported.check.maxAbsDiff < 1e-4, String(exported.check.maxAbsDiff));
+  });
+
   it('on open, a run left running by a crash is marked failed with the reason', async () => {
     const projectPath = await freshMailProject('crashed-run');
     await service.handle('projects:create', { name: 'elsewhere', task: 'single_label' });

@@ -7,6 +7,7 @@ import { checkParity } from '../backend/export/verify.js';
 import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
 import { labelIssuesOf, searchStrategiesOf, trainClassifier } from '../backend/training/trainer.js';
 import { trainTagger } from '../backend/training/tagger/tagger.js';
+import { estimateFineTune } from '../backend/training/transformer/estimate.js';
 import type { FromWorker, ToWorker } from '../backend/training/worker-protocol.js';
 import { isCancelled } from '../backend/cancel.js';
 
@@ -111,6 +112,9 @@ parent.onMessage((message) => {
         });
         return { type: 'tagger', model };
       });
+      break;
+    case 'estimate':
+      enqueue(async (signal) => ({ type: 'estimated', estimate: await estimateFineTune(message.job, signal) }));
       break;
     case 'predict':
       enqueue(async (signal) => {

@@ -7,12 +7,12 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, LabelIssuesResult, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
-import { DEFAULT_TRAIN_SETTINGS, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
+import { DEFAULT_TRAIN_SETTINGS, type FineTuneEstimate, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore, RunError, TaxonomyError } from '../store/project-store.js';
 import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
-import { nodeWorkerSpawner, PredictionWorker, startLabelIssues, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { nodeWorkerSpawner, PredictionWorker, startEstimate, startLabelIssues, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { labelsOffLoop, reviewOffLoop } from './heavy-reads.js';
 import { freePath, safeFileName } from './paths.js';
 import { RecentProjects } from './recent.js';
@@ -162,36 +162,45 @@ export function createAppService(opts: {
     return join(dataDir, 'models', `${safeFileName(basename(open.path, extname(open.path)))}-${projectKey}`, `run-${runId}`);
   }
 
-  /** The strategy search on the open project's training split, in a worker of its own. */
-  async function searchStrategies(partial: Partial<TrainSettings> = {}): Promise<StrategySearchReport> {
+  /** One analysis at a time (strategy search, label check, fine-tuning estimate), never beside a training run. */
+  async function runAnalysis<T>(what: string, start: (open: OpenProject) => WorkerJob<T>): Promise<T> {
     const open = project();
-    if (live) throw new BusyError(`Run ${live.state.runId} is training: wait for it or cancel it before searching for a strategy.`);
-    if (searching) throw new BusyError('A strategy search or label check is already running: wait for it or cancel it.');
-    const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial, strategy: 'auto', head: 'linear' };
-    const job = projectJob(open.store, settings, { cacheFile });
-    const search = startSearch({ ...job, modelDir: join(dataDir, 'models', 'strategy-search') }, { spawner, onProgress: (progress) => emit('strategies:progress', progress) });
-    searching = search;
+    if (live) throw new BusyError(`Run ${live.state.runId} is training: wait for it or cancel it before ${what}.`);
+    if (searching) throw new BusyError('A strategy search, label check or time estimate is already running: wait for it or cancel it.');
+    const job = start(open);
+    searching = job;
     try {
-      return await search.done;
+      return await job.done;
     } finally {
       searching = null;
     }
   }
 
+  /** The strategy search on the open project's training split, in a worker of its own. */
+  function searchStrategies(partial: Partial<TrainSettings> = {}): Promise<StrategySearchReport> {
+    return runAnalysis('searching for a strategy', (open) => {
+      const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial, strategy: 'auto', head: 'linear' };
+      const job = projectJob(open.store, settings, { cacheFile });
+      return startSearch({ ...job, modelDir: join(dataDir, 'models', 'strategy-search') }, { spawner, onProgress: (progress) => emit('strategies:progress', progress) });
+    });
+  }
+
   /** Which labels look wrong, over every labeled document of the open project, in a worker of its own. */
   async function checkLabels(): Promise<LabelIssuesResult> {
     const open = project();
-    if (live) throw new BusyError(`Run ${live.state.runId} is training: wait for it or cancel it before checking the labels.`);
-    if (searching) throw new BusyError('A strategy search or label check is already running: wait for it or cancel it.');
-    const job = projectJob(open.store, { ...DEFAULT_TRAIN_SETTINGS, head: 'linear' }, { cacheFile });
-    const check = startLabelIssues({ ...job, modelDir: join(dataDir, 'models', 'label-check') }, { spawner, onProgress: (progress) => emit('labels:issuesProgress', progress) });
-    searching = check;
-    try {
-      const report = await check.done;
-      return { documents: report.documents, issues: report.issues.map((i) => ({ document: open.store.getDocument(Number(i.id)), given: i.given, suggested: i.suggested, score: i.score })) };
-    } finally {
-      searching = null;
-    }
+    const report = await runAnalysis('checking the labels', () => {
+      const job = projectJob(open.store, { ...DEFAULT_TRAIN_SETTINGS, head: 'linear' }, { cacheFile });
+      return startLabelIssues({ ...job, modelDir: join(dataDir, 'models', 'label-check') }, { spawner, onProgress: (progress) => emit('labels:issuesProgress', progress) });
+    });
+    return { documents: report.documents, issues: report.issues.map((i) => ({ document: open.store.getDocument(Number(i.id)), given: i.given, suggested: i.suggested, score: i.score })) };
+  }
+
+  /** Fine-tuning's duration at the given depth, timed on the open project's documents in a worker of its own. */
+  function estimateFineTuning(partial: Partial<TrainSettings>): Promise<FineTuneEstimate> {
+    return runAnalysis('estimating fine-tuning', (open) => {
+      const job = projectJob(open.store, { ...DEFAULT_TRAIN_SETTINGS, ...partial }, { cacheFile });
+      return startEstimate({ ...job, modelDir: join(dataDir, 'models', 'estimate') }, { spawner, onProgress: () => undefined });
+    });
   }
 
   function startRun(partial: Partial<TrainSettings>): { runId: number } {
@@ -318,6 +327,7 @@ export function createAppService(opts: {
     },
 
     'train:start': ({ settings }) => startRun(settings),
+    'train:estimate': ({ settings }) => estimateFineTuning(settings),
     'train:cancel': ({ runId }) => {
       if (live?.state.runId !== runId) return { cancelled: false };
       live.job.cancel();

@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PredictionRow, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
+import type { FineTuneEstimate, PredictionRow, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
 import type { TrainExample, TrainJob, TrainResult } from './job.js';
 import type { ExportOutcome, FromWorker, LabelIssuesReport, ToWorker } from './worker-protocol.js';
 import type { TaggedSentence, TaggerModel } from './tagger/tagger.js';
@@ -192,6 +192,10 @@ export const startSearch = (job: TrainJob, opts: JobOptions): WorkerJob<Strategy
 /** A token tagger trained in a fresh worker; its progress arrives as training progress ('train' phase). */
 export const startTagger = (sentences: TaggedSentence[], seed: number, opts: JobOptions): WorkerJob<TaggerModel> =>
   runInWorker({ type: 'tagger', sentences, seed }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'tagger' ? m.model : undefined), opts.onProgress);
+
+/** Fine-tuning steps timed on the job's documents, in a fresh worker. */
+export const startEstimate = (job: TrainJob, opts: JobOptions): WorkerJob<FineTuneEstimate> =>
+  runInWorker({ type: 'estimate', job }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'estimated' ? m.estimate : undefined), opts.onProgress);
 
 /** Label-error detection over the job's labeled documents in a fresh worker. */
 export const startLabelIssues = (job: TrainJob, opts: JobOptions): WorkerJob<LabelIssuesReport> =>

@@ -2,7 +2,7 @@
 // trains, searches strategies, predicts and exports.
 // Every payload is structured-clone-safe plain data: it crosses an Electron utilityProcess port or a Node IPC
 // channel opened with serialization 'advanced'.
-import type { PredictionRow, RunMetrics, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
+import type { FineTuneEstimate, PredictionRow, RunMetrics, StrategySearchReport, TrainProgress } from '../../../shared/domain.js';
 import type { TrainJob, TrainResult } from './job.js';
 import type { TaggedSentence, TaggerModel } from './tagger/tagger.js';
 
@@ -14,6 +14,8 @@ export type ToWorker =
   | { type: 'labelIssues'; job: TrainJob }
   /** A token tagger trained on tagged sentences (token tasks). */
   | { type: 'tagger'; sentences: TaggedSentence[]; seed: number }
+  /** Times fine-tuning steps at job.settings.depth on the job's documents (nothing is trained or written). */
+  | { type: 'estimate'; job: TrainJob }
   | { type: 'predict'; requestId: number; modelDir: string; texts: string[] }
   /** ONNX export, then the export compared with the app on checkTexts (none: no comparison). */
   | { type: 'export'; requestId: number; modelDir: string; outDir: string; quantize?: boolean; metrics?: RunMetrics; checkTexts: string[] }
@@ -35,6 +37,7 @@ export type FromWorker =
   | { type: 'searched'; report: StrategySearchReport }
   | { type: 'labelIssues'; report: LabelIssuesReport }
   | { type: 'tagger'; model: TaggerModel }
+  | { type: 'estimated'; estimate: FineTuneEstimate }
   | { type: 'predictions'; requestId: number; rows: PredictionRow[] }
   | { type: 'exportProgress'; requestId: number; message: string }
   | { type: 'exported'; requestId: number; outcome: ExportOutcome }

@@ -1,5 +1,5 @@
 // Numbers as the user reads them: fixed decimals, meaning attached, 0/0 shown as "undefined".
-import type { PerClassMetrics, StrategyName, TrainPhase, WeightScheme } from '../../../shared/domain.js';
+import type { FineTuneEstimate, PerClassMetrics, StrategyName, TrainPhase, WeightScheme } from '../../../shared/domain.js';
 
 export const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 export const percent = (share: number, digits = 0): string => `${(share * 100).toFixed(digits)}%`;
@@ -56,6 +56,20 @@ export function durationText(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return 'estimating time left…';
   if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s left`;
   return `about ${Math.round(seconds / 60)} min left`;
+}
+
+/** "about 6 min" / "about 40 s": a span of time, not time left. */
+export function spanText(seconds: number): string {
+  if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `about ${Math.round(seconds / 60)} min`;
+  return `about ${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** What a fine-tuning estimate means, in one sentence a non-engineer can act on. */
+export function estimateText(e: FineTuneEstimate): string {
+  const where = e.backend === 'webgpu' ? "this computer's GPU" : "this computer's processor";
+  const gpu = e.gpuSeconds !== null ? `; a GPU would take ${spanText(e.gpuSeconds)}` : '';
+  return `${spanText(e.seconds)} on ${where}${gpu}. Measured here: one step over ${e.batchSize} of your documents took ${e.secondsPerStep.toFixed(1)} s, and the run takes ${e.steps} steps (${e.epochs} passes over the training documents).`;
 }
 
 export const fileName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
