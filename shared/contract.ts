@@ -90,6 +90,7 @@ const trainSettings: Schema<Partial<TrainSettings>> = object({
     learningRate: optional(range(0, 1, { exclusive: true })),
     headLearningRate: optional(range(0, 1, { exclusive: true })),
     maxLength: optional(integer(8, 512)),
+    contrastivePairs: optional(integer(2, 100_000)),
   })),
 });
 

@@ -239,10 +239,12 @@ export interface FineTuneOptions {
   headLearningRate?: number;
   /** Token ids per text (default 128). */
   maxLength?: number;
+  /** Depth 'contrastive': pairs of documents to tune on (default 40 per training document, at most 640). */
+  contrastivePairs?: number;
 }
 
 /** The depths the app offers (the CLI takes any top-k). */
-export const APP_DEPTHS = ['head', 'top-1', 'top-2', 'full'] as const;
+export const APP_DEPTHS = ['head', 'top-1', 'top-2', 'full', 'contrastive'] as const;
 
 /** Fine-tuning's duration, measured on this computer before training (training steps timed on the project's documents). */
 export interface FineTuneEstimate {

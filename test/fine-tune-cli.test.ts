@@ -123,11 +123,29 @@ test('the shipped USE-lite fine-tunes its top layer; predict reproduces the test
   await exportWithParity(join('run-use', 'model'), 'use-export', 12);
 });
 
+test('few labels: --depth contrastive tunes USE-lite on document pairs, fits a head, predicts and exports with parity', async () => {
+  writeMail('few.jsonl', 'train', 12);
+  const trained = await finetune('train', '--data', 'few.jsonl', '--test', 'small-test.jsonl', '--depth', 'contrastive', '--contrastive-pairs', '48', '--max-length', '32', '--out', 'run-setfit');
+  assert.equal(trained.code, 0, trained.stderr);
+  const metrics = JSON.parse(readFileSync(join(dir, 'run-setfit', 'metrics.json'), 'utf8'));
+  assert.match(metrics.selection.reason, /^Tuned contrastively on 48 document pairs \(SetFit-style\), then a linear head \(validation macro-F1 \d\.\d{3}\); .*the head was fitted on the tuned vectors/);
+  const predicted = await finetune('predict', '--model', join('run-setfit', 'model'), '--data', 'small-test.jsonl', '--out', 'setfit-predictions.csv');
+  assert.equal(predicted.code, 0, predicted.stderr);
+  assertSameScores(readCsv(join(dir, 'setfit-predictions.csv')), readCsv(join(dir, 'run-setfit', 'predictions.csv')), ['ham', 'spam']);
+  await exportWithParity(join('run-setfit', 'model'), 'setfit-export', 12);
+  const refused = await finetune('train', '--data', 'few.jsonl', '--encoder', `hf:${join(dir, 'tiny-bert')}`, '--depth', 'contrastive', '--out', 'run-refused');
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /depth contrastive tunes a sentence encoder and works with the shipped USE-lite; for hf:.* use depth top-k or full/);
+});
+
 test('depth options are checked before anything is read', async () => {
   const bad = await finetune('train', '--data', 'train.jsonl', '--depth', 'top-0', '--out', 'run-bad');
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--depth must be head, top-1, top-2 \(top-k in general\) or full, got "top-0"/);
+  assert.match(bad.stderr, /--depth must be head, top-1, top-2 \(top-k in general\), full or contrastive, got "top-0"/);
   const freeze = await finetune('train', '--data', 'train.jsonl', '--depth', 'top-1', '--freeze-embeddings', '--out', 'run-bad');
   assert.equal(freeze.code, 2);
-  assert.match(freeze.stderr, /--freeze-embeddings goes with --depth full/);
+  assert.match(freeze.stderr, /--freeze-embeddings goes with --depth full or contrastive/);
+  const pairs = await finetune('train', '--data', 'train.jsonl', '--depth', 'full', '--contrastive-pairs', '10', '--out', 'run-bad');
+  assert.equal(pairs.code, 2);
+  assert.match(pairs.stderr, /--contrastive-pairs goes with --depth contrastive/);
 });

@@ -135,13 +135,15 @@ export interface FineTuneCliOptions {
   learningRate?: string;
   headLearningRate?: string;
   maxLength: string;
+  contrastivePairs?: string;
 }
 
 /** How much of the encoder learns (train only: the analyses measure frozen features). */
 export function withFineTuneOptions(command: Command): Command {
   return command
-    .option('--depth <depth>', "what learns: 'head' (the encoder stays frozen, the strategy search picks the head), 'top-1', 'top-2' … (the last k encoder layers and the head) or 'full'", 'head')
-    .option('--freeze-embeddings', "with --depth full: keep the token embeddings as they are")
+    .option('--depth <depth>', "what learns: 'head' (the encoder stays frozen, the strategy search picks the head), 'top-1', 'top-2' … (the last k encoder layers and the head), 'full', or 'contrastive' (few labels, SetFit-style: USE-lite tuned on same/different-class pairs, then a head)", 'head')
+    .option('--freeze-embeddings', "with --depth full or contrastive: keep the token embeddings as they are")
+    .option('--contrastive-pairs <n>', 'with --depth contrastive: document pairs to tune on (default 40 per training document, at most 640)')
     .option('--fine-tune-epochs <n>', 'with --depth other than head: maximum epochs (early stopping on the validation split)', '4')
     .option('--batch-size <n>', 'with --depth other than head: texts per batch', '16')
     .option('--accumulate <n>', 'with --depth other than head: batches per optimiser step (effective batch = batch size × this)', '1')
@@ -159,9 +161,10 @@ const positiveNumber = (value: string | undefined, name: string): number | undef
 
 /** Adds the fine-tuning choices to `settings`; 'head' leaves them as they were. */
 export function withFineTuneSettings(settings: TrainSettings, opts: FineTuneCliOptions): TrainSettings {
-  if (!/^(head|full|top-[1-9]\d*)$/.test(opts.depth)) throw new UsageError(`--depth must be head, top-1, top-2 (top-k in general) or full, got "${opts.depth}".`);
+  if (!/^(head|full|contrastive|top-[1-9]\d*)$/.test(opts.depth)) throw new UsageError(`--depth must be head, top-1, top-2 (top-k in general), full or contrastive, got "${opts.depth}".`);
+  if (opts.contrastivePairs !== undefined && opts.depth !== 'contrastive') throw new UsageError('--contrastive-pairs goes with --depth contrastive.');
   if (opts.depth === 'head') return settings;
-  if (opts.freezeEmbeddings && opts.depth !== 'full') throw new UsageError('--freeze-embeddings goes with --depth full (other depths never train the embeddings).');
+  if (opts.freezeEmbeddings && opts.depth !== 'full' && opts.depth !== 'contrastive') throw new UsageError('--freeze-embeddings goes with --depth full or contrastive (other depths never train the embeddings).');
   return {
     ...settings,
     depth: opts.depth,
@@ -173,6 +176,7 @@ export function withFineTuneSettings(settings: TrainSettings, opts: FineTuneCliO
       learningRate: positiveNumber(opts.learningRate, '--learning-rate'),
       headLearningRate: positiveNumber(opts.headLearningRate, '--head-learning-rate'),
       maxLength: integer(opts.maxLength, '--max-length', 4),
+      ...(opts.contrastivePairs !== undefined ? { contrastivePairs: integer(opts.contrastivePairs, '--contrastive-pairs', 2) } : {}),
     },
   };
 }

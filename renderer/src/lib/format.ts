@@ -69,7 +69,10 @@ export function spanText(seconds: number): string {
 export function estimateText(e: FineTuneEstimate): string {
   const where = e.backend === 'webgpu' ? "this computer's GPU" : "this computer's processor";
   const gpu = e.gpuSeconds !== null ? `; a GPU would take ${spanText(e.gpuSeconds)}` : '';
-  return `${spanText(e.seconds)} on ${where}${gpu}. Measured here: one step over ${e.batchSize} of your documents took ${e.secondsPerStep.toFixed(1)} s, and the run takes ${e.steps} steps (${e.epochs} passes over the training documents).`;
+  const run = e.depth === 'contrastive'
+    ? `one step over ${e.batchSize} pairs of your documents took ${e.secondsPerStep.toFixed(1)} s, and the run takes ${e.steps} steps`
+    : `one step over ${e.batchSize} of your documents took ${e.secondsPerStep.toFixed(1)} s, and the run takes ${e.steps} steps (${e.epochs} passes over the training documents)`;
+  return `${spanText(e.seconds)} on ${where}${gpu}. Measured here: ${run}.`;
 }
 
 export const fileName = (path: string): string => path.split(/[\\/]/).pop() ?? path;

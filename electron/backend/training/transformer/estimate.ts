@@ -7,6 +7,7 @@ import { throwIfAborted } from '../../cancel.js';
 import { loadEncoder } from '../../encoders/index.js';
 import { initTensorflow } from '../../tf/backend.js';
 import type { TrainJob } from '../job.js';
+import { checkContrastiveEncoder, contrastivePairCount, contrastiveTune } from './contrastive.js';
 import { batchGradients } from './fine-tune.js';
 import { loadTransformerClassifier, loadTransformerTokenizer, readTransformerFolder } from './hf-folder.js';
 import { fineTuneSettingsOf } from './job.js';
@@ -33,14 +34,17 @@ export async function estimateFineTune(job: TrainJob, signal?: AbortSignal): Pro
   let ids: number[][];
   let padId = 0;
   let probeSecondsPerDocument = 0;
+  if (tune.depth.kind === 'contrastive') checkContrastiveEncoder(job.encoder);
   if (job.encoder === 'use-lite') {
     const encoder = await loadEncoder('use-lite', { maxTokens: USE_LITE_TOKENS, longDocs: 'truncate' });
     try {
       ids = (await encoder.tokenize(sample)).map((s) => (s.length > 0 ? s.slice(0, Math.min(maxLength, USE_LITE_TOKENS)) : [0]));
-      // The run first fits a head on the frozen vectors of every training document.
-      const started = performance.now();
-      await encoder.embed(sample);
-      probeSecondsPerDocument = (performance.now() - started) / 1000 / sample.length;
+      if (tune.depth.kind !== 'contrastive') {
+        // The run first fits a head on the frozen vectors of every training document.
+        const started = performance.now();
+        await encoder.embed(sample);
+        probeSecondsPerDocument = (performance.now() - started) / 1000 / sample.length;
+      }
     } finally {
       await encoder.dispose();
     }
@@ -56,25 +60,32 @@ export async function estimateFineTune(job: TrainJob, signal?: AbortSignal): Pro
     const variables = model.trainable(tune.depth);
     const targets = ids.map((_, i) => [i % K]);
     const loss = { kind: 'cross_entropy' as const, gamma: 0 };
-    const timeStep = (from: number): number => {
+    const contrastive = tune.depth.kind === 'contrastive';
+    const timeStep = async (from: number): Promise<number> => {
       const rows = ids.slice(from, from + tune.batchSize);
+      if (contrastive && model instanceof UseLiteClassifier) {
+        // A pair step: both sides of batchSize pairs through the body, backward and AdamW.
+        const pairs = rows.map((_, i) => ({ left: from + i, right: from + ((i + 1) % rows.length), similar: (i % 2) as 0 | 1 }));
+        return (await contrastiveTune(tf, model, ids, padId, pairs, { ...tune, freezeEmbeddings: false }, undefined, signal)).secondsPerStep;
+      }
       const started = performance.now();
       const { grads } = batchGradients(tf, model, loss, rows, targets.slice(from, from + tune.batchSize), variables, padId, 1);
       for (const g of grads) g.dispose();
       return (performance.now() - started) / 1000;
     };
-    timeStep(0); // the first step also compiles kernels and allocates
+    await timeStep(0); // the first step also compiles kernels and allocates
     throwIfAborted(signal);
-    const secondsPerStep = ids.length > tune.batchSize ? timeStep(tune.batchSize) : timeStep(0);
+    const secondsPerStep = await timeStep(ids.length > tune.batchSize ? tune.batchSize : 0);
     throwIfAborted(signal);
 
     const labeled = job.examples.length;
     const train = Math.max(1, Math.round(labeled * (1 - job.settings.testFraction) * (1 - Math.max(job.settings.valFraction, VALIDATION_SHARE))));
     const validation = Math.max(1, Math.round(labeled * (1 - job.settings.testFraction)) - train);
     const test = Math.max(0, labeled - train - validation);
-    const stepsPerEpoch = Math.ceil(train / tune.batchSize);
-    const steps = stepsPerEpoch * tune.epochs;
-    const scoringBatches = Math.ceil(validation / tune.batchSize) * (tune.epochs + 1) + Math.ceil(test / tune.batchSize);
+    const epochs = contrastive ? 1 : tune.epochs;
+    const steps = contrastive ? Math.ceil(contrastivePairCount(train, tune.pairs) / tune.batchSize) : Math.ceil(train / tune.batchSize) * epochs;
+    // Contrastive: one pass to embed the training documents for the head, then validation and test once.
+    const scoringBatches = Math.ceil((contrastive ? train + validation : validation * (epochs + 1)) / tune.batchSize) + Math.ceil(test / tune.batchSize);
     const seconds = steps * secondsPerStep + scoringBatches * secondsPerStep * FORWARD_SHARE + train * probeSecondsPerDocument;
     return {
       depth: job.settings.depth ?? 'head',
@@ -82,7 +93,7 @@ export async function estimateFineTune(job: TrainJob, signal?: AbortSignal): Pro
       batchSize: tune.batchSize,
       secondsPerStep,
       steps,
-      epochs: tune.epochs,
+      epochs,
       seconds,
       // The ratio was measured against wasm; for a native or GPU backend there is no honest figure to give.
       gpuSeconds: rt.backend === 'wasm' || rt.backend === 'cpu' ? seconds / WEBGPU_SPEEDUP : null,

@@ -31,6 +31,8 @@ export interface FineTuneSettings {
   optimizer: Partial<Omit<AdamWSettings, 'warmupSteps' | 'totalSteps'>>;
   /** Dropout while training (the config's rates); off makes a step deterministic, for tests. */
   dropout: boolean;
+  /** Depth 'contrastive': document pairs to tune on (default contrastive.ts's). */
+  pairs?: number;
 }
 
 export const DEFAULT_FINE_TUNE: FineTuneSettings = {
@@ -127,7 +129,7 @@ export async function scoreSequences(tf: Tf, model: TrainableClassifier, ids: nu
   return out;
 }
 
-function validationMacroF1(task: TaskKind, classes: number, targets: number[][], logits: Float32Array[]): number {
+export function validationMacroF1(task: TaskKind, classes: number, targets: number[][], logits: Float32Array[]): number {
   // The same argmax / σ ≥ 0.5 decisions the strategy search scores.
   const predicted = logits.map((row) => decideRow(task, row, null));
   return task === 'multi_label' ? macroF1(targets, predicted, classes) : macroF1(targets.map((t) => t[0]), predicted.map((p) => p[0]), classes);

@@ -21,11 +21,12 @@ import { nearDuplicateKeys, prepare, countClasses } from '../prepare.js';
 import type { ProgressReporter } from '../progress.js';
 import { samplingCounts, samplingGroups } from '../sampling.js';
 import { resolvedStrategy, ruleTablePrior } from '../strategy.js';
-import { DEFAULT_FINE_TUNE, fineTune, scoreSequences, type FineTuneSettings } from './fine-tune.js';
+import { checkContrastiveEncoder, contrastivePairCount, tuneContrastively } from './contrastive.js';
+import { DEFAULT_FINE_TUNE, fineTune, scoreSequences, type FineTuneProgress, type FineTuneSettings } from './fine-tune.js';
 import { fitLinearProbe } from './linear-probe.js';
 import { loadTransformerClassifier, loadTransformerTokenizer, readTransformerFolder, saveTransformerClassifier } from './hf-folder.js';
 import { writeSafetensors } from './safetensors.js';
-import { parseDepth, type TrainableClassifier } from './trainable.js';
+import { parseDepth, type Depth, type TrainableClassifier } from './trainable.js';
 import { HF_FOLDER, saveFineTunedModel, USE_LITE_TOKENS, USE_LITE_WEIGHTS, useLiteTensors } from './saved-model.js';
 import { UseLiteClassifier } from './use-lite-trainable.js';
 
@@ -41,6 +42,7 @@ export function fineTuneSettingsOf(settings: TrainSettings): FineTuneSettings {
     ...(o.epochs ? { epochs: o.epochs } : {}),
     ...(o.batchSize ? { batchSize: o.batchSize } : {}),
     ...(o.accumulate ? { accumulate: o.accumulate } : {}),
+    ...(o.contrastivePairs ? { pairs: o.contrastivePairs } : {}),
     optimizer: {
       ...(o.learningRate ? { bodyLearningRate: o.learningRate } : {}),
       ...(o.headLearningRate ? { headLearningRate: o.headLearningRate } : {}),
@@ -60,16 +62,18 @@ interface Body {
 }
 
 /** Loads the trainable model and tokenises every example (train, validation and test alike). */
-async function loadBody(tf: TfRuntime['tf'], job: TrainJob, texts: string[], trainRows: number[], targets: number[][], loss: LossSpec, maxLength: number): Promise<Body> {
+async function loadBody(tf: TfRuntime['tf'], job: TrainJob, texts: string[], trainRows: number[], targets: number[][], loss: LossSpec, maxLength: number, depth: Depth): Promise<Body> {
+  const contrastive = depth.kind === 'contrastive';
   if (job.encoder === 'use-lite') {
     const encoder = await loadEncoder('use-lite', { maxTokens: USE_LITE_TOKENS, longDocs: 'truncate' });
     try {
       const ids = (await encoder.tokenize(texts)).map((s) => (s.length > 0 ? s.slice(0, Math.min(maxLength, USE_LITE_TOKENS)) : [0]));
-      const frozen = await encoder.embed(trainRows.map((i) => texts[i]));
-      const head = await fitLinearProbe(tf, frozen, trainRows.map((i) => targets[i]), job.labels.length, loss);
+      // Contrastive tuning fits its head after the body has moved; the other depths start from a probe.
+      const head = contrastive ? undefined : await fitLinearProbe(tf, await encoder.embed(trainRows.map((i) => texts[i])), trainRows.map((i) => targets[i]), job.labels.length, loss);
       const model = new UseLiteClassifier(tf, job.labels.length, head);
       return {
-        model, ids, padId: 0, encoderId: encoder.id, notes: ['head started from a linear probe on the frozen vectors'],
+        model, ids, padId: 0, encoderId: encoder.id,
+        notes: [contrastive ? 'the head was fitted on the tuned vectors' : 'head started from a linear probe on the frozen vectors'],
         weightsPath: USE_LITE_WEIGHTS, writeWeights: (target) => writeSafetensors(target, useLiteTensors(model)),
       };
     } finally {
@@ -77,6 +81,7 @@ async function loadBody(tf: TfRuntime['tf'], job: TrainJob, texts: string[], tra
     }
   }
   if (!job.encoder.startsWith('hf:')) throw new Error(`encoder '${job.encoder}' cannot be fine-tuned: use 'use-lite' or 'hf:<folder>'`);
+  if (contrastive) checkContrastiveEncoder(job.encoder);
   const source = await readTransformerFolder(job.encoder.slice(3));
   const tokenizer = await loadTransformerTokenizer(source, maxLength);
   const { model, initialised } = await loadTransformerClassifier(tf, source, job.labels.length, job.settings.seed);
@@ -138,16 +143,20 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
   progress.update('embed', 0, 1, { message: 'reading the encoder and tokenising' });
   const started = Date.now();
   const maxLength = settings.fineTune?.maxLength ?? 128;
-  const body = await loadBody(tf, job, all.map((e) => e.text), split.train, data.classesOf, loss, maxLength);
+  const body = await loadBody(tf, job, all.map((e) => e.text), split.train, data.classesOf, loss, maxLength, tune.depth);
   const embedSeconds = (Date.now() - started) / 1000;
   try {
     const trainStart = Date.now();
-    const outcome = await fineTune(tf, body.model, { padId: body.padId }, {
+    const tuneData = {
       task: job.task,
       classes: K,
       train: { ids: split.train.map((i) => body.ids[i]), targets: split.train.map((i) => data.classesOf[i]), repeats },
       val: { ids: split.val.map((i) => body.ids[i]), targets: split.val.map((i) => data.classesOf[i]) },
-    }, loss, tune, (p) => progress.update('train', p.step, p.totalSteps, { epoch: p.epoch, loss: p.loss, ...(p.valMacroF1 !== undefined ? { valMacroF1: p.valMacroF1 } : {}) }, p.valMacroF1 !== undefined), signal);
+    };
+    const onStep = (p: FineTuneProgress) => progress.update('train', p.step, p.totalSteps, { epoch: p.epoch, loss: p.loss, ...(p.valMacroF1 !== undefined ? { valMacroF1: p.valMacroF1 } : {}) }, p.valMacroF1 !== undefined);
+    const outcome = tune.depth.kind === 'contrastive' && body.model instanceof UseLiteClassifier
+      ? await tuneContrastively(tf, body.model, body.padId, tuneData, loss, tune, onStep, signal)
+      : await fineTune(tf, body.model, { padId: body.padId }, tuneData, loss, tune, onStep, signal);
     const trainSeconds = (Date.now() - trainStart) / 1000;
 
     progress.update('calibrate', 0, 1, { message: 'calibrating on the validation documents' });
@@ -192,7 +201,9 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
       ...(data.synthetic.used + data.synthetic.droppedForLeakage > 0 ? { synthetic: data.synthetic } : {}),
       selection: {
         method: 'validation',
-        reason: `Fine-tuned (${settings.depth}) for ${outcome.history.length} epoch(s), keeping epoch ${outcome.bestEpoch} (best validation macro-F1 ${Math.max(...outcome.history.map((h) => h.valMacroF1)).toFixed(3)}); ` +
+        reason: (tune.depth.kind === 'contrastive'
+          ? `Tuned contrastively on ${contrastivePairCount(split.train.length, tune.pairs)} document pairs (SetFit-style), then a linear head (validation macro-F1 ${outcome.history[0].valMacroF1.toFixed(3)}); `
+          : `Fine-tuned (${settings.depth}) for ${outcome.history.length} epoch(s), keeping epoch ${outcome.bestEpoch} (best validation macro-F1 ${Math.max(...outcome.history.map((h) => h.valMacroF1)).toFixed(3)}); `) +
           `${choice.mode === 'tuned' ? 'tuned decisions' : 'argmax decisions'} chosen on the validation split. ${body.notes.join('; ')}`.trim(),
       },
       seconds: { embed: embedSeconds, train: trainSeconds, eval: 0 },

@@ -3,15 +3,18 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { TfRuntime } from '../../tf/backend.js';
 
-/** How much of the model learns: the head only, the last k layers and the head, or everything. */
-export type Depth = { kind: 'head' } | { kind: 'top'; layers: number } | { kind: 'full'; freezeEmbeddings: boolean };
+/**
+ * How much of the model learns: the head only, the last k layers and the head, or everything. 'contrastive'
+ * trains every body weight on pairs of documents first (contrastive.ts), then fits the head.
+ */
+export type Depth = { kind: 'head' } | { kind: 'top'; layers: number } | { kind: 'full' | 'contrastive'; freezeEmbeddings: boolean };
 
 export function parseDepth(text: string, freezeEmbeddings = false): Depth {
   if (text === 'head') return { kind: 'head' };
-  if (text === 'full') return { kind: 'full', freezeEmbeddings };
+  if (text === 'full' || text === 'contrastive') return { kind: text, freezeEmbeddings };
   const top = /^top-([1-9]\d*)$/.exec(text);
   if (top) return { kind: 'top', layers: Number(top[1]) };
-  throw new Error(`depth '${text}': use head, top-1, top-2 (top-k in general) or full`);
+  throw new Error(`depth '${text}': use head, top-1, top-2 (top-k in general), full or contrastive`);
 }
 
 export interface EncodedBatch {

@@ -112,6 +112,15 @@ export class UseLiteClassifier implements TrainableClassifier {
     return model;
   }
 
+  /** Replaces the linear head (after contrastive tuning, a head fitted on the tuned vectors). */
+  setHead(head: LinearHeadInit): void {
+    const { tf } = this;
+    tf.tidy(() => {
+      this.params.get('head.w')!.assign(tf.tensor2d(head.weights, [USE_LITE_DIM, this.classes]));
+      this.params.get('head.b')!.assign(tf.tensor1d(head.bias));
+    });
+  }
+
   trainable(depth: Depth): tfTypes.Variable[] {
     const part = (name: string): 'embeddings' | number | 'top' | 'head' => {
       if (name.startsWith('head.')) return 'head';
