@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { initTensorflow } from '../electron/backend/tf/backend.js';
 import { parameterNames, readTransformerConfig } from '../electron/backend/training/transformer/architecture.js';
 import { AdamW, DEFAULT_ADAMW } from '../electron/backend/training/transformer/adamw.js';
+import { checkpointTensors, parameterShape } from '../electron/backend/training/transformer/checkpoint.js';
 import { batchGradients } from '../electron/backend/training/transformer/fine-tune.js';
 import { TransformerClassifier } from '../electron/backend/training/transformer/model.js';
 import type { TensorMap } from '../electron/backend/training/transformer/safetensors.js';
@@ -27,17 +28,13 @@ function randomBert(): { config: ReturnType<typeof readTransformerConfig>; tenso
     intermediate_size: SHAPE.intermediate, max_position_embeddings: 512, type_vocab_size: 2,
   }, 'bench BERT');
   const rng = createRng(1);
-  const tensors: TensorMap = new Map();
-  const H = SHAPE.hidden;
-  for (const p of parameterNames(config, 'bert.')) {
-    if (p.part === 'head') continue;
-    const shape = p.name === 'embeddings.word' ? [SHAPE.vocab, H] : p.name === 'embeddings.position' ? [512, H] : p.name === 'embeddings.type' ? [2, H]
-      : p.name.endsWith('up.w') ? [SHAPE.intermediate, H] : p.name.endsWith('down.w') ? [H, SHAPE.intermediate] : p.name.endsWith('up.b') ? [SHAPE.intermediate]
-        : p.name.endsWith('.w') ? [H, H] : [H];
+  const names = parameterNames(config, 'bert.').filter((p) => p.part !== 'head');
+  const tensors = checkpointTensors(names, (name) => {
+    const shape = parameterShape(config, 2, name);
     const count = shape.reduce((a, b) => a * b, 1);
-    const data = p.name.endsWith('.g') ? new Float32Array(count).fill(1) : p.name.endsWith('.b') ? new Float32Array(count) : Float32Array.from({ length: count }, () => (rng() - 0.5) * 0.04);
-    tensors.set(p.checkpoint, { shape, data });
-  }
+    const values = name.endsWith('.g') ? new Float32Array(count).fill(1) : name.endsWith('.b') ? new Float32Array(count) : Float32Array.from({ length: count }, () => (rng() - 0.5) * 0.04);
+    return { shape, values };
+  });
   return { config, tensors };
 }
 

@@ -1,7 +1,7 @@
 // `finetune train --depth …` as a user runs it: real child processes, real tfjs training of a tiny random BERT
 // (hf:<folder>) and of the shipped USE-lite, real SpamAssassin e-mails; predict reproduces the run's test scores.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +121,29 @@ test('the shipped USE-lite fine-tunes its top layer; predict reproduces the test
   assert.equal(predicted.code, 0, predicted.stderr);
   assertSameScores(readCsv(join(dir, 'use-predictions.csv')), readCsv(join(dir, 'run-use', 'predictions.csv')), ['ham', 'spam']);
   await exportWithParity(join('run-use', 'model'), 'use-export', 12);
+});
+
+test('Ctrl-C keeps the last finished epoch, and --resume goes on from it', async () => {
+  const args = ['train', '--data', 'train.jsonl', '--test', 'test.jsonl', '--encoder', `hf:${join(dir, 'tiny-bert')}`, '--depth', 'full', '--fine-tune-epochs', '6', '--max-length', '48', '--batch-size', '2', '--out', 'run-resume'];
+  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, FINETUNE_DEBUG: '' } });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  const state = join(dir, 'run-resume', 'model', 'checkpoint', 'state.json');
+  while (!existsSync(state)) await new Promise((resolve) => setTimeout(resolve, 50));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /Training cancelled\.\nThe last finished epoch is kept in .*checkpoint: run the same command with --resume to go on from there\./);
+  const kept = JSON.parse(readFileSync(state, 'utf8')).epoch as number;
+
+  const resumed = await finetune(...args, '--resume');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const metrics = JSON.parse(readFileSync(join(dir, 'run-resume', 'metrics.json'), 'utf8'));
+  assert.match(metrics.selection.reason, new RegExp(`resumed after epoch ${kept}`));
+  assert.ok(!existsSync(join(dir, 'run-resume', 'model', 'checkpoint')), 'the checkpoint is removed once the run has ended');
+  const refused = await finetune('train', '--data', 'train.jsonl', '--resume', '--out', 'run-bad');
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--resume goes with --depth top-k or full/);
 });
 
 test('few labels: --depth contrastive tunes USE-lite on document pairs, fits a head, predicts and exports with parity', async () => {

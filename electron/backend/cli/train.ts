@@ -1,11 +1,13 @@
 // `finetune train`: trains on a project (recording the run there) or straight from files, in the worker process,
 // and writes metrics.json, predictions.csv, report.md and model/ to --out.
 import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TrainProgress } from '../../../shared/domain.js';
 import { writeRunArtifacts } from '../training/artifacts.js';
 import type { TrainJob, TrainResult } from '../training/job.js';
 import { recordRun } from '../training/project-runs.js';
+import { CHECKPOINT_DIR } from '../training/transformer/resume.js';
 import { startTraining } from '../training/worker-client.js';
 import { displayPath, EXIT, interruptSignal, parseFraction, statusLine, UsageError, withProject } from './common.js';
 import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withFineTuneOptions, withFineTuneSettings, withTrainingDataOptions, type FineTuneCliOptions, type TrainingDataOptions } from './training-data.js';
@@ -16,11 +18,13 @@ import { verdictOf } from '../../../shared/verdict.js';
 interface TrainCliOptions extends TrainingDataOptions, FineTuneCliOptions {
   out: string;
   task?: 'text' | 'token';
+  resume?: boolean;
 }
 
 export function trainCommand(): Command {
   return withFineTuneOptions(withTrainingDataOptions(new Command('train').description('train a classifier on a project (--project) or on files (--data, optional --test)')))
     .requiredOption('--out <dir>', 'output folder for metrics.json, predictions.csv, report.md and model/')
+    .option('--resume', 'with --depth top-k or full: go on from the last finished epoch kept in --out after a cancel or crash (the same data and options)')
     .addOption(new Option('--task <kind>', "'text': a label per document (the default); 'token': a tag per word (CoNLL or JSONL spans in --data)").choices(['text', 'token']).default('text'))
     .action(async (opts: TrainCliOptions) => {
       process.exitCode = await runTrain(opts);
@@ -34,19 +38,20 @@ async function runTrain(opts: TrainCliOptions): Promise<number> {
   }
   const settings = withFineTuneSettings(settingsFrom(opts), opts);
   checkDataOptions(opts, settings);
+  if (opts.resume && (!settings.depth || settings.depth === 'contrastive')) throw new UsageError('--resume goes with --depth top-k or full (the runs that train for epochs).');
   const out = resolve(opts.out);
   const modelDir = join(out, 'model');
   if (opts.project) {
     return withProject(opts.project, async (store) => {
       const job = projectTrainingJob(store, opts, settings);
       const runId = store.createRun(settings);
-      const outcome = await trainInWorker({ ...job, modelDir }, out);
+      const outcome = await trainInWorker({ ...job, modelDir, resume: opts.resume }, out);
       recordRun(store, runId, outcome.status === 'completed' ? { status: 'completed', result: outcome.result } : { status: outcome.status, error: outcome.error });
       if (outcome.status === 'completed') process.stdout.write(`Recorded as run ${runId} in ${displayPath(store.file)}.\n`);
       return outcome.exitCode;
     });
   }
-  const outcome = await trainInWorker({ ...(await fileTrainingJob(opts, settings)), modelDir }, out);
+  const outcome = await trainInWorker({ ...(await fileTrainingJob(opts, settings)), modelDir, resume: opts.resume }, out);
   return outcome.exitCode;
 }
 
@@ -68,11 +73,14 @@ async function trainInWorker(job: TrainJob, out: string): Promise<TrainOutcome> 
   } catch (error) {
     status.end();
     const message = error instanceof Error ? error.message : String(error);
+    const kept = existsSync(join(job.modelDir, CHECKPOINT_DIR, 'state.json'))
+      ? `The last finished epoch is kept in ${displayPath(join(job.modelDir, CHECKPOINT_DIR))}: run the same command with --resume to go on from there.\n`
+      : '';
     if (isCancelled(error)) {
-      process.stderr.write('Training cancelled.\n');
+      process.stderr.write(`Training cancelled.\n${kept}`);
       return { status: 'cancelled', error: 'cancelled by the user', exitCode: EXIT.interrupted };
     }
-    process.stderr.write(`finetune: training failed: ${message}\n`);
+    process.stderr.write(`finetune: training failed: ${message}\n${kept}`);
     return { status: 'failed', error: message, exitCode: EXIT.failed };
   } finally {
     interrupt.dispose();

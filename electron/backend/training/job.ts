@@ -35,6 +35,8 @@ export interface TrainJob {
   cacheFile: string;
   /** Where the trained model is written. */
   modelDir: string;
+  /** Fine-tuning: go on from the last epoch kept in modelDir/checkpoint, when it belongs to this run. */
+  resume?: boolean;
 }
 
 export interface TrainResult {

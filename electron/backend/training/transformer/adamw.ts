@@ -59,6 +59,20 @@ export class AdamW {
     return this.step;
   }
 
+  /** The moments and the step count, in group order (what a checkpoint keeps to resume exactly). */
+  snapshot(): { step: number; moments: Array<{ m: Float32Array; v: Float32Array }> } {
+    return { step: this.step, moments: this.moments.map(({ m, v }) => ({ m: Float32Array.from(m.dataSync()), v: Float32Array.from(v.dataSync()) })) };
+  }
+
+  restore(state: { step: number; moments: Array<{ m: Float32Array; v: Float32Array }> }): void {
+    if (state.moments.length !== this.moments.length) throw new Error(`optimiser state: ${state.moments.length} groups saved, ${this.moments.length} expected`);
+    this.step = state.step;
+    this.tf.tidy(() => this.moments.forEach(({ m, v }, i) => {
+      m.assign(this.tf.tensor(state.moments[i].m, m.shape));
+      v.assign(this.tf.tensor(state.moments[i].v, v.shape));
+    }));
+  }
+
   /** Applies one update from gradients in group order; returns the global norm before clipping. */
   apply(gradients: tfTypes.Tensor[]): number {
     const { tf, settings: s } = this;

@@ -13,6 +13,7 @@ import { decideRow } from '../agent/scoring.js';
 import { lossFromLogits, type LossSpec } from '../losses.js';
 import { AdamW, DEFAULT_ADAMW, type AdamWSettings } from './adamw.js';
 import { disposeBatch, lengthBucketedBatches, scoringBatches, toBatch } from './batches.js';
+import { loadCheckpoint, saveCheckpoint, trainingFingerprint } from './resume.js';
 import type { TransformerTokenizer } from './hf-folder.js';
 import type { Depth, TrainableClassifier } from './trainable.js';
 
@@ -33,6 +34,8 @@ export interface FineTuneSettings {
   dropout: boolean;
   /** Depth 'contrastive': document pairs to tune on (default contrastive.ts's). */
   pairs?: number;
+  /** Where each finished epoch is kept (resume.ts); with `resume`, a matching checkpoint there is continued. */
+  checkpoint?: { dir: string; resume: boolean };
 }
 
 export const DEFAULT_FINE_TUNE: FineTuneSettings = {
@@ -66,6 +69,8 @@ export interface FineTuneOutcome {
   bestEpoch: number;
   steps: number;
   secondsPerStep: number;
+  /** The epoch a checkpoint was resumed after, or why none was (when resuming was asked for). */
+  resumed?: { afterEpoch: number } | { reason: string };
 }
 
 export interface FineTuneProgress {
@@ -163,8 +168,27 @@ export async function fineTune(
   let best = { epoch: 0, score: -Infinity, weights: null as Float32Array[] | null };
   let stepSeconds = 0;
   let microBatches = 0;
+  let firstEpoch = 1;
+  let resumed: FineTuneOutcome['resumed'];
+  const { checkpoint: keep, ...recipe } = settings;
+  const fingerprint = trainingFingerprint({ recipe, loss, ids: data.train.ids, targets: data.train.targets, repeats: data.train.repeats ?? null, val: data.val.ids.length });
   try {
-    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+    if (keep?.resume) {
+      const saved = await loadCheckpoint(keep.dir, variables, fingerprint);
+      if (typeof saved === 'string') resumed = { reason: saved };
+      else {
+        tf.tidy(() => saved.weights.forEach((w, i) => variables[i].assign(tf.tensor(w, variables[i].shape))));
+        optimizer.restore(saved.optimizer);
+        history.push(...saved.history);
+        best = { ...saved.best, weights: saved.bestWeights };
+        ({ microBatches, stepSeconds } = saved);
+        // The data order of the finished epochs, drawn again so the next epochs get the order they would have had.
+        for (let e = 1; e <= saved.epoch; e++) lengthBucketedBatches(shuffleInPlace([...baseOrder], rng), lengths, settings.batchSize, rng);
+        firstEpoch = saved.epoch + 1;
+        resumed = { afterEpoch: saved.epoch };
+      }
+    }
+    for (let epoch = firstEpoch; epoch <= settings.epochs; epoch++) {
       const started = Date.now();
       const batches = lengthBucketedBatches(shuffleInPlace([...baseOrder], rng), lengths, settings.batchSize, rng);
       let lossSum = 0;
@@ -207,12 +231,18 @@ export async function fineTune(
       } else if (epoch - best.epoch >= settings.patience) {
         break;
       }
+      if (keep && epoch < settings.epochs) {
+        await saveCheckpoint(keep.dir, {
+          fingerprint, epoch, history, best: { epoch: best.epoch, score: best.score }, microBatches, stepSeconds,
+          optimizer: optimizer.snapshot(), weights: variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)), bestWeights: best.weights,
+        });
+      }
     }
     if (best.weights && best.epoch !== history.length) {
       const weights = best.weights;
       tf.tidy(() => weights.forEach((w, i) => variables[i].assign(tf.tensor(w, variables[i].shape))));
     }
-    return { history, bestEpoch: best.epoch, steps: optimizer.steps, secondsPerStep: stepSeconds / Math.max(1, microBatches) };
+    return { history, bestEpoch: best.epoch, steps: optimizer.steps, secondsPerStep: stepSeconds / Math.max(1, microBatches), ...(resumed ? { resumed } : {}) };
   } finally {
     optimizer.dispose();
   }

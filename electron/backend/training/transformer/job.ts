@@ -5,6 +5,7 @@
 // The shipped USE-lite starts from a linear head fitted on its frozen vectors (linear probing, then fine-tuning:
 // the head does not pull the body around while it is still random); a Hugging Face model starts with its
 // family's classification head, as transformers does.
+import path from 'node:path';
 import type { PredictionRow, RunMetrics, TrainSettings } from '../../../../shared/domain.js';
 import { macroF1 } from '../../../../shared/metrics.js';
 import { loadEncoder } from '../../encoders/index.js';
@@ -25,6 +26,7 @@ import { checkContrastiveEncoder, contrastivePairCount, tuneContrastively } from
 import { DEFAULT_FINE_TUNE, fineTune, scoreSequences, type FineTuneProgress, type FineTuneSettings } from './fine-tune.js';
 import { fitLinearProbe } from './linear-probe.js';
 import { loadTransformerClassifier, loadTransformerTokenizer, readTransformerFolder, saveTransformerClassifier } from './hf-folder.js';
+import { CHECKPOINT_DIR, removeCheckpoint } from './resume.js';
 import { writeSafetensors } from './safetensors.js';
 import { parseDepth, type Depth, type TrainableClassifier } from './trainable.js';
 import { HF_FOLDER, saveFineTunedModel, USE_LITE_TOKENS, USE_LITE_WEIGHTS, useLiteTensors } from './saved-model.js';
@@ -144,6 +146,7 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
   const started = Date.now();
   const maxLength = settings.fineTune?.maxLength ?? 128;
   const body = await loadBody(tf, job, all.map((e) => e.text), split.train, data.classesOf, loss, maxLength, tune.depth);
+  const checkpointDir = path.join(job.modelDir, CHECKPOINT_DIR);
   const embedSeconds = (Date.now() - started) / 1000;
   try {
     const trainStart = Date.now();
@@ -156,7 +159,8 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
     const onStep = (p: FineTuneProgress) => progress.update('train', p.step, p.totalSteps, { epoch: p.epoch, loss: p.loss, ...(p.valMacroF1 !== undefined ? { valMacroF1: p.valMacroF1 } : {}) }, p.valMacroF1 !== undefined);
     const outcome = tune.depth.kind === 'contrastive' && body.model instanceof UseLiteClassifier
       ? await tuneContrastively(tf, body.model, body.padId, tuneData, loss, tune, onStep, signal)
-      : await fineTune(tf, body.model, { padId: body.padId }, tuneData, loss, tune, onStep, signal);
+      : await fineTune(tf, body.model, { padId: body.padId }, tuneData, loss, { ...tune, checkpoint: { dir: checkpointDir, resume: job.resume ?? false } }, onStep, signal);
+    if (outcome.resumed) body.notes.push('afterEpoch' in outcome.resumed ? `resumed after epoch ${outcome.resumed.afterEpoch}` : `not resumed (${outcome.resumed.reason}): trained from the start`);
     const trainSeconds = (Date.now() - trainStart) / 1000;
 
     progress.update('calibrate', 0, 1, { message: 'calibrating on the validation documents' });
@@ -214,6 +218,7 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
       temperature: calibration.temperature, calibrationBias: calibration.bias, thresholds, decisionRule: decision.rule ?? null, strategy,
       fineTune: { history: outcome.history, bestEpoch: outcome.bestEpoch, secondsPerMicroBatch: outcome.secondsPerStep },
     }, body.writeWeights);
+    await removeCheckpoint(checkpointDir);
     metrics.seconds.eval = (Date.now() - evalStart) / 1000;
     progress.update('done', 1, 1, { message: `test macro-F1 ${metrics.f1_macro.toFixed(3)}` });
     const history = outcome.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valMacroF1: h.valMacroF1 }));
