@@ -155,6 +155,10 @@ export const CHANNELS = {
   'labels:issues': channel(none, returns<LabelIssuesResult>(), READS),
 
   'train:start': channel(object({ settings: trainSettings }), returns<{ runId: number }>(), WRITES),
+  /** A fine-tuning run that was cancelled or failed, started again as a new run from its last finished epoch. */
+  'train:resume': channel(runOnly, returns<{ runId: number }>(), WRITES),
+  /** The last finished epoch a cancelled or failed fine-tuning run kept (null: nothing to resume from). */
+  'runs:checkpoint': channel(runOnly, returns<{ epoch: number; epochs: number } | null>(), READS),
   /** How long fine-tuning at settings.depth would take: training steps on the project's documents, timed here. */
   'train:estimate': channel(object({ settings: trainSettings }), returns<FineTuneEstimate>(), READS),
   'train:cancel': channel(runOnly, returns<{ cancelled: boolean }>(), READS),

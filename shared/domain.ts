@@ -228,6 +228,9 @@ export interface TrainSettings {
   fineTune?: FineTuneOptions;
 }
 
+/** Fine-tuning's epochs at most, when the settings name none. */
+export const DEFAULT_FINE_TUNE_EPOCHS = 4;
+
 export interface FineTuneOptions {
   epochs?: number;
   batchSize?: number;

@@ -231,6 +231,42 @@ describe('app service', () => {
     assert.ok(exported.check.maxAbsDiff < 1e-4, String(exported.check.maxAbsDiff));
   });
 
+  it('a cancelled fine-tuning run keeps its finished epochs, and a new run goes on from them', async () => {
+    await freshMailProject('resuming');
+    const outcomes = new Map<number, EventChannels['train:finished']>();
+    let cancelAfterFirstEpoch: number | null = null;
+    const stop = service.on((event, payload) => {
+      if (event === 'train:progress') {
+        const p = payload as EventChannels['train:progress'];
+        if (p.runId === cancelAfterFirstEpoch && p.valMacroF1 !== undefined) {
+          cancelAfterFirstEpoch = null;
+          void service.handle('train:cancel', { runId: p.runId });
+        }
+      }
+      if (event === 'train:finished') outcomes.set((payload as EventChannels['train:finished']).runId, payload as EventChannels['train:finished']);
+    });
+    const finished = async (runId: number) => {
+      while (!outcomes.has(runId)) await new Promise((resolve) => setTimeout(resolve, 50));
+      return outcomes.get(runId)!;
+    };
+    try {
+      const settings = { depth: 'top-1' as const, fineTune: { epochs: 3, maxLength: 32, batchSize: 8 } };
+      const first = await service.handle('train:start', { settings });
+      cancelAfterFirstEpoch = first.runId;
+      assert.equal((await finished(first.runId)).status, 'cancelled');
+      assert.deepEqual(await service.handle('runs:checkpoint', { runId: first.runId }), { epoch: 1, epochs: 3 });
+      const second = await service.handle('train:resume', { runId: first.runId });
+      assert.notEqual(second.runId, first.runId);
+      assert.equal((await finished(second.runId)).status, 'completed');
+      const metrics = await service.handle('runs:metrics', { runId: second.runId });
+      assert.match(metrics.selection?.reason ?? '', /resumed after epoch 1/);
+      assert.equal(await service.handle('runs:checkpoint', { runId: first.runId }), null, 'the checkpoint moved to the new run and ended with it');
+      await assert.rejects(service.handle('train:resume', { runId: second.runId }), /kept no finished epoch to go on from/);
+    } finally {
+      stop();
+    }
+  });
+
   it('on open, a run left running by a crash is marked failed with the reason', async () => {
     const projectPath = await freshMailProject('crashed-run');
     await service.handle('projects:create', { name: 'elsewhere', task: 'single_label' });

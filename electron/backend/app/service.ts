@@ -2,16 +2,17 @@
 // It is the one owner of the open project's SQLite file, whether it runs in Electron's main process or in the
 // browser host. Arguments are checked at the boundary (validate.ts); events go to the listeners given to on().
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, LabelIssuesResult, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
-import { DEFAULT_TRAIN_SETTINGS, type FineTuneEstimate, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
+import { DEFAULT_FINE_TUNE_EPOCHS, DEFAULT_TRAIN_SETTINGS, type FineTuneEstimate, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore, RunError, TaxonomyError } from '../store/project-store.js';
 import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
+import { CHECKPOINT_DIR, checkpointEpoch } from '../training/transformer/resume.js';
 import { nodeWorkerSpawner, PredictionWorker, startEstimate, startLabelIssues, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { labelsOffLoop, reviewOffLoop } from './heavy-reads.js';
 import { freePath, safeFileName } from './paths.js';
@@ -203,14 +204,34 @@ export function createAppService(opts: {
     });
   }
 
-  function startRun(partial: Partial<TrainSettings>): { runId: number } {
+  /** Where a run's kept epoch is, when it was cancelled or failed while fine-tuning. */
+  function checkpointDirOf(runId: number): { dir: string; settings: TrainSettings } | null {
+    const open = project();
+    const run = open.store.listRuns().find((r) => r.id === runId);
+    if (!run || (run.status !== 'cancelled' && run.status !== 'failed')) return null;
+    const dir = join(modelDirFor(open, runId), CHECKPOINT_DIR);
+    return checkpointEpoch(dir) === null ? null : { dir, settings: run.settings };
+  }
+
+  function resumeRun(runId: number): { runId: number } {
+    const kept = checkpointDirOf(runId);
+    if (!kept) throw new Error(`Run ${runId} kept no finished epoch to go on from (only a cancelled or failed fine-tuning run does).`);
+    return startRun(kept.settings, kept.dir);
+  }
+
+  /** `resumeFrom`: a checkpoint folder of an earlier run of these settings, moved into this run's model folder. */
+  function startRun(partial: Partial<TrainSettings>, resumeFrom?: string): { runId: number } {
     const open = project();
     if (live) throw new BusyError(`Run ${live.state.runId} is still training: wait for it or cancel it first.`);
     if (searching) throw new BusyError('A strategy search or label check is running: wait for it or cancel it before training.');
     const { store } = open;
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
-    const base = projectJob(store, settings, { cacheFile });
+    const base = { ...projectJob(store, settings, { cacheFile }), resume: resumeFrom !== undefined };
     const runId = store.createRun(settings);
+    if (resumeFrom) {
+      mkdirSync(modelDirFor(open, runId), { recursive: true });
+      renameSync(resumeFrom, join(modelDirFor(open, runId), CHECKPOINT_DIR));
+    }
     const state: ActiveRun = { runId, startedAt: new Date().toISOString(), progress: null, history: [], workerPid: null };
     let job: WorkerJob<TrainResult>;
     try {
@@ -328,6 +349,11 @@ export function createAppService(opts: {
 
     'train:start': ({ settings }) => startRun(settings),
     'train:estimate': ({ settings }) => estimateFineTuning(settings),
+    'train:resume': ({ runId }) => resumeRun(runId),
+    'runs:checkpoint': ({ runId }) => {
+      const kept = checkpointDirOf(runId);
+      return kept ? { epoch: checkpointEpoch(kept.dir)!, epochs: kept.settings.fineTune?.epochs ?? DEFAULT_FINE_TUNE_EPOCHS } : null;
+    },
     'train:cancel': ({ runId }) => {
       if (live?.state.runId !== runId) return { cancelled: false };
       live.job.cancel();

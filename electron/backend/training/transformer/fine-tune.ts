@@ -3,7 +3,7 @@
 // the best epoch's weights restored. Progress carries an ETA from measured step times; the signal cancels
 // between micro-batches.
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { TaskKind } from '../../../../shared/domain.js';
+import { DEFAULT_FINE_TUNE_EPOCHS, type TaskKind } from '../../../../shared/domain.js';
 import { macroF1 } from '../../../../shared/metrics.js';
 import { createRng, shuffleInPlace } from '../../../../shared/random.js';
 import { throwIfAborted } from '../../cancel.js';
@@ -40,7 +40,7 @@ export interface FineTuneSettings {
 
 export const DEFAULT_FINE_TUNE: FineTuneSettings = {
   depth: { kind: 'top', layers: 1 },
-  epochs: 4,
+  epochs: DEFAULT_FINE_TUNE_EPOCHS,
   batchSize: 16,
   accumulate: 1,
   warmupRatio: 0.1,

@@ -3,7 +3,7 @@
 // counters that seed dropout. Resuming replays the data order of the finished epochs, so a resumed run ends with
 // the weights an uninterrupted one would have. A checkpoint of another run (other data or settings) is ignored.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -75,6 +75,16 @@ export async function loadCheckpoint(dir: string, variables: tfTypes.Variable[],
     bestWeights: saved.hasBest ? variables.map((v, i) => get(`best.${i}`, v.size)) : null,
     optimizer: { step: saved.optimizerStep, moments: variables.map((v, i) => ({ m: get(`m.${i}`, v.size), v: get(`v.${i}`, v.size) })) },
   };
+}
+
+/** The last finished epoch kept in `dir`, or null when there is none (a cheap read of its state file). */
+export function checkpointEpoch(dir: string): number | null {
+  try {
+    const { epoch } = JSON.parse(readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { epoch?: unknown };
+    return typeof epoch === 'number' ? epoch : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function removeCheckpoint(dir: string): Promise<void> {
