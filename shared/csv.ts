@@ -1,4 +1,5 @@
 // CSV writing shared by the CLI, the app service and the renderer's "export predictions" button.
+import { explanationSummary } from './explain.js';
 import type { PredictionRow } from './domain.js';
 
 /** Quotes a field when it holds a delimiter, quote or line break (RFC 4180). */
@@ -15,13 +16,15 @@ export function toCsv(header: string[], rows: (string | number)[][]): string {
 export function predictionsToCsv(rows: PredictionRow[], labels: string[], labelSep = '|'): string {
   const withTruth = rows.some((row) => row.trueLabels !== undefined);
   const withSource = rows.some((row) => row.source !== undefined);
-  const header = [...(withSource ? ['source'] : []), 'text', ...(withTruth ? ['true'] : []), 'predicted', ...labels.map((label) => `p_${label}`)];
+  const withWhy = rows.some((row) => row.explanation !== undefined);
+  const header = [...(withSource ? ['source'] : []), 'text', ...(withTruth ? ['true'] : []), 'predicted', ...labels.map((label) => `p_${label}`), ...(withWhy ? ['why'] : [])];
   const body = rows.map((row) => [
     ...(withSource ? [row.source ?? ''] : []),
     row.text,
     ...(withTruth ? [(row.trueLabels ?? []).join(labelSep)] : []),
     row.predicted.join(labelSep),
     ...labels.map((label) => (row.probabilities[label] ?? 0).toFixed(6)),
+    ...(withWhy ? [row.explanation ? explanationSummary(row.text, row.explanation) : ''] : []),
   ]);
   return toCsv(header, body);
 }

@@ -1,5 +1,6 @@
 // Domain types shared by every layer. Pure TypeScript: no Node, DOM or Electron imports.
 // Every payload here is plain, structured-clone-safe data (no classes, Maps, Dates or functions).
+import type { Explanation } from './explain.js';
 
 export type TaskKind = 'single_label' | 'multi_label';
 
@@ -478,4 +479,6 @@ export interface PredictionRow {
   probabilities: Record<string, number>;
   /** With a review budget: the model is not sure enough, a person should decide. */
   needsReview?: boolean;
+  /** Why this label (occlusion, shared/explain.ts), when it was asked for. */
+  explanation?: Explanation;
 }

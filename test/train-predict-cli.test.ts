@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import { toCsv } from '../shared/csv.js';
 import type { StrategySearchReport } from '../shared/domain.js';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
@@ -74,6 +75,17 @@ test('predict takes the run folder, names each prediction\'s row, and says which
   const quantized = await finetune('predict', '--model', 'run', '--quantized', '--data', 'new.csv', '--out', 'x.csv');
   assert.equal(quantized.code, 2, 'an option that cannot apply is not silently ignored');
   assert.match(quantized.stderr, /--quantized runs the int8 model of an export folder, and run\/model is a training model folder/);
+  // --explain: each prediction says which of its words moved it, scored again without each of them.
+  const explained = await finetune('predict', '--model', 'run', '--data', 'new.csv', '--explain', '--out', 'why.csv');
+  assert.equal(explained.code, 0, explained.stderr);
+  assert.match(explained.stdout, /The "why" column: Highlighted words are those whose removal most lowers the model's lead/);
+  const why = parse(readFileSync(join(dir, 'why.csv'), 'utf8'), { columns: true }) as Array<Record<string, string>>;
+  assert.equal(why.length, 2);
+  for (const row of why) {
+    assert.match(row.why, new RegExp(`^towards ${row.predicted} \\(over (billing|bug)\\): `));
+    const named = [...row.why.matchAll(/"([^"]+)" [+-]?\d+ pts/g)].map((m) => m[1]);
+    assert.ok(named.length > 0 && named.every((word) => row.text.split(' ').includes(word)), `${row.why} names words of "${row.text}"`);
+  }
   writeFileSync(join(dir, 'empty.csv'), '');
   const empty = await finetune('predict', '--model', 'run/model', '--data', 'empty.csv', '--out', 'x.csv');
   assert.equal(empty.code, 1, 'bad data is a failure (1), as for import, not a usage error');

@@ -187,4 +187,13 @@ export async function reviewTrainAndInspect(
   const expected = await callApi(url, 'predict:texts', { runId, texts: [text] });
   await expect(page.getByTestId('predictions').getByTestId('predicted')).toHaveText(expected[0].predicted.join(', '));
   await shot(6, 'use');
+  // Why this label: the words that moved it are highlighted, with what that means; the backend measured the same.
+  await page.getByTestId('predictions').getByRole('button', { name: 'Why this label?' }).click();
+  const explanation = page.getByTestId('predictions').getByTestId('explanation');
+  await expect(explanation).toBeVisible({ timeout: 60_000 });
+  const explained = await callApi(url, 'predict:explain', { runId, text });
+  const top = explained.explanation!.spans.reduce((a, b) => (b.weight > a.weight ? b : a));
+  await expect(explanation.locator('mark.towards').filter({ hasText: text.slice(top.start, top.end) }).first()).toBeVisible();
+  await expect(page.getByTestId('predictions')).toContainText(`pushed it towards ${explained.explanation!.label}`);
+  await shot(6, 'use-why');
 }

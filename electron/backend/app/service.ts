@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, LabelIssuesResult, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
+import { explainPredictions } from '../../../shared/explain.js';
 import { DEFAULT_FINE_TUNE_EPOCHS, DEFAULT_TRAIN_SETTINGS, type FineTuneEstimate, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore, RunError, TaxonomyError } from '../store/project-store.js';
@@ -366,6 +367,12 @@ export function createAppService(opts: {
     'runs:predictions': ({ runId, ...filter }) => project().store.runPredictions(runId, filter),
 
     'predict:texts': ({ runId, texts }) => predictions.predict(modelDirOf(runId), texts),
+    'predict:explain': async ({ runId, text }) => {
+      const modelDir = modelDirOf(runId);
+      const { task } = project().store.runMetrics(runId);
+      const [row] = await predictions.predict(modelDir, [text]);
+      return (await explainPredictions(task, [row], (texts) => predictions.predict(modelDir, texts)))[0];
+    },
     'predict:file': ({ runId, path, options }) => predictFile(runId, path, options),
     'export:onnx': async ({ runId, outDir, quantize }) => {
       const open = project();

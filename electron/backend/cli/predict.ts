@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { predictionsToCsv } from '../../../shared/csv.js';
+import { EXPLANATION_MEANING, explainPredictions, MAX_WINDOWS } from '../../../shared/explain.js';
 import { readSources } from '../import/index.js';
 import { isExportFolder, loadOnnxPredictor } from '../export/onnx-predictor.js';
 import { loadPredictor } from '../training/predictor.js';
@@ -20,6 +21,7 @@ interface PredictCliOptions {
   labelCol?: string;
   labelSep: string;
   quantized?: boolean;
+  explain?: boolean;
   out: string;
 }
 
@@ -33,6 +35,7 @@ export function predictCommand(): Command {
     .option('--label-col <column>', 'a column with known labels, copied into the output as "true" for comparison')
     .option('--label-sep <sep>', 'separator between labels in the output and in --label-col', '|')
     .option('--quantized', 'with an export folder: run its int8 model (made by export --quantize)')
+    .option('--explain', `add a "why" column: the words whose removal most lowers the label's lead (each document is scored again without each of up to ${MAX_WINDOWS} word windows)`)
     .requiredOption('--out <file>', 'the CSV to write (for a token model: JSONL, one line per sentence with its entities as spans)')
     .action(async (opts: PredictCliOptions) => {
       process.exitCode = await runPredict(opts);
@@ -95,6 +98,12 @@ async function runPredict(opts: PredictCliOptions): Promise<number> {
       predictor.pairs ? documents.map((d) => d.pair!) : undefined,
     );
     status.end();
+    if (opts.explain) {
+      if (predictor.pairs) throw new UsageError('--explain reads one text per input; it does not explain sentence-pair models yet.');
+      status.show(`explaining ${rows.length} documents (each scored again without each word window)`);
+      rows.splice(0, rows.length, ...(await explainPredictions(predictor.task, rows, (texts) => predictor.predict(texts, undefined, interrupt.signal))));
+      status.end();
+    }
     rows.forEach((row, i) => {
       row.source = documents[i].source;
       if (opts.labelCol) row.trueLabels = documents[i].labels ?? [];
@@ -103,6 +112,7 @@ async function runPredict(opts: PredictCliOptions): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     const skipped = unread ? ` ${unread} item${unread === 1 ? ' was' : 's were'} not read (listed above); the "source" column names each prediction's row or file.` : '';
     process.stdout.write(`Predicted ${rows.length} documents in ${seconds.toFixed(1)} s; wrote ${displayPath(opts.out)}.${skipped}\n`);
+    if (opts.explain) process.stdout.write(`The "why" column: ${EXPLANATION_MEANING}\n`);
     return EXIT.ok;
   } finally {
     interrupt.dispose();
