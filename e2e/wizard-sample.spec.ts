@@ -1,6 +1,6 @@
 // The whole wizard on the bundled sample project: what the user sees equals what the backend computed and stored.
 import { expect, test } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callApi, heading, reviewTrainAndInspect, screenshot, useTestHost } from './support/wizard.js';
 
@@ -58,6 +58,17 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await page.getByRole('button', { name: /Results/ }).click();
   await heading(page, 'Results');
   await screenshot(page, '10-results-1024px');
+
+  // The report for the file: one self-contained HTML file, with the verdict the page shows.
+  const report = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Save report (HTML, prints to PDF)' }).click();
+  const saved = await report;
+  expect(saved.suggestedFilename()).toMatch(/^report-run-\d+\.html$/);
+  const html = readFileSync(await saved.path(), 'utf8');
+  expect(html).toMatch(/^<!doctype html>/);
+  expect(html).not.toMatch(/<script/);
+  const unescaped = html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  expect(unescaped).toContain(await page.getByTestId('verdict-sentence').innerText());
 
   // A mistake is fixed where it is seen: relabeled from the list, the run marked as describing old data, then undone.
   const runs = await callApi(host.url, 'runs:list', undefined);

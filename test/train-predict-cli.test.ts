@@ -1,7 +1,7 @@
 // `finetune train` and `finetune predict` as a user runs them: real child processes on files made here.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -90,6 +90,25 @@ test('predict takes the run folder, names each prediction\'s row, and says which
   const empty = await finetune('predict', '--model', 'run/model', '--data', 'empty.csv', '--out', 'x.csv');
   assert.equal(empty.code, 1, 'bad data is a failure (1), as for import, not a usage error');
   assert.match(empty.stderr, /failed empty\.csv: empty file \(0 bytes\)\nfinetune: empty\.csv: no documents to predict\./);
+});
+
+test('report writes the run as one self-contained HTML file, and a PDF through the local Chromium', async (t) => {
+  const metrics = JSON.parse(readFileSync(join(dir, 'run', 'metrics.json'), 'utf8'));
+  const html = readFileSync(join(dir, 'run', 'report.html'), 'utf8');
+  assert.match(html, /^<!doctype html>/);
+  assert.ok(!/<script|src="http|href="http/.test(html), 'no scripts and nothing fetched');
+  for (const label of metrics.labels) assert.match(html, new RegExp(`<th scope="row">${label}</th><td>\\d+%</td>`));
+  assert.match(html, /<svg[^>]+aria-label="Confusion matrix/);
+  assert.match(html, new RegExp(`split seed ${metrics.strategy.seed}`));
+
+  const refused = await finetune('report', '--run', '.', '--out', 'r.html');
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /\.: no metrics\.json there\. Give the --out folder of finetune train, or --project P --run N\./);
+  if (!existsSync('/usr/bin/chromium')) return t.skip('no /usr/bin/chromium to print the PDF (.ci/run installs Debian\'s chromium)');
+  const made = await finetune('report', '--run', 'run', '--out', 'r.html', '--pdf', 'r.pdf');
+  assert.equal(made.code, 0, made.stderr);
+  assert.match(made.stdout, /Wrote r\.html\.\nWrote r\.pdf\./);
+  assert.equal(readFileSync(join(dir, 'r.pdf')).subarray(0, 5).toString(), '%PDF-');
 });
 
 test('strategies measures every candidate on the training documents: a table, or --json with the documented shape', async () => {

@@ -8,6 +8,7 @@ import { inspectCommand } from './inspect.js';
 import { labelsCommand } from './labels.js';
 import { predictCommand } from './predict.js';
 import { projectCommand } from './project.js';
+import { reportCommand } from './report.js';
 import { strategiesCommand } from './strategies.js';
 import { labelIssuesCommand } from './label-issues.js';
 import { auditCommand } from './audit.js';
@@ -32,6 +33,7 @@ program.addCommand(suggestCommand());
 program.addCommand(trainCommand());
 program.addCommand(predictCommand());
 program.addCommand(exportCommand());
+program.addCommand(reportCommand());
 program.addCommand(auditCommand());
 
 await runProgram(program, process.argv);

@@ -1,5 +1,5 @@
 // `finetune train`: trains on a project (recording the run there) or straight from files, in the worker process,
-// and writes metrics.json, predictions.csv, report.md and model/ to --out.
+// and writes metrics.json, predictions.csv, report.md, report.html and model/ to --out.
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,7 +23,7 @@ interface TrainCliOptions extends TrainingDataOptions, FineTuneCliOptions {
 
 export function trainCommand(): Command {
   return withFineTuneOptions(withTrainingDataOptions(new Command('train').description('train a classifier on a project (--project) or on files (--data, optional --test)')))
-    .requiredOption('--out <dir>', 'output folder for metrics.json, predictions.csv, report.md and model/')
+    .requiredOption('--out <dir>', 'output folder for metrics.json, predictions.csv, report.md, report.html and model/')
     .option('--resume', 'with --depth top-k or full: go on from the last finished epoch kept in --out after a cancel or crash (the same data and options)')
     .addOption(new Option('--task <kind>', "'text': a label per document (the default); 'token': a tag per word (CoNLL or JSONL spans in --data)").choices(['text', 'token']).default('text'))
     .action(async (opts: TrainCliOptions) => {
@@ -112,7 +112,7 @@ function summary(result: TrainResult, out: string): string {
     search ? `Strategy: ${search.pick.name} — ${search.pick.reason}` : `Strategy: ${m.strategy.name}; ${m.selection?.reason ?? ''}`,
     `Backend ${m.strategy.backend}.`,
     ...(m.review ? [`Review: ${m.review.toReview} of ${m.n_test} test documents go to a person; the automatic rest scores macro-F1 ${m.review.automatic.f1_macro.toFixed(3)}.`] : []),
-    `Wrote ${displayPath(join(out, 'metrics.json'))}, predictions.csv, report.md and model/.`,
+    `Wrote ${displayPath(join(out, 'metrics.json'))}, predictions.csv, report.md, report.html (prints to PDF) and model/.`,
     '',
   ].join('\n');
 }

@@ -1,8 +1,9 @@
 // The files a training run leaves in its output folder: metrics.json, predictions.csv and report.md.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import type { PredictionRow, RunMetrics } from '../../../shared/domain.js';
+import { renderReportHtml } from '../../../shared/report-html.js';
 import { verdictOf } from '../../../shared/verdict.js';
 
 const fixed = (value: number): string => value.toFixed(3);
@@ -132,6 +133,7 @@ export async function writeRunArtifacts(outDir: string, metrics: RunMetrics, pre
     'metrics.json': JSON.stringify(metrics, null, 2) + '\n',
     'predictions.csv': predictionsToCsv(predictions, metrics.labels),
     'report.md': renderReport(metrics),
+    'report.html': renderReportHtml(metrics, { subject: basename(outDir), createdAt: new Date().toISOString() }),
   };
   await Promise.all(Object.entries(files).map(([name, content]) => writeFile(join(outDir, name), content)));
   return Object.keys(files).map((name) => join(outDir, name));
