@@ -82,6 +82,7 @@ const trainSettings: Schema<Partial<TrainSettings>> = object({
   reviewBudget: optional(range(0, 1)),
   groupSimilar: optional(boolean),
   depth: optional(oneOf(...APP_DEPTHS)),
+  tryFineTune: optional(boolean),
   freezeEmbeddings: optional(boolean),
   fineTune: optional(object({
     epochs: optional(integer(1, 50)),

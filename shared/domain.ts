@@ -227,6 +227,11 @@ export interface TrainSettings {
   freezeEmbeddings?: boolean;
   /** Fine-tuning knobs (depth other than 'head'); unset fields take the defaults of fine-tune.ts. */
   fineTune?: FineTuneOptions;
+  /**
+   * With strategy 'auto' and depth 'head': also measure fine-tuning the top layer within what is left of
+   * searchSeconds, and train that way when it is clearly better (default false).
+   */
+  tryFineTune?: boolean;
 }
 
 /** Fine-tuning's epochs at most, when the settings name none. */
@@ -418,7 +423,17 @@ export interface SelectionReport {
   /** Documents kept in one fold with similar ones (likely the same source), and the largest such group. */
   sourceGroups?: { documents: number; largest: number };
   search?: StrategySearchReport;
+  /** With tryFineTune: fine-tuning the encoder's top layer measured beside the search's pick. */
+  fineTune?: FineTuneComparison;
 }
+
+/**
+ * "Fine-tune top-1" beside the frozen head's pick, on the same held-out training documents (the head's side is its
+ * out-of-fold predictions), with 95% paired-bootstrap intervals; chosen only when the difference's interval is above 0.
+ */
+export type FineTuneComparison =
+  | { tried: true; documents: number; fineTuned: Estimate; head: Estimate; difference: Estimate; seconds: number; chosen: boolean }
+  | { tried: false; reason: string };
 
 export interface ReviewSplit {
   /** Share of test documents decided automatically. */

@@ -159,6 +159,12 @@ export function percentileSorted(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** The 2.5th and 97.5th percentiles of bootstrap draws ([0, 0] when there are none). Sorts `values`. */
+function interval95(values: number[]): [number, number] {
+  const sorted = values.sort((a, b) => a - b);
+  return sorted.length === 0 ? [0, 0] : [percentileSorted(sorted, 2.5), percentileSorted(sorted, 97.5)];
+}
+
 export interface BootstrapOptions {
   iterations?: number;
   seed?: number;
@@ -198,13 +204,35 @@ export function bootstrapF1(
     });
     macroSamples.push(mean(f1s));
   }
-  const interval = (values: number[]): [number, number] => {
-    const sorted = values.sort((a, b) => a - b);
-    return sorted.length === 0 ? [0, 0] : [percentileSorted(sorted, 2.5), percentileSorted(sorted, 97.5)];
-  };
   const perClass: Record<string, [number, number]> = {};
-  labels.forEach((label, c) => (perClass[label] = interval(samples[c])));
-  return { perClass, macro: interval(macroSamples) };
+  labels.forEach((label, c) => (perClass[label] = interval95(samples[c])));
+  return { perClass, macro: interval95(macroSamples) };
+}
+
+/**
+ * Two single-label predictors on the same rows: each draw resamples the rows once and scores both, so the interval
+ * of the difference (a − b) shows how far one beats the other beyond the luck of which documents were drawn.
+ */
+export function pairedBootstrapMacroF1(
+  yTrue: number[],
+  predA: number[],
+  predB: number[],
+  numClasses: number,
+  { iterations = 1000, seed = 0 }: Pick<BootstrapOptions, 'iterations' | 'seed'> = {},
+): { a: [number, number]; b: [number, number]; difference: [number, number] } {
+  const n = yTrue.length;
+  const rng = createRng(seed);
+  const rows = new Int32Array(n);
+  const a: number[] = [], b: number[] = [], d: number[] = [];
+  for (let it = 0; it < iterations; it++) {
+    for (let r = 0; r < n; r++) rows[r] = randomInt(n, rng);
+    const fa = mean(perClassF1(singleLabelCounts(yTrue, predA, numClasses, rows)));
+    const fb = mean(perClassF1(singleLabelCounts(yTrue, predB, numClasses, rows)));
+    a.push(fa);
+    b.push(fb);
+    d.push(fa - fb);
+  }
+  return { a: interval95(a), b: interval95(b), difference: interval95(d) };
 }
 
 /** The per-class part of bootstrapF1. */

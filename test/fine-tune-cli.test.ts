@@ -161,6 +161,27 @@ test('few labels: --depth contrastive tunes USE-lite on document pairs, fits a h
   assert.match(refused.stderr, /depth contrastive tunes a sentence encoder and works with the shipped USE-lite; for hf:.* use depth top-k or full/);
 });
 
+test('--try-fine-tune measures the top layer fine-tuned beside the search\'s pick on held-out training documents, or says why not', async () => {
+  const measured = await finetune('train', '--data', 'train.jsonl', '--test', 'small-test.jsonl', '--try-fine-tune', '--search-seconds', '900', '--repeats', '1', '--out', 'run-candidate');
+  assert.equal(measured.code, 0, measured.stderr);
+  const metrics = JSON.parse(readFileSync(join(dir, 'run-candidate', 'metrics.json'), 'utf8'));
+  const c = metrics.selection.fineTune;
+  assert.equal(c.tried, true, JSON.stringify(c));
+  assert.ok(c.documents >= 15 && c.documents <= 25, `${c.documents} held-out training documents (a quarter of 80)`);
+  for (const e of [c.fineTuned, c.head]) assert.ok(e.low <= e.mean + 1e-9 && e.mean <= e.high + 1e-9 && e.low >= 0 && e.high <= 1, JSON.stringify(e));
+  assert.ok(Math.abs(c.difference.mean - (c.fineTuned.mean - c.head.mean)) < 1e-9);
+  assert.equal(c.chosen, c.difference.low > 0);
+  assert.match(measured.stdout, /Fine-tuning the top layer was measured beside it on \d+ held-out training documents: macro-F1 \d+% \(\d+%–\d+%\) against the frozen head's \d+% \(\d+%–\d+%\), a difference of [+−]\d+ points \([+−]\d+ to [+−]\d+\): (clearly better, so the model was fine-tuned|not clearly better, so the frozen head was kept)\./);
+  assert.equal(metrics.strategy.backend.includes('fine-tuned'), c.chosen, 'the model is the one the comparison chose');
+
+  const rushed = await finetune('train', '--data', 'train.jsonl', '--test', 'small-test.jsonl', '--try-fine-tune', '--search-seconds', '1', '--repeats', '1', '--out', 'run-rushed');
+  assert.equal(rushed.code, 0, rushed.stderr);
+  assert.match(rushed.stdout, /Fine-tuning the top layer was not measured: (the search used its time budget \(\d+ s left\)|it would take about \d+ s on this computer, more than the \d+ s left)/);
+  const wrong = await finetune('train', '--data', 'train.jsonl', '--try-fine-tune', '--strategy', 'weighted', '--out', 'run-bad');
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /--try-fine-tune goes with --depth head and --strategy auto/);
+});
+
 test('depth options are checked before anything is read', async () => {
   const bad = await finetune('train', '--data', 'train.jsonl', '--depth', 'top-0', '--out', 'run-bad');
   assert.equal(bad.code, 2);

@@ -14,6 +14,7 @@ import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, wi
 import { isCancelled } from '../cancel.js';
 import { runTokenTrain } from './tokens.js';
 import { verdictOf } from '../../../shared/verdict.js';
+import { fineTuneSentence } from '../../../shared/fine-tune-words.js';
 
 interface TrainCliOptions extends TrainingDataOptions, FineTuneCliOptions {
   out: string;
@@ -110,6 +111,7 @@ function summary(result: TrainResult, out: string): string {
     `Macro-F1 ${m.f1_macro.toFixed(3)}${interval} on ${m.n_test} test documents (accuracy ${m.accuracy.toFixed(3)}, which overstates quality when one class dominates).`,
     ...perClass,
     search ? `Strategy: ${search.pick.name} — ${search.pick.reason}` : `Strategy: ${m.strategy.name}; ${m.selection?.reason ?? ''}`,
+    ...(search && m.selection?.fineTune ? [fineTuneSentence(m.selection.fineTune)] : []),
     `Backend ${m.strategy.backend}.`,
     ...(m.review ? [`Review: ${m.review.toReview} of ${m.n_test} test documents go to a person; the automatic rest scores macro-F1 ${m.review.automatic.f1_macro.toFixed(3)}.`] : []),
     `Wrote ${displayPath(join(out, 'metrics.json'))}, predictions.csv, report.md, report.html (prints to PDF) and model/.`,

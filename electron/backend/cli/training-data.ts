@@ -136,6 +136,7 @@ export interface FineTuneCliOptions {
   headLearningRate?: string;
   maxLength: string;
   contrastivePairs?: string;
+  tryFineTune?: boolean;
 }
 
 /** How much of the encoder learns (train only: the analyses measure frozen features). */
@@ -143,6 +144,7 @@ export function withFineTuneOptions(command: Command): Command {
   return command
     .option('--depth <depth>', "what learns: 'head' (the encoder stays frozen, the strategy search picks the head), 'top-1', 'top-2' … (the last k encoder layers and the head), 'full', or 'contrastive' (few labels, SetFit-style: USE-lite tuned on same/different-class pairs, then a head)", 'head')
     .option('--freeze-embeddings', "with --depth full or contrastive: keep the token embeddings as they are")
+    .option('--try-fine-tune', "with --depth head and --strategy auto: also measure fine-tuning USE-lite's top layer within the rest of --search-seconds, beside the search's pick, and fine-tune when it is clearly better")
     .option('--contrastive-pairs <n>', 'with --depth contrastive: document pairs to tune on (default 40 per training document, at most 640)')
     .option('--fine-tune-epochs <n>', 'with --depth other than head: maximum epochs (early stopping on the validation split)', '4')
     .option('--batch-size <n>', 'with --depth other than head: texts per batch', '16')
@@ -163,7 +165,8 @@ const positiveNumber = (value: string | undefined, name: string): number | undef
 export function withFineTuneSettings(settings: TrainSettings, opts: FineTuneCliOptions): TrainSettings {
   if (!/^(head|full|contrastive|top-[1-9]\d*)$/.test(opts.depth)) throw new UsageError(`--depth must be head, top-1, top-2 (top-k in general), full or contrastive, got "${opts.depth}".`);
   if (opts.contrastivePairs !== undefined && opts.depth !== 'contrastive') throw new UsageError('--contrastive-pairs goes with --depth contrastive.');
-  if (opts.depth === 'head') return settings;
+  if (opts.tryFineTune && (opts.depth !== 'head' || settings.strategy !== 'auto')) throw new UsageError('--try-fine-tune goes with --depth head and --strategy auto (it is measured beside the strategy search).');
+  if (opts.depth === 'head') return opts.tryFineTune ? { ...settings, tryFineTune: true } : settings;
   if (opts.freezeEmbeddings && opts.depth !== 'full' && opts.depth !== 'contrastive') throw new UsageError('--freeze-embeddings goes with --depth full or contrastive (other depths never train the embeddings).');
   return {
     ...settings,

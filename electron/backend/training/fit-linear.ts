@@ -39,6 +39,8 @@ export interface HeadOutcome {
   selection: SelectionReport;
   /** Calibrated held-out logits (out-of-fold, or validation) with their truth: for cost-based decisions. */
   heldOut: { logits: number[][]; truth: number[][] };
+  /** The pick's raw out-of-fold logits of the first repeat, row r for feature row rows[r] (real training documents). */
+  outOfFold?: { rows: number[]; logits: Float64Array };
   /** The MLP's training curve (empty for the linear head, which has no epochs). */
   history: EpochPoint[];
   searchSeconds: number;
@@ -235,6 +237,7 @@ async function searchAndRefit(input: FitInput, cv: CvData & { sources: SourceGro
       search: outcome.report,
     },
     heldOut: { logits: held.logits.map((row) => calibrateRow(row, calibration)), truth: held.truth },
+    outOfFold: { rows: cv.real, logits: pick.logits[0] },
     history: [],
     searchSeconds: outcome.report.seconds,
     trainSeconds,

@@ -23,6 +23,8 @@ import { throwIfAborted } from '../cancel.js';
 import { confidentLearning } from '../../../shared/label-issues.js';
 import { outOfFoldProbabilities } from './agent/out-of-fold.js';
 import { fineTuneClassifier } from './transformer/job.js';
+import { compareFineTuning } from './transformer/candidate.js';
+import { fineTuneSentence } from '../../../shared/fine-tune-words.js';
 
 
 /** Knobs that are not user settings (benchmarks and tests use them). */
@@ -114,6 +116,18 @@ export function trainClassifier(job: TrainJob, onProgress: (p: TrainProgress) =>
     const { all, split } = data;
     const prior = fitInput.prior;
     const head: HeadOutcome = settings.head === 'linear' ? await selectAndFitLinear(fitInput) : await fitMlp(fitInput, tune.mlp);
+    if (settings.tryFineTune && settings.strategy === 'auto' && settings.head === 'linear') {
+      progress.update('search', 0, 1, { message: 'measuring fine-tuning of the top layer beside the best head' });
+      const comparison = await compareFineTuning(job, data, featurized, head, (settings.searchSeconds ?? 120) - head.searchSeconds, signal);
+      const sentence = fineTuneSentence(comparison);
+      if (comparison.tried && comparison.chosen) {
+        const result = await fineTuneClassifier({ ...job, settings: { ...settings, depth: 'top-1', strategy: head.spec.strategy, weights: head.spec.weights ?? settings.weights, gamma: head.spec.gamma ?? settings.gamma } }, progress, signal, tune.bootstrapIterations);
+        const selection = result.metrics.selection!;
+        result.metrics.selection = { ...selection, fineTune: comparison, reason: `${sentence} ${selection.reason}` };
+        return result;
+      }
+      head.selection = { ...head.selection, fineTune: comparison, reason: `${head.selection.reason} ${sentence}` };
+    }
 
     // ---- evaluate on test ----
     progress.update('evaluate', 0, 1, { message: 'scoring the test documents, which no choice has seen' });
