@@ -17,10 +17,12 @@ export function predictionsToCsv(rows: PredictionRow[], labels: string[], labelS
   const withTruth = rows.some((row) => row.trueLabels !== undefined);
   const withSource = rows.some((row) => row.source !== undefined);
   const withWhy = rows.some((row) => row.explanation !== undefined);
-  const header = [...(withSource ? ['source'] : []), 'text', ...(withTruth ? ['true'] : []), 'predicted', ...labels.map((label) => `p_${label}`), ...(withWhy ? ['why'] : [])];
+  const withPair = rows.some((row) => row.pair !== undefined);
+  const header = [...(withSource ? ['source'] : []), 'text', ...(withPair ? ['pair'] : []), ...(withTruth ? ['true'] : []), 'predicted', ...labels.map((label) => `p_${label}`), ...(withWhy ? ['why'] : [])];
   const body = rows.map((row) => [
     ...(withSource ? [row.source ?? ''] : []),
     row.text,
+    ...(withPair ? [row.pair ?? ''] : []),
     ...(withTruth ? [(row.trueLabels ?? []).join(labelSep)] : []),
     row.predicted.join(labelSep),
     ...labels.map((label) => (row.probabilities[label] ?? 0).toFixed(6)),

@@ -489,6 +489,8 @@ export interface PredictionRow {
   /** Where the document came from when predicting files: the row number, or the path inside the folder. */
   source?: string;
   text: string;
+  /** Sentence-pair models: the second text (`text` is the first). */
+  pair?: string;
   trueLabels?: string[];
   predicted: string[];
   probabilities: Record<string, number>;

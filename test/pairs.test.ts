@@ -57,10 +57,37 @@ describe('finetune train / predict --pair-col (CLI)', () => {
 
     const predicted = await finetune('predict', '--model', 'run', '--data', 'test.csv', '--text-col', 'first', '--pair-col', 'second', '--out', 'out.csv');
     assert.equal(predicted.code, 0, predicted.stderr);
-    assert.equal(readFileSync(join(dir, 'out.csv'), 'utf8').split(/\r?\n/)[0], 'source,text,predicted,p_same,p_other');
+    assert.equal(readFileSync(join(dir, 'out.csv'), 'utf8').split(/\r?\n/)[0], 'source,text,pair,predicted,p_same,p_other');
     const refused = await finetune('predict', '--model', 'run', '--data', 'test.csv', '--text-col', 'first', '--out', 'x.csv');
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /is a sentence-pair model: give --pair-col/);
+  });
+
+  it('exports the pair model to ONNX in the text-pair layout, with the app\'s probabilities, and predicts with the export', async () => {
+    // Uses the model trained above (its predictions.csv holds both texts of each test pair).
+    const exported = await finetune('export', '--model', 'run/model', '--out', 'pair-export', '--verify', '200');
+    assert.equal(exported.code, 0, exported.stdout + exported.stderr);
+    const parity = /onnx +[\d.]+ docs\/s +max \|Δp\| (\S+) +same labels (\d+)\/(\d+)/.exec(exported.stdout);
+    assert.ok(parity, exported.stdout);
+    assert.ok(Number(parity[1]) <= 1e-4, `max |Δp| ${parity[1]}`);
+    assert.equal(parity[2], parity[3]);
+    assert.ok(Number(parity[3]) >= 50, `${parity[3]} test pairs compared`);
+    const config = JSON.parse(readFileSync(join(dir, 'pair-export', 'config.json'), 'utf8'));
+    assert.equal(config.finetune.pairs, true);
+    // A tokenizer called with a text pair gives the graph's token_type_ids (0 then 1), with no added tokens
+    // (transformers.js returns them when asked; Python's tokenizers do by default, from model_input_names).
+    const { AutoTokenizer } = await import('@huggingface/transformers');
+    const tokenizer = await AutoTokenizer.from_pretrained(join(dir, 'pair-export'), { local_files_only: true });
+    const encoded = tokenizer('the cat', { text_pair: 'sat down', return_token_type_ids: true }) as unknown as { input_ids: { data: BigInt64Array }; token_type_ids: { data: BigInt64Array } };
+    const types = Array.from(encoded.token_type_ids.data, Number);
+    assert.ok(types.length === encoded.input_ids.data.length && types[0] === 0 && types.at(-1) === 1 && types.includes(0) && types.includes(1), JSON.stringify(types));
+    const predicted = await finetune('predict', '--model', 'pair-export', '--data', 'test.csv', '--text-col', 'first', '--pair-col', 'second', '--out', 'onnx-out.csv');
+    assert.equal(predicted.code, 0, predicted.stderr);
+    const app = readFileSync(join(dir, 'out.csv'), 'utf8').split(/\r?\n/);
+    const onnx = readFileSync(join(dir, 'onnx-out.csv'), 'utf8').split(/\r?\n/);
+    assert.equal(onnx.length, app.length);
+    const predictedColumn = (line: string) => line.split(',').at(-3);
+    assert.deepEqual(onnx.slice(1, 40).map(predictedColumn), app.slice(1, 40).map(predictedColumn));
   });
 
   it('names the columns there are when --pair-col names none of them', async () => {

@@ -238,9 +238,10 @@ describe('app service', () => {
     const stop = service.on((event, payload) => {
       if (event === 'train:progress') {
         const p = payload as EventChannels['train:progress'];
-        if (p.runId === cancelAfterFirstEpoch && p.valMacroF1 !== undefined) {
+        const runId = cancelAfterFirstEpoch;
+        if (runId !== null && p.runId === runId && p.valMacroF1 !== undefined) {
           cancelAfterFirstEpoch = null;
-          void service.handle('train:cancel', { runId: p.runId });
+          void service.handle('train:cancel', { runId });
         }
       }
       if (event === 'train:finished') outcomes.set((payload as EventChannels['train:finished']).runId, payload as EventChannels['train:finished']);

@@ -58,12 +58,12 @@ async function runExport(opts: ExportCliOptions): Promise<number> {
   }
 
   if (limit > 0) {
-    const texts = await runTestTexts(opts.model, limit);
+    const { texts, pairs } = await runTestTexts(opts.model, limit);
     if (texts.length === 0) {
       process.stdout.write(`No predictions.csv beside ${displayPath(opts.model)}: parity not checked.\n`);
     } else {
       process.stderr.write(`comparing with the app on ${texts.length} test documents\n`);
-      const report = await checkParity(opts.model, result.outDir, texts, { int8: opts.quantize });
+      const report = await checkParity(opts.model, result.outDir, texts, { int8: opts.quantize, pairs });
       const lines = [figuresLine('app', report.app, report.documents), figuresLine('onnx', report.onnx, report.documents)];
       if (report.onnxInt8) lines.push(figuresLine('onnx int8', report.onnxInt8, report.documents));
       process.stdout.write(`Parity on ${report.documents} test documents:\n${lines.join('\n')}\n`);

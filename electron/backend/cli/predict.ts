@@ -106,6 +106,7 @@ async function runPredict(opts: PredictCliOptions): Promise<number> {
     }
     rows.forEach((row, i) => {
       row.source = documents[i].source;
+      if (documents[i].pair !== undefined) row.pair = documents[i].pair;
       if (opts.labelCol) row.trueLabels = documents[i].labels ?? [];
     });
     await writeFile(opts.out, predictionsToCsv(rows, predictor.labels, opts.labelSep));

@@ -73,13 +73,19 @@ export function useLiteTokenizerConfig(modelMaxLength: number): Record<string, u
   };
 }
 
-/** Writes tokenizer.json and tokenizer_config.json into dir (created if missing), for exports. */
-export async function writeTokenizerFiles(dir: string, opts: { modelMaxLength?: number } = {}): Promise<void> {
+/**
+ * Writes tokenizer.json and tokenizer_config.json into dir (created if missing), for exports. `pairs`: a text pair
+ * tokenises as the first text's ids (type 0) then the second's (type 1), with token_type_ids, and no added tokens.
+ */
+export async function writeTokenizerFiles(dir: string, opts: { modelMaxLength?: number; pairs?: boolean } = {}): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(useLiteTokenizerJson()));
+  const sequence = (id: 'A' | 'B', type_id: number) => ({ Sequence: { id, type_id } });
+  const pairTemplate = { type: 'TemplateProcessing', single: [sequence('A', 0)], pair: [sequence('A', 0), sequence('B', 1)], special_tokens: {} };
+  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...useLiteTokenizerJson(), ...(opts.pairs ? { post_processor: pairTemplate } : {}) }));
+  const config = useLiteTokenizerConfig(opts.modelMaxLength ?? 1_000_000);
   await writeFile(
     path.join(dir, 'tokenizer_config.json'),
-    JSON.stringify(useLiteTokenizerConfig(opts.modelMaxLength ?? 1_000_000), null, 2),
+    JSON.stringify(opts.pairs ? { ...config, model_input_names: ['input_ids', 'token_type_ids', 'attention_mask'] } : config, null, 2),
   );
 }
 

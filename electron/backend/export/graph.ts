@@ -7,11 +7,14 @@ import type { DecisionRule } from '../../../shared/decision.js';
 import type { HeadWeights } from '../training/heads.js';
 import type { LexicalRecipe } from '../training/lexical.js';
 import type { ModelFiles } from '../training/model-files.js';
+import { SECOND_TEXT_OFFSET } from '../training/pairs.js';
 import { hfSpecialTokenLayout, loadHfTokenizer, resolveHfEncoderSettings, type HfEncoderOptions, type HfEncoderSettings } from '../encoders/hf.js';
 import { OnnxGraphBuilder, decodeModel, int, ints, longToNumber, tensor } from '../onnx/graph-builder.js';
 
 export const INPUT_IDS = 'input_ids';
 export const ATTENTION_MASK = 'attention_mask';
+/** Pair models: 0 on the first text's ids, 1 on the second's (the Hugging Face text-pair layout). */
+export const TOKEN_TYPE_IDS = 'token_type_ids';
 export const LOGITS = 'logits';
 export const PROBABILITIES = 'probabilities';
 /** Single-label: the decided class index, argmax_k (scale_k · p_k − shift_k) with the model's decision rule. */
@@ -139,12 +142,46 @@ export function classifierInputs(b: OnnxGraphBuilder): [string, string] {
   return [b.input(INPUT_IDS, 'int64', [BATCH, SEQUENCE]), b.input(ATTENTION_MASK, 'int64', [BATCH, SEQUENCE])];
 }
 
+/**
+ * A pair model's input, one row per pair: the first text's ids (type 0) then the second's (type 1), as a tokenizer
+ * called with a text pair writes them. Both texts go through the encoder in one batch of 2 × batch rows; the result
+ * is the pair features [u, v, |u − v|, u ∘ v] of training/pairs.ts, and the ids the word features read (the second
+ * text's moved past the vocabulary, as pairTokenIds does).
+ */
+function appendPairEncoding(b: OnnxGraphBuilder, encoder: EncoderGraph, ids: string, mask: string, types: string): { embedding: string; lexicalIds: string } {
+  const op = (type: string, inputs: string[], attrs = {}) => b.node(type, inputs, attrs)[0];
+  const i64 = (v: number[]) => b.constantInt64(v, [v.length]);
+  const scalar = (v: number) => b.constantInt64([v], []);
+  const second = op('Mul', [mask, types]);
+  const maskA = op('Sub', [mask, second]);
+  const lengthA = reduce(b, 'ReduceSum', maskA, [1], true);
+  const lengthB = reduce(b, 'ReduceSum', second, [1], true);
+  const [shape] = b.node('Shape', [ids]);
+  const seq = op('Gather', [shape, scalar(1)], { axis: int(0) });
+  const positions = op('Range', [scalar(0), seq, scalar(1)]);
+  // The second text, moved to the start of its row: position p reads p + length(a), clamped inside the row.
+  const index = op('Min', [op('Add', [positions, lengthA]), op('Sub', [seq, scalar(1)])]);
+  const idsB = op('GatherElements', [ids, index], { axis: int(1) });
+  const maskB = op('Cast', [op('Less', [positions, lengthB])], { to: int(7) });
+  const both = encoder.append(b, op('Concat', [op('Mul', [ids, maskA]), idsB], { axis: int(0) }), op('Concat', [maskA, maskB], { axis: int(0) }));
+  const batch = op('Gather', [shape, i64([0])], { axis: int(0) });
+  const [u, v] = b.node('Split', [both, op('Concat', [batch, batch], { axis: int(0) })], { axis: int(0) }, 2);
+  const embedding = op('Concat', [u, v, op('Abs', [op('Sub', [u, v])]), op('Mul', [u, v])], { axis: int(1) });
+  return { embedding, lexicalIds: op('Add', [ids, op('Mul', [types, scalar(SECOND_TEXT_OFFSET)])]) };
+}
+
 /** Builds the whole classifier graph; returns the serialised model. */
 export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, metadata: Record<string, string>): Uint8Array {
   const { manifest, weights, lexical } = files;
   const b = new OnnxGraphBuilder('finetune_classifier', encoder.opset);
   const [inputIds, attentionMask] = classifierInputs(b);
-  const embedding = encoder.append(b, inputIds, attentionMask);
+  let embedding: string;
+  let lexicalIds = inputIds;
+  if (manifest.pairs) {
+    ({ embedding, lexicalIds } = appendPairEncoding(b, encoder, inputIds, attentionMask, b.input(TOKEN_TYPE_IDS, 'int64', [BATCH, SEQUENCE])));
+  } else {
+    embedding = encoder.append(b, inputIds, attentionMask);
+  }
 
   const head = manifest.head;
   let logits: string;
@@ -157,7 +194,7 @@ export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, m
     logits = b.node('MatMul', [activations, weight(b, weights, 'output')])[0];
   }
   if (lexical && weights.lexical) {
-    const features = appendLexical(b, lexical, inputIds, attentionMask, encoder.specialTokens);
+    const features = appendLexical(b, lexical, lexicalIds, attentionMask, encoder.specialTokens);
     const [lexicalLogits] = b.node('MatMul', [features, weight(b, weights, 'lexical')]);
     logits = b.node('Add', [logits, lexicalLogits])[0];
   }

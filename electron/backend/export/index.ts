@@ -86,7 +86,7 @@ function useLiteOptionsOf(expectedId: string): UseLiteOptions {
   throw new Error(`export: the model was trained with encoder '${expectedId}', which this version of the app (USE-lite ${version}) cannot rebuild; retrain the model`);
 }
 
-async function useLiteEncoderExport(expectedId: string): Promise<EncoderExport> {
+async function useLiteEncoderExport(expectedId: string, pairs: boolean): Promise<EncoderExport> {
   const options = useLiteOptionsOf(expectedId);
   return {
     graph: {
@@ -99,9 +99,10 @@ async function useLiteEncoderExport(expectedId: string): Promise<EncoderExport> 
     modelType: 'bert',
     tokenizerNote: 'tokenizer.json (SentencePiece unigram) is the exact definition the app tokenises with. transformers.js can overflow its stack ' +
       'on a single text of ~200k characters: cut such texts at whitespace into pieces of at most 20k characters and join the ids ' +
-      '(exact for this tokenizer), as the app does.',
+      '(exact for this tokenizer), as the app does.' +
+      (pairs ? ' This is a sentence-pair model: tokenise each input as a text pair (transformers.js: tokenizer(text, { text_pair, return_token_type_ids: true }); Python: tokenizer(text, text_pair)) and feed token_type_ids too.' : ''),
     async writeTokenizer(outDir) {
-      await writeTokenizerFiles(outDir, { modelMaxLength: NO_TRUNCATION });
+      await writeTokenizerFiles(outDir, { modelMaxLength: NO_TRUNCATION, pairs });
       return ['tokenizer.json', 'tokenizer_config.json'];
     },
   };
@@ -109,10 +110,11 @@ async function useLiteEncoderExport(expectedId: string): Promise<EncoderExport> 
 
 function encoderExport(files: ModelFiles): Promise<EncoderExport> {
   const { spec, id, options } = files.manifest.encoder;
-  // The graph takes one text; a pair model's two-input graph (the HF text-pair layout) is not built yet.
-  if (files.manifest.pairs) throw new Error('export: this is a sentence-pair model, and exporting pair models to ONNX is not supported yet; use finetune predict --pair-col with the model folder');
+  // A pair graph splits the text-pair input into its two texts; a Hugging Face tokenizer's pair template adds
+  // special tokens between them, which that split does not handle yet.
+  if (files.manifest.pairs && spec !== 'use-lite') throw new Error(`export: this sentence-pair model uses ${spec}; pair models export with the shipped USE-lite encoder only (use finetune predict --pair-col with the model folder)`);
   if (spec.startsWith('hf:')) return hfEncoderExport(spec.slice(3), id, options?.maxTokens);
-  if (spec === 'use-lite') return useLiteEncoderExport(id);
+  if (spec === 'use-lite') return useLiteEncoderExport(id, files.manifest.pairs === true);
   throw new Error(`export: unknown encoder '${spec}' in the model manifest`);
 }
 
@@ -134,7 +136,7 @@ function configJson(files: ModelFiles, encoder: EncoderExport, lexicalFeatures: 
     ...exportConfigBlock(
       manifest,
       { spec: manifest.encoder.spec, id: manifest.encoder.id, dim: manifest.encoder.dim, description: encoder.graph.description },
-      { head: manifest.head.kind, lexical_features: lexicalFeatures },
+      { head: manifest.head.kind, lexical_features: lexicalFeatures, ...(manifest.pairs ? { pairs: true, inputs: 'tokenizer(text, text_pair): input_ids, token_type_ids (0: text, 1: text_pair), attention_mask' } : {}) },
     ),
   };
 }

@@ -9,7 +9,7 @@ import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
 import { loadUseLiteTokenizer } from '../encoders/tokenizer.js';
 import { inLengthBatches, padBatch } from '../onnx/batching.js';
 import { decide, type Predictor } from '../training/predictor.js';
-import { ATTENTION_MASK, INPUT_IDS, PREDICTED, PREDICTED_CLASS, PROBABILITIES } from './graph.js';
+import { ATTENTION_MASK, INPUT_IDS, PREDICTED, PREDICTED_CLASS, PROBABILITIES, TOKEN_TYPE_IDS } from './graph.js';
 import { MODEL_FILE, QUANTIZED_MODEL_FILE } from './index.js';
 
 export interface OnnxPredictorOptions {
@@ -24,7 +24,7 @@ export interface OnnxPredictorOptions {
 interface ExportConfig {
   id2label: Record<string, string>;
   problem_type: 'single_label_classification' | 'multi_label_classification';
-  finetune?: { encoder?: { spec?: string } };
+  finetune?: { encoder?: { spec?: string }; pairs?: boolean };
 }
 
 /** True when the folder looks like an export (so `predict --model` can take either kind of folder). */
@@ -63,12 +63,22 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
   const decisionOutput = session.outputNames.find((name) => name === PREDICTED_CLASS || name === PREDICTED);
   const legacyThresholds = (config as { thresholds?: Record<string, number> | null }).thresholds;
 
+  const pairModel = config.finetune?.pairs === true;
+  /** A pair's ids: the first text's then the second's; how many are the first text's (token type 0). */
+  const firstLength = new WeakMap<number[], number>();
+
   async function scoresOf(ids: number[][]): Promise<Array<{ probabilities: number[]; decided: number[] }>> {
     const { inputIds, attentionMask, dims } = padBatch(ids, padId);
-    const out = await session.run({
+    const feeds: Record<string, ort.Tensor> = {
       [INPUT_IDS]: new ort.Tensor('int64', inputIds, dims),
       [ATTENTION_MASK]: new ort.Tensor('int64', attentionMask, dims),
-    }, [PROBABILITIES, ...(decisionOutput ? [decisionOutput] : [])]);
+    };
+    if (pairModel) {
+      const types = new BigInt64Array(dims[0] * dims[1]);
+      ids.forEach((row, r) => types.fill(1n, r * dims[1] + firstLength.get(row)!, r * dims[1] + row.length));
+      feeds[TOKEN_TYPE_IDS] = new ort.Tensor('int64', types, dims);
+    }
+    const out = await session.run(feeds, [PROBABILITIES, ...(decisionOutput ? [decisionOutput] : [])]);
     const data = out[PROBABILITIES].data as Float32Array;
     const K = labels.length;
     return ids.map((_, r) => {
@@ -80,11 +90,23 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
     });
   }
 
+  const inputsOf = (texts: string[], pairs?: string[]): number[][] => {
+    if (!pairModel) return texts.map(encode);
+    if (!pairs || pairs.length !== texts.length) throw new Error(`${dir}: a sentence-pair model needs the second text of every input (predict --pair-col)`);
+    return texts.map((text, i) => {
+      const first = encode(text);
+      const row = [...first, ...encode(pairs[i])];
+      firstLength.set(row, first.length);
+      return row;
+    });
+  };
+
   return {
     task,
     labels,
-    async predict(texts, onProgress, signal): Promise<PredictionRow[]> {
-      const scored = await inLengthBatches(texts.map(encode), batchSize, scoresOf, onProgress, signal);
+    pairs: pairModel,
+    async predict(texts, onProgress, signal, pairs): Promise<PredictionRow[]> {
+      const scored = await inLengthBatches(inputsOf(texts, pairs), batchSize, scoresOf, onProgress, signal);
       return texts.map((text, i) => ({
         text,
         predicted: scored[i].decided.map((c) => labels[c]),

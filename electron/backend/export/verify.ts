@@ -26,12 +26,18 @@ export interface ParityReport {
   onnxInt8?: PathFigures;
 }
 
-/** The test texts of the run the model folder belongs to (DIR/predictions.csv beside DIR/model), at most `limit`. */
-export async function runTestTexts(modelDir: string, limit: number): Promise<string[]> {
+/**
+ * The test inputs of the run the model folder belongs to (DIR/predictions.csv beside DIR/model), at most `limit`:
+ * the texts, and for a pair model the second texts.
+ */
+export async function runTestTexts(modelDir: string, limit: number): Promise<{ texts: string[]; pairs?: string[] }> {
   const file = path.join(path.dirname(path.resolve(modelDir)), 'predictions.csv');
-  if (!existsSync(file)) return [];
-  const rows = parse(await readFile(file, 'utf8'), { columns: true, skip_empty_lines: true }) as { text?: string }[];
-  return rows.map((r) => r.text ?? '').filter((t) => t.length > 0).slice(0, limit);
+  if (!existsSync(file)) return { texts: [] };
+  const rows = (parse(await readFile(file, 'utf8'), { columns: true, skip_empty_lines: true }) as { text?: string; pair?: string }[])
+    .filter((r) => (r.text ?? '').length > 0)
+    .slice(0, limit);
+  const texts = rows.map((r) => r.text!);
+  return rows.some((r) => r.pair !== undefined) ? { texts, pairs: rows.map((r) => r.pair ?? '') } : { texts };
 }
 
 export function compareRows(reference: PredictionRow[], rows: PredictionRow[]): { maxAbsDiff: number; sameLabels: number } {
@@ -47,34 +53,34 @@ export function compareRows(reference: PredictionRow[], rows: PredictionRow[]): 
 }
 
 /** Predicts once to warm up (first-run allocations and kernel choices), then times a full pass. */
-export async function timedPredict(predictor: Predictor, texts: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number; cpuSeconds: number }> {
-  await predictor.predict(texts.slice(0, 8));
+export async function timedPredict(predictor: Predictor, texts: string[], pairs?: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number; cpuSeconds: number }> {
+  await predictor.predict(texts.slice(0, 8), undefined, undefined, pairs?.slice(0, 8));
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const rows = await predictor.predict(texts);
+  const rows = await predictor.predict(texts, undefined, undefined, pairs);
   const used = process.cpuUsage(cpu);
   return { rows, docsPerSecond: texts.length / ((performance.now() - started) / 1000), cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-async function measure(load: () => Promise<Predictor>, texts: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number; cpuSeconds: number }> {
+async function measure(load: () => Promise<Predictor>, texts: string[], pairs?: string[]): Promise<{ rows: PredictionRow[]; docsPerSecond: number; cpuSeconds: number }> {
   const predictor = await load();
   try {
-    return await timedPredict(predictor, texts);
+    return await timedPredict(predictor, texts, pairs);
   } finally {
     await predictor.dispose();
   }
 }
 
-export async function checkParity(modelDir: string, exportDir: string, texts: string[], opts: { int8?: boolean } = {}): Promise<ParityReport> {
-  const app = await measure(() => loadPredictor(modelDir), texts);
-  const onnx = await measure(() => loadOnnxPredictor(exportDir), texts);
+export async function checkParity(modelDir: string, exportDir: string, texts: string[], opts: { int8?: boolean; pairs?: string[] } = {}): Promise<ParityReport> {
+  const app = await measure(() => loadPredictor(modelDir), texts, opts.pairs);
+  const onnx = await measure(() => loadOnnxPredictor(exportDir), texts, opts.pairs);
   const report: ParityReport = {
     documents: texts.length,
     app: { docsPerSecond: app.docsPerSecond, cpuSeconds: app.cpuSeconds, maxAbsDiff: 0, sameLabels: texts.length },
     onnx: { docsPerSecond: onnx.docsPerSecond, cpuSeconds: onnx.cpuSeconds, ...compareRows(app.rows, onnx.rows) },
   };
   if (opts.int8) {
-    const int8 = await measure(() => loadOnnxPredictor(exportDir, { quantized: true }), texts);
+    const int8 = await measure(() => loadOnnxPredictor(exportDir, { quantized: true }), texts, opts.pairs);
     report.onnxInt8 = { docsPerSecond: int8.docsPerSecond, cpuSeconds: int8.cpuSeconds, ...compareRows(app.rows, int8.rows) };
   }
   return report;

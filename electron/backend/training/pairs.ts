@@ -9,7 +9,7 @@ import type { TrainExample } from './job.js';
 export const PAIR_WIDTH_FACTOR = 4;
 
 /** Token ids of the second text are moved past any vocabulary, so "refund" in a and in b are different features. */
-const SECOND_TEXT_OFFSET = 1 << 24;
+export const SECOND_TEXT_OFFSET = 1 << 24;
 
 export function pairFeatures(u: Float32Array, v: Float32Array): Float32Array {
   const d = u.length;

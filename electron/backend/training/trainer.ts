@@ -155,6 +155,7 @@ export function trainClassifier(job: TrainJob, onProgress: (p: TrainProgress) =>
     rows.forEach((row, j) => {
       const example = testExamples[j];
       if (typeof example.id === 'number') row.documentId = example.id;
+      if (example.pair !== undefined) row.pair = example.pair;
       row.trueLabels = [...example.labels];
     });
     const truth = testRows.map((row) => data.classesOf[featurized.example[row]]);
