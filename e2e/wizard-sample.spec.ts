@@ -26,6 +26,10 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await heading(page, 'Label & review');
   await expect(page.getByTestId('doc-card')).toContainText('Document 1 of');
   await screenshot(page, '03-label');
+  // Who labels: asked once on this computer, then shown (and recorded with every label made here).
+  await page.getByLabel('Your name, for the record of who labeled what').fill('Grace Hopper');
+  await page.getByTestId('author-form').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('author')).toContainText('Labeling as Grace Hopper');
   // The table view with a search: the page counts what the backend finds.
   await page.getByRole('button', { name: 'Table' }).click();
   await page.getByLabel('Search the text').fill('Nigerian');
@@ -69,6 +73,12 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   expect(html).not.toMatch(/<script/);
   const unescaped = html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   expect(unescaped).toContain(await page.getByTestId('verdict-sentence').innerText());
+
+  // The audit pack: written by the backend, its path shown.
+  await page.getByRole('button', { name: 'Save audit pack' }).click();
+  const auditPath = await page.getByTestId('audit-path').innerText();
+  expect(existsSync(auditPath), auditPath).toBe(true);
+  await screenshot(page, '10b-results-audit');
 
   // A mistake is fixed where it is seen: relabeled from the list, the run marked as describing old data, then undone.
   const runs = await callApi(host.url, 'runs:list', undefined);

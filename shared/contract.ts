@@ -156,6 +156,12 @@ export const CHANNELS = {
   'labels:issues': channel(none, returns<LabelIssuesResult>(), READS),
 
   'train:start': channel(object({ settings: trainSettings }), returns<{ runId: number }>(), WRITES),
+  /** The installation's settings: the name labels and reviews are recorded under (null until given). */
+  'settings:get': channel(none, returns<{ author: string | null }>(), READS),
+  /** Sets that name; it writes the data folder's settings, not the project. */
+  'settings:setAuthor': channel(object({ author: nonEmpty }), returns<{ author: string | null }>(), READS),
+  /** The run's audit pack (audit-pack.ts) written into the data folder's exports; returns where. */
+  'audit:save': channel(object({ runId: id, withText: optional(boolean) }), returns<{ path: string; files: number; documents: number }>(), READS),
   /** A fine-tuning run that was cancelled or failed, started again as a new run from its last finished epoch. */
   'train:resume': channel(runOnly, returns<{ runId: number }>(), WRITES),
   /** The last finished epoch a cancelled or failed fine-tuning run kept (null: nothing to resume from). */

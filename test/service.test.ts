@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import JSZip from 'jszip';
 import { after, before, describe, it } from 'node:test';
 import type { EventChannels } from '../shared/api.js';
 import { DEFAULT_TRAIN_SETTINGS } from '../shared/domain.js';
@@ -266,6 +267,35 @@ describe('app service', () => {
     } finally {
       stop();
     }
+  });
+
+  it('records labels under the name given once per installation, and writes the run\'s audit pack', async () => {
+    await freshMailProject('audited');
+    assert.deepEqual(await service.handle('settings:get', undefined), { author: null });
+    const finished = new Promise<EventChannels['train:finished']>((resolve) => {
+      const stop = service.on((event, payload) => {
+        if (event === 'train:finished') {
+          stop();
+          resolve(payload as EventChannels['train:finished']);
+        }
+      });
+    });
+    const { runId } = await service.handle('train:start', { settings: { strategy: 'weighted' } });
+    assert.equal((await finished).status, 'completed');
+    assert.deepEqual(await service.handle('settings:setAuthor', { author: '  Ada Lovelace ' }), { author: 'Ada Lovelace' });
+    const [doc] = (await service.handle('documents:query', { limit: 1 })).documents;
+    await service.handle('documents:setLabels', { documentId: doc.id, labels: ['spam'] });
+    const pack = await service.handle('audit:save', { runId });
+    assert.ok(pack.path.startsWith(join(dir, 'data', 'exports')) && pack.path.endsWith('.zip'), pack.path);
+    assert.equal(pack.files, 10);
+    const zip = await JSZip.loadAsync(readFileSync(pack.path));
+    const annotations = await zip.file('annotations.csv')!.async('string');
+    assert.match(annotations, new RegExp(`^${doc.id},spam,manual,Ada Lovelace,`, 'm'));
+    assert.match(await zip.file('README.txt')!.async('string'), /check with: npx finetune audit verify ".* run \d+ audit\.zip"/);
+    // The name is the installation's: a new service over the same data folder still has it.
+    const again = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath(), spawner: countingSpawner() });
+    assert.deepEqual(await again.handle('settings:get', undefined), { author: 'Ada Lovelace' });
+    await again.close();
   });
 
   it('on open, a run left running by a crash is marked failed with the reason', async () => {

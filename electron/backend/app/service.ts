@@ -3,6 +3,7 @@
 // browser host. Arguments are checked at the boundary (validate.ts); events go to the listeners given to on().
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, LabelIssuesResult, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
@@ -18,6 +19,8 @@ import { nodeWorkerSpawner, PredictionWorker, startEstimate, startLabelIssues, s
 import { labelsOffLoop, reviewOffLoop } from './heavy-reads.js';
 import { freePath, safeFileName } from './paths.js';
 import { RecentProjects } from './recent.js';
+import { Installation } from './installation.js';
+import { buildAuditPack } from './audit-pack.js';
 import { Uploads } from './uploads.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument, writesToProject } from '../../../shared/contract.js';
@@ -82,6 +85,9 @@ export function createAppService(opts: {
   const cacheFile = join(dataDir, 'cache', 'embeddings.sqlite');
   for (const dir of [projectsDir, dirname(cacheFile)]) mkdirSync(dir, { recursive: true });
   const recent = new RecentProjects(dataDir);
+  const installation = new Installation(dataDir);
+  /** Who labels and reviews here; undefined until the user gives a name (the audit pack then shows none). */
+  const author = () => installation.read().author ?? undefined;
   const spawner = opts.spawner ?? nodeWorkerSpawner();
   const predictions = new PredictionWorker(spawner);
   const listeners = new Set<ServiceListener>();
@@ -334,7 +340,7 @@ export function createAppService(opts: {
 
     'documents:query': (query) => project().store.queryDocuments(query),
     'documents:setLabels': ({ documentId, labels }) => {
-      const doc = project().store.setDocumentLabels(documentId, labels);
+      const doc = project().store.setDocumentLabels(documentId, labels, author());
       return { documentId: doc.id, labels: doc.labels };
     },
 
@@ -384,7 +390,17 @@ export function createAppService(opts: {
       // The app keeps a run's metrics in the project, not in a metrics.json beside the model: hand them to the card.
       return predictions.exportOnnx({ modelDir, outDir: target, quantize, metrics: open.store.runMetrics(runId), checkTexts }, onProgress);
     },
-    ...syntheticHandlers(() => project().store),
+    ...syntheticHandlers(() => project().store, author),
+    'settings:get': () => installation.read(),
+    'settings:setAuthor': ({ author: name }) => installation.setAuthor(name),
+    'audit:save': async ({ runId, withText }) => {
+      const open = project();
+      mkdirSync(join(dataDir, 'exports'), { recursive: true });
+      const target = freePath(join(dataDir, 'exports'), `${safeFileName(basename(open.path, extname(open.path)))} run ${runId} audit.zip`);
+      const pack = await buildAuditPack(open.store, runId, { withText: withText ?? false, verifyHint: `npx finetune audit verify "${basename(target)}"` });
+      await writeFile(target, pack.bytes);
+      return { path: target, files: pack.files, documents: pack.documents };
+    },
   };
 
   /** Predictions for every document of a file (read with the import parsers), and the same as CSV. */

@@ -6,10 +6,10 @@ import type { ProjectStore } from '../store/project-store.js';
 type SyntheticChannel = 'synthetic:generate' | 'synthetic:list' | 'synthetic:review';
 
 /** `store` returns the open project's store, or throws the service's "no project is open" error. */
-export function syntheticHandlers(store: () => ProjectStore): { [C in SyntheticChannel]: (arg: RequestArg<C>) => RequestResult<C> } {
+export function syntheticHandlers(store: () => ProjectStore, reviewer: () => string | undefined): { [C in SyntheticChannel]: (arg: RequestArg<C>) => RequestResult<C> } {
   return {
     'synthetic:generate': (request) => store().generateSynthetic(request),
     'synthetic:list': (filter) => store().listSynthetic(filter),
-    'synthetic:review': ({ documentId, status, text }) => store().reviewSynthetic(documentId, status, text),
+    'synthetic:review': ({ documentId, status, text }) => store().reviewSynthetic(documentId, status, text, reviewer()),
   };
 }
