@@ -4,6 +4,9 @@
 // named in the job.
 import { exportModel } from '../backend/export/index.js';
 import { checkParity } from '../backend/export/verify.js';
+import { isExportFolder, loadOnnxPredictor } from '../backend/export/onnx-predictor.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
 import { labelIssuesOf, searchStrategiesOf, trainClassifier } from '../backend/training/trainer.js';
 import { trainTagger } from '../backend/training/tagger/tagger.js';
@@ -57,7 +60,8 @@ function predictorFor(modelDir: string): Promise<Predictor> {
     const previous = loaded?.predictor;
     // Neither a failed load nor a failed unload of the old model may become an unhandled rejection (it ends the process).
     void previous?.then((p) => p.dispose()).catch(() => undefined);
-    loaded = { modelDir, predictor: loadPredictor(modelDir) };
+    // A run imported from a job (import-run) has an ONNX export as its model.
+    loaded = { modelDir, predictor: isExportFolder(modelDir) && !existsSync(join(modelDir, 'manifest.json')) ? loadOnnxPredictor(modelDir) : loadPredictor(modelDir) };
     // A model that failed to load is not kept: the next request tries again.
     const attempt = loaded;
     attempt.predictor.catch(() => {

@@ -9,6 +9,7 @@ import { labelsCommand } from './labels.js';
 import { predictCommand } from './predict.js';
 import { projectCommand } from './project.js';
 import { reportCommand } from './report.js';
+import { exportJobCommand, importRunCommand } from './job.js';
 import { strategiesCommand } from './strategies.js';
 import { labelIssuesCommand } from './label-issues.js';
 import { auditCommand } from './audit.js';
@@ -34,6 +35,8 @@ program.addCommand(trainCommand());
 program.addCommand(predictCommand());
 program.addCommand(exportCommand());
 program.addCommand(reportCommand());
+program.addCommand(exportJobCommand());
+program.addCommand(importRunCommand());
 program.addCommand(auditCommand());
 
 await runProgram(program, process.argv);

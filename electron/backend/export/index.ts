@@ -178,6 +178,9 @@ async function headModelExport(modelDir: string): Promise<ModelExport> {
 export async function exportModel(modelDir: string, outDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const progress = opts.onProgress ?? (() => {});
   progress('building the ONNX graph');
+  if (!existsSync(path.join(modelDir, 'manifest.json')) && existsSync(path.join(modelDir, MODEL_FILE))) {
+    throw new Error(`export: ${modelDir} is already an ONNX export (a run imported from a training job): use that folder as it is`);
+  }
   const fineTuned = await readFineTunedManifest(modelDir).catch(() => null);
   const model = fineTuned ? await fineTunedExport(modelDir, fineTuned) : await headModelExport(modelDir);
   await mkdir(path.join(outDir, 'onnx'), { recursive: true });

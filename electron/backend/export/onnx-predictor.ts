@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { PredictionRow, TaskKind } from '../../../shared/domain.js';
+import { hfSpecialTokenLayout } from '../encoders/hf.js';
 import { loadUseLiteTokenizer } from '../encoders/tokenizer.js';
 import { inLengthBatches, padBatch } from '../onnx/batching.js';
 import { decide, type Predictor } from '../training/predictor.js';
@@ -24,7 +25,8 @@ export interface OnnxPredictorOptions {
 interface ExportConfig {
   id2label: Record<string, string>;
   problem_type: 'single_label_classification' | 'multi_label_classification';
-  finetune?: { encoder?: { spec?: string }; pairs?: boolean };
+  /** max_length: the model reads at most this many ids (a job's export); longer inputs are cut as truncation=True does. */
+  finetune?: { encoder?: { spec?: string }; pairs?: boolean; max_length?: number };
 }
 
 /** True when the folder looks like an export (so `predict --model` can take either kind of folder). */
@@ -47,9 +49,14 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
   const padId = typeof tokenizer.pad_token_id === 'number' ? tokenizer.pad_token_id : 0;
   // A USE-lite export tokenises through the app's own tokenizer module: the same tokenizer.json definition, plus
   // whatever it does for texts too long for transformers.js in one piece, so the ids match the app's exactly.
+  const limit = config.finetune?.max_length;
+  const trailing = limit ? hfSpecialTokenLayout(tokenizer).trailing : 0;
   const encode = config.finetune?.encoder?.spec === 'use-lite'
     ? (await loadUseLiteTokenizer()).encode
-    : (text: string) => tokenizer.encode(text);
+    : (text: string) => {
+        const ids = tokenizer.encode(text);
+        return limit && ids.length > limit ? [...ids.slice(0, limit - trailing), ...ids.slice(ids.length - trailing)] : ids;
+      };
   const session = await ort.InferenceSession.create(modelPath, {
     intraOpNumThreads: opts.threads ?? os.availableParallelism(),
     interOpNumThreads: 1,
