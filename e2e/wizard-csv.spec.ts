@@ -2,7 +2,7 @@
 // the same review -> train -> results -> predict path as the sample.
 import { expect, test } from '@playwright/test';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsv } from '../shared/csv.js';
@@ -98,6 +98,10 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   await expect(page.getByTestId('fine-tune-estimate')).toContainText(/on this computer's (processor|GPU).*Measured here: one step over 16 of your documents took \d+\.\d s/, { timeout: 3 * 60_000 });
   await screenshot(page, '29-fine-tune-estimate');
   await page.getByLabel('How much of the encoder learns').selectOption('head');
+  // The same training as a job for a GPU machine, written by the backend with its split and launch commands.
+  await page.getByRole('button', { name: 'Export the training job for a GPU machine' }).click();
+  const jobDir = await page.getByTestId('gpu-job-path').innerText();
+  for (const file of ['data.jsonl', 'job.json', 'train.py', 'requirements.txt', 'README.md']) expect(existsSync(join(jobDir, file)), file).toBe(true);
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'completed', { timeout: 10 * 60_000 });
   await page.getByRole('button', { name: 'See the results' }).click();

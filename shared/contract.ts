@@ -160,6 +160,8 @@ export const CHANNELS = {
   'settings:get': channel(none, returns<{ author: string | null }>(), READS),
   /** Sets that name; it writes the data folder's settings, not the project. */
   'settings:setAuthor': channel(object({ author: nonEmpty }), returns<{ author: string | null }>(), READS),
+  /** The training job for a GPU machine (job-export.ts) with these settings, written into the data folder's exports. */
+  'job:export': channel(object({ settings: trainSettings, baseModel: optional(nonEmpty) }), returns<{ path: string; train: number; val: number; test: number }>(), READS),
   /** The run's audit pack (audit-pack.ts) written into the data folder's exports; returns where. */
   'audit:save': channel(object({ runId: id, withText: optional(boolean) }), returns<{ path: string; files: number; documents: number }>(), READS),
   /** A fine-tuning run that was cancelled or failed, started again as a new run from its last finished epoch. */

@@ -37,6 +37,9 @@ export interface JobSettings {
   split: { seed: number; valFraction: number; testFraction: number; train: number; val: number; test: number };
 }
 
+/** A small, widely used model, when the user names none. */
+export const DEFAULT_JOB_MODEL = 'distilbert-base-uncased';
+
 export const JOB_REQUIREMENTS = ['torch==2.5.1', 'transformers==4.46.3', 'accelerate==1.1.1', 'safetensors==0.4.5', 'onnx==1.17.0', 'numpy==2.1.3'];
 
 function strategyOf(job: TrainJob, data: PreparedData): Pick<JobSettings, 'strategy' | 'loss' | 'weights' | 'gamma' | 'sampling'> {

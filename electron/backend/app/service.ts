@@ -21,6 +21,7 @@ import { freePath, safeFileName } from './paths.js';
 import { RecentProjects } from './recent.js';
 import { Installation } from './installation.js';
 import { buildAuditPack } from './audit-pack.js';
+import { DEFAULT_JOB_MODEL, exportJob } from './job-export.js';
 import { Uploads } from './uploads.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument, writesToProject } from '../../../shared/contract.js';
@@ -393,6 +394,14 @@ export function createAppService(opts: {
     ...syntheticHandlers(() => project().store, author),
     'settings:get': () => installation.read(),
     'settings:setAuthor': ({ author: name }) => installation.setAuthor(name),
+    'job:export': async ({ settings, baseModel }) => {
+      const open = project();
+      const depth = settings.depth && settings.depth !== 'head' && settings.depth !== 'contrastive' ? settings.depth : 'full';
+      const job = projectJob(open.store, { ...DEFAULT_TRAIN_SETTINGS, ...settings, depth }, { cacheFile });
+      const target = freePath(join(dataDir, 'exports'), `${safeFileName(basename(open.path, extname(open.path)))} job`);
+      const { settings: written } = await exportJob({ ...job, modelDir: '' }, target, baseModel ?? DEFAULT_JOB_MODEL);
+      return { path: target, ...written.split };
+    },
     'audit:save': async ({ runId, withText }) => {
       const open = project();
       mkdirSync(join(dataDir, 'exports'), { recursive: true });

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { exportJob } from '../app/job-export.js';
+import { DEFAULT_JOB_MODEL, exportJob } from '../app/job-export.js';
 import { importRun, RunImportError } from '../app/run-import.js';
 import { displayPath, EXIT, projectOption, UsageError, withProject } from './common.js';
 import { checkDataOptions, fileTrainingJob, projectTrainingJob, settingsFrom, withFineTuneOptions, withFineTuneSettings, withTrainingDataOptions, type FineTuneCliOptions, type TrainingDataOptions } from './training-data.js';
@@ -16,7 +16,7 @@ interface ExportJobOptions extends TrainingDataOptions, FineTuneCliOptions {
 export function exportJobCommand(): Command {
   return withFineTuneOptions(withTrainingDataOptions(new Command('export-job').description('write the training job for a GPU machine: data with its split, job.json, train.py (PyTorch + Transformers + Accelerate), requirements and launch commands')))
     .requiredOption('--out <dir>', 'the job folder to write')
-    .option('--base-model <id|folder>', 'the Hugging Face model train.py fine-tunes (a hub id, or a folder on the GPU machine)', 'distilbert-base-uncased')
+    .option('--base-model <id|folder>', 'the Hugging Face model train.py fine-tunes (a hub id, or a folder on the GPU machine)', DEFAULT_JOB_MODEL)
     .action(async function (this: Command, opts: ExportJobOptions) {
       // A GPU job fine-tunes the whole model unless --depth says otherwise (head: only the classifier learns).
       const depth = this.getOptionValueSource('depth') === 'default' ? 'full' : opts.depth;
