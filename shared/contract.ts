@@ -199,6 +199,21 @@ export const CHANNELS = {
 
   /** New pending candidates for a small class, made from its own documents (seeded). */
   'synthetic:generate': channel(object({ label: nonEmpty, count: integer(1, 1000), seed: optional(integer(0)) }), returns<SyntheticExample[]>(), WRITES),
+  /**
+   * Pending candidates written by a local language model (OpenAI-compatible chat API: Ollama, llama.cpp, LM Studio)
+   * from the class's description and a few of its real documents; only this computer's servers unless allowRemote.
+   */
+  'synthetic:generateWithLlm': channel(object({
+    label: nonEmpty,
+    count: integer(1, 200),
+    baseUrl: nonEmpty,
+    model: nonEmpty,
+    temperature: optional(range(0, 2)),
+    maxWords: optional(integer(10, 2000)),
+    examples: optional(integer(1, 20)),
+    timeoutSeconds: optional(integer(5, 3600)),
+    allowRemote: optional(boolean),
+  }), returns<SyntheticExample[]>(), WRITES),
   'synthetic:list': channel(object({ status: optional(oneOf('pending', 'accepted', 'rejected')), label: optional(nonEmpty) }), returns<SyntheticExample[]>(), READS),
   /** Accept (optionally with edited text) or reject a candidate; only accepted ones are training examples. */
   'synthetic:review': channel(object({ documentId: id, status: oneOf('accepted', 'rejected'), text: optional(string) }), returns<SyntheticExample>(), WRITES),

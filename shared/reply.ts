@@ -27,6 +27,8 @@ const CODE_OF_NAME: Record<string, ErrorCode> = {
   BusyError: 'busy',
   AbortError: 'cancelled',
   LlmError: 'unavailable',
+  RunImportError: 'bad_input',
+  AuditPackError: 'bad_input',
 };
 
 export function errorCodeOf(name: string): ErrorCode {

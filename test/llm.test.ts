@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toCsv } from '../shared/csv.js';
 import { parseReply } from '../electron/backend/synthetic/llm.js';
+import { createAppService } from '../electron/backend/app/service.js';
+import { defaultSamplePath } from '../electron/backend/app/resources.js';
 
 let dir: string;
 let server: Server;
@@ -28,6 +30,7 @@ before(async () => {
       received.push(request);
       const reply = (content: string) => res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content } }] }));
       if (request.model === 'good') return reply('Here you are:\n```json\n' + JSON.stringify(WRITTEN) + '\n```');
+      if (request.model === 'fresh') return reply(JSON.stringify(['My card was debited for a plan I never ordered.', 'The invoice shows the old address; please reissue it.']));
       if (request.model === 'slow') return void setTimeout(() => reply('[]'), 3000);
       if (request.model === 'garbled') return reply('Sure! Some ideas: refunds, invoices and fees.');
       if (request.model === 'not-json') return res.end('<html>proxy error</html>');
@@ -94,6 +97,23 @@ describe('synthetic generate --llm', () => {
       assert.match(result.stderr, message, args.join(' '));
     }
     assert.equal(await syntheticCount(), before);
+  });
+
+  it('the app asks the same way: pending candidates from the Synthetic step, and a refusal keeps the project as it was', async () => {
+    const service = createAppService({ dataDir: join(dir, 'app-data'), samplePath: defaultSamplePath() });
+    try {
+      await service.handle('projects:open', { path: join(dir, 'p.ftproj') });
+      const before = (await service.handle('synthetic:list', {})).length;
+      const made = await service.handle('synthetic:generateWithLlm', { label: 'billing', count: 2, baseUrl: base, model: 'fresh', temperature: 0.5 });
+      assert.equal(made.length, 2);
+      assert.ok(made.every((row) => row.synthetic.method === 'llm' && row.synthetic.status === 'pending' && row.labels[0] === 'billing' && row.synthetic.parents.length > 0));
+      assert.equal(received.at(-1)!.model, 'fresh');
+      await assert.rejects(service.handle('synthetic:generateWithLlm', { label: 'billing', count: 2, baseUrl: base, model: 'missing' }), /refused the request \(HTTP 404/);
+      await assert.rejects(service.handle('synthetic:generateWithLlm', { label: 'billing', count: 2, baseUrl: 'http://10.1.2.3:11434/v1', model: 'good' }), /is not this computer/);
+      assert.equal((await service.handle('synthetic:list', {})).length, before + 2);
+    } finally {
+      await service.close();
+    }
   });
 
   it('reads lists in code fences and lists of {text} objects', () => {

@@ -5,7 +5,7 @@ import type { SyntheticExample } from '../../../shared/api.js';
 import { SYNTHETIC_METHOD_DESCRIPTIONS, type SyntheticStatus } from '../../../shared/domain.js';
 import { projectOption, UsageError, withProject } from './common.js';
 import { userInfo } from 'node:os';
-import { checkServerUrl, writeWithLlm } from '../synthetic/llm.js';
+import { llmCandidates } from '../synthetic/llm.js';
 
 const PREVIEW_CHARS = 100;
 
@@ -81,25 +81,16 @@ async function generateWithLlm(opts: GenerateOptions, count: number, seed?: numb
   if (!opts.model) throw new UsageError('--llm needs --model NAME (the model as the server names it, e.g. llama3.2).');
   const temperature = Number(opts.temperature);
   if (!Number.isFinite(temperature) || temperature < 0 || temperature > 2) throw new UsageError(`--temperature must be a number from 0 to 2, got "${opts.temperature}".`);
-  checkServerUrl(opts.llm!, opts.allowRemote);
-  const { shown, description } = await withProject(
-    opts.project,
-    (store) => ({ shown: store.syntheticPromptDocuments(opts.label, wholeNumber(opts.examples, '--examples'), seed), description: store.labels().find((l) => l.name === opts.label)?.description ?? undefined }),
-    { reading: true },
+  return llmCandidates(
+    { baseUrl: opts.llm!, model: opts.model, label: opts.label, count, temperature, maxWords: wholeNumber(opts.maxWords, '--max-words'), timeoutSeconds: wholeNumber(opts.timeout, '--timeout'), allowRemote: opts.allowRemote },
+    // The project is closed while the model writes: an answer can take minutes.
+    () => withProject(
+      opts.project,
+      (store) => ({ shown: store.syntheticPromptDocuments(opts.label, wholeNumber(opts.examples, '--examples'), seed), description: store.labels().find((l) => l.name === opts.label)?.description ?? undefined }),
+      { reading: true },
+    ),
+    (texts, sources) => withProject(opts.project, (store) => store.addSyntheticCandidates(opts.label, texts, sources, 'llm')),
   );
-  const texts = await writeWithLlm({
-    baseUrl: opts.llm!,
-    model: opts.model,
-    label: opts.label,
-    description,
-    examples: shown.map((d) => d.text),
-    count,
-    temperature,
-    maxWords: wholeNumber(opts.maxWords, '--max-words'),
-    timeoutSeconds: wholeNumber(opts.timeout, '--timeout'),
-    allowRemote: opts.allowRemote,
-  });
-  return withProject(opts.project, (store) => store.addSyntheticCandidates(opts.label, texts.slice(0, count), shown.map((d) => d.id), 'llm'));
 }
 
 export function syntheticCommand(): Command {

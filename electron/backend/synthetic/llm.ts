@@ -106,3 +106,21 @@ export async function writeWithLlm(request: LlmRequest): Promise<string[]> {
     throw new LlmError(`${endpoint}: ${(error as Error).message}`);
   }
 }
+
+/** What the prompt is made of, read from the project: a few real documents of the class and its description. */
+export interface LlmPrompt {
+  shown: Array<{ id: number; text: string }>;
+  description?: string;
+}
+
+/**
+ * The whole request, for the CLI and the app alike: the prompt is read, the model asked (which can take minutes),
+ * then what it wrote is added as pending candidates whose sources are the documents shown. A failure before the
+ * last step changes nothing.
+ */
+export async function llmCandidates<T>(request: Omit<LlmRequest, 'examples' | 'description'>, readPrompt: () => LlmPrompt | Promise<LlmPrompt>, add: (texts: string[], sources: number[]) => T): Promise<T> {
+  checkServerUrl(request.baseUrl, request.allowRemote);
+  const { shown, description } = await readPrompt();
+  const texts = await writeWithLlm({ ...request, description, examples: shown.map((d) => d.text) });
+  return add(texts.slice(0, request.count), shown.map((d) => d.id));
+}
