@@ -30,7 +30,7 @@ const LAYERS = [
   { folder: backend('encoders'), folders: [backend('encoders'), backend('onnx'), backend('tf'), ...backendBase, 'shared/'], denyPackages: ['electron'] },
   { folder: backend('training'), folders: [backend('training'), backend('encoders'), backend('onnx'), backend('tf'), backend('store'), ...backendBase, 'shared/'], denyPackages: ['electron'] },
   { folder: backend('export'), folders: [backend('export'), backend('training'), backend('encoders'), backend('onnx'), ...backendBase, 'shared/'], denyPackages: ['electron'] },
-  { folder: backend('app'), folders: [backend('app'), backend('import'), backend('store'), backend('training'), backend('export'), ...backendBase, 'shared/'], denyPackages: ['electron'] },
+  { folder: backend('app'), folders: [backend('app'), backend('import'), backend('store'), backend('synthetic'), backend('training'), backend('export'), ...backendBase, 'shared/'], denyPackages: ['electron'] },
   { folder: backend('host'), folders: [backend('host'), backend('app'), backend('training'), ...backendBase, 'shared/'], denyPackages: ['electron'] },
   { folder: backend('cli'), folders: [backend('cli'), 'electron/backend/review', backend('synthetic'), backend('app'), backend('import'), backend('store'), backend('training'), backend('export'), backend('encoders'), ...backendBase, 'shared/'], denyPackages: ['electron'] },
 ];
