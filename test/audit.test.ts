@@ -55,4 +55,14 @@ it('writes an audit pack of a run that verifies, lists documents by hash without
   assert.equal(tampered.code, 1);
   assert.match(tampered.stderr, /metrics\.json: changed since the pack was written/);
   assert.match(tampered.stderr, /extra\.txt: added after the pack was written/);
+
+  // With the run's ONNX export named, its files are hashed too.
+  assert.equal((await finetune('export', '--model', 'run/model', '--out', 'exported', '--no-verify')).code, 0);
+  const withExport = await finetune('audit', '--project', 'p.ftproj', '--out', 'audit-export.zip', '--export', 'exported');
+  assert.equal(withExport.code, 0, withExport.stderr);
+  const exportFiles = await (await JSZip.loadAsync(readFileSync(join(dir, 'audit-export.zip')))).file('export-files.csv')!.async('string');
+  assert.match(exportFiles, /exported,onnx\/model\.onnx,[0-9a-f]{64},\d+/);
+  const notExport = await finetune('audit', '--project', 'p.ftproj', '--out', 'x.zip', '--export', 'run');
+  assert.equal(notExport.code, 2);
+  assert.match(notExport.stderr, /run: not an export folder \(no onnx\/model\.onnx\)/);
 });

@@ -285,10 +285,13 @@ describe('app service', () => {
     assert.deepEqual(await service.handle('settings:setAuthor', { author: '  Ada Lovelace ' }), { author: 'Ada Lovelace' });
     const [doc] = (await service.handle('documents:query', { limit: 1 })).documents;
     await service.handle('documents:setLabels', { documentId: doc.id, labels: ['spam'] });
+    const exported = await service.handle('export:onnx', { runId });
     const pack = await service.handle('audit:save', { runId });
     assert.ok(pack.path.startsWith(join(dir, 'data', 'exports')) && pack.path.endsWith('.zip'), pack.path);
-    assert.equal(pack.files, 10);
+    assert.equal(pack.files, 11);
     const zip = await JSZip.loadAsync(readFileSync(pack.path));
+    const exportFiles = await zip.file('export-files.csv')!.async('string');
+    assert.ok(exportFiles.includes(`${exported.outDir},onnx/model.onnx,`), 'the run\'s ONNX export is hashed');
     const annotations = await zip.file('annotations.csv')!.async('string');
     assert.match(annotations, new RegExp(`^${doc.id},spam,manual,Ada Lovelace,`, 'm'));
     assert.match(await zip.file('README.txt')!.async('string'), /check with: npx finetune audit verify ".* run \d+ audit\.zip"/);

@@ -49,7 +49,8 @@ export interface AuditPack {
 }
 
 /** `verifyHint`: how the README tells the auditor to check the pack (the command with its file name). */
-export async function buildAuditPack(store: ProjectStore, runId: number, opts: { withText: boolean; verifyHint: string }): Promise<AuditPack> {
+/** `exportDirs`: ONNX exports of this run, whose files are hashed too (export-files.csv). */
+export async function buildAuditPack(store: ProjectStore, runId: number, opts: { withText: boolean; verifyHint: string; exportDirs?: string[] }): Promise<AuditPack> {
   const withText = opts.withText;
   const run = store.listRuns().find((r) => r.id === runId);
   if (!run) throw new RunError(`${store.file}: no run ${runId} (runs: ${store.listRuns().map((r) => r.id).join(', ') || 'none'}).`);
@@ -75,6 +76,10 @@ export async function buildAuditPack(store: ProjectStore, runId: number, opts: {
   if (modelDir && existsSync(modelDir)) {
     files['model-files.csv'] = toCsv(['file', 'sha256', 'bytes'], filesUnder(modelDir).map((f) => [relative(modelDir, f), sha256(readFileSync(f)), String(statSync(f).size)]));
   }
+  const exports = (opts.exportDirs ?? []).filter((dir) => existsSync(dir));
+  if (exports.length > 0) {
+    files['export-files.csv'] = toCsv(['export', 'file', 'sha256', 'bytes'], exports.flatMap((dir) => filesUnder(dir).map((f) => [dir, relative(dir, f), sha256(readFileSync(f)), String(statSync(f).size)])));
+  }
   files['README.txt'] = [
     `Audit pack of run ${runId} of the Finetune project "${store.info().name}".`,
     '',
@@ -87,6 +92,7 @@ export async function buildAuditPack(store: ProjectStore, runId: number, opts: {
     'annotations.csv  who labeled what and when: imported, manual, predicted or synthetic',
     'synthetic.csv    synthetic examples, how they were made, their review and their source documents',
     ...(files['model-files.csv'] ? ['model-files.csv  the trained model\'s files with their sha256'] : []),
+    ...(files['export-files.csv'] ? ['export-files.csv the ONNX exports\' files with their sha256'] : []),
     `${MANIFEST}    sha256 of every other file; check with: ${opts.verifyHint}`,
     '',
   ].join('\n');

@@ -2,7 +2,7 @@
 // It is the one owner of the open project's SQLite file, whether it runs in Electron's main process or in the
 // browser host. Arguments are checked at the boundary (validate.ts); events go to the listeners given to on().
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, LabelIssuesResult, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
@@ -406,7 +406,11 @@ export function createAppService(opts: {
       const open = project();
       mkdirSync(join(dataDir, 'exports'), { recursive: true });
       const target = freePath(join(dataDir, 'exports'), `${safeFileName(basename(open.path, extname(open.path)))} run ${runId} audit.zip`);
-      const pack = await buildAuditPack(open.store, runId, { withText: withText ?? false, verifyHint: `npx finetune audit verify "${basename(target)}"` });
+      // The run's ONNX exports made from the app (exports/<project> run N onnx, and its numbered copies) are hashed too.
+      const exportPrefix = `${safeFileName(basename(open.path, extname(open.path)))} run ${runId} onnx`;
+      const exportsDir = join(dataDir, 'exports');
+      const exportDirs = readdirSync(exportsDir).filter((name) => name === exportPrefix || name.startsWith(`${exportPrefix} (`)).map((name) => join(exportsDir, name));
+      const pack = await buildAuditPack(open.store, runId, { withText: withText ?? false, verifyHint: `npx finetune audit verify "${basename(target)}"`, exportDirs });
       await writeFile(target, pack.bytes);
       return { path: target, files: pack.files, documents: pack.documents };
     },

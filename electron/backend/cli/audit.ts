@@ -3,13 +3,16 @@
 // (the text only with --with-text), the annotation history, the synthetic examples with their sources, and the
 // model's file hashes — with a manifest of sha256 hashes over every file. `finetune audit verify` checks it.
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { AuditPackError, buildAuditPack, verifyAuditPack } from '../app/audit-pack.js';
 import { RunError, type ProjectStore } from '../store/project-store.js';
 import { displayPath, EXIT, projectOption, UsageError, withProject } from './common.js';
 
-async function writePack(store: ProjectStore, runId: number, out: string, withText: boolean): Promise<string> {
-  const pack = await buildAuditPack(store, runId, { withText, verifyHint: `npx finetune audit verify ${displayPath(out)}` }).catch((error: unknown) => {
+async function writePack(store: ProjectStore, runId: number, out: string, withText: boolean, exportDirs: string[]): Promise<string> {
+  for (const dir of exportDirs) if (!existsSync(join(dir, 'onnx', 'model.onnx'))) throw new UsageError(`${displayPath(dir)}: not an export folder (no onnx/model.onnx); give the --out folder of finetune export.`);
+  const pack = await buildAuditPack(store, runId, { withText, verifyHint: `npx finetune audit verify ${displayPath(out)}`, exportDirs: exportDirs.map((d) => resolve(d)) }).catch((error: unknown) => {
     throw error instanceof RunError ? new UsageError(error.message.replace(store.file, displayPath(store.file))) : error;
   });
   await writeFile(out, pack.bytes);
@@ -23,7 +26,8 @@ export function auditCommand(): Command {
     .option('--run <id>', 'the run (default: the latest completed one)')
     .option('--out <file>', 'the .zip to write', 'audit.zip')
     .option('--with-text', 'include each document\'s text in documents.csv (left out by default)')
-    .action(async (opts: { project?: string; run?: string; out: string; withText?: boolean }) => {
+    .option('--export <dir>', 'an ONNX export of the run (finetune export --out DIR) whose files are hashed too; repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .action(async (opts: { project?: string; run?: string; out: string; withText?: boolean; export: string[] }) => {
       if (!opts.project) throw new UsageError('Give --project FILE (or use finetune audit verify PACK.zip).');
       process.stdout.write(
         await withProject(
@@ -32,7 +36,7 @@ export function auditCommand(): Command {
             const completed = store.listRuns().filter((r) => r.status === 'completed');
             const runId = opts.run !== undefined ? Number(opts.run) : completed[0]?.id;
             if (runId === undefined) throw new UsageError(`${displayPath(store.file)}: no completed run to audit yet.`);
-            return writePack(store, runId, opts.out, Boolean(opts.withText));
+            return writePack(store, runId, opts.out, Boolean(opts.withText), opts.export);
           },
           { reading: true },
         ),
