@@ -60,6 +60,7 @@ const importOptions: Schema<ImportOptions> = object({
   labelSep: optional(string),
   keepSubject: optional(boolean),
   encoding: optional(string),
+  pairCol: optional(string),
 });
 
 const costs = object({ miss: recordOf(range(0, 1e9)), falseAlarm: recordOf(range(0, 1e9)) });
@@ -104,6 +105,8 @@ export const CHANNELS = {
   'projects:openSample': channel(none, returns<{ path: string; project: ProjectInfo }>(), WRITES),
   'projects:current': channel(none, returns<{ path: string; project: ProjectInfo } | null>(), READS),
   'projects:setTask': channel(object({ task }), returns<ProjectInfo>(), WRITES),
+  /** Makes the project one of sentence pairs: each document's second text is in this imported column (null: none). */
+  'projects:setPairColumn': channel(object({ column: optional(nonEmpty) }), returns<ProjectInfo>(), WRITES),
 
   'import:preview': channel(object({ path: nonEmpty, options: optional(importOptions) }), returns<ImportPreview>(), READS),
   /**
@@ -183,7 +186,8 @@ export const CHANNELS = {
     READS,
   ),
 
-  'predict:texts': channel(object({ runId: id, texts: arrayOf(string, 10_000) }), returns<PredictionRow[]>(), READS),
+  /** pairs: for a sentence-pair project, each text's second text. */
+  'predict:texts': channel(object({ runId: id, texts: arrayOf(string, 10_000), pairs: optional(arrayOf(string, 10_000)) }), returns<PredictionRow[]>(), READS),
   /** One text predicted and explained by occlusion (shared/explain.ts): its explanation says which words mattered. */
   'predict:explain': channel(object({ runId: id, text: string }), returns<PredictionRow>(), READS),
   'predict:file': channel(object({ runId: id, path: nonEmpty, options: importOptions }), returns<{ rows: PredictionRow[]; csv: string }>(), READS),

@@ -41,6 +41,8 @@ export interface ProjectInfo {
   schemaVersion: number;
   /** Encoder used for embeddings; 'use-lite' is the shipped default, 'hf:<folder>' a local Hugging Face model. */
   encoder: string;
+  /** Sentence pairs: the imported column that holds each document's second text (null: single texts). */
+  pairColumn: string | null;
 }
 
 export interface LabelInfo {
@@ -117,6 +119,8 @@ export interface ImportOptions {
   keepSubject?: boolean;
   /** Force a text encoding instead of detecting it, e.g. 'windows-1252'. */
   encoding?: string;
+  /** Sentence pairs: the column holding each row's second text; a pair (in either order) is one document. */
+  pairCol?: string;
 }
 
 // ---------- Imbalance review ----------

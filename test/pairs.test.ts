@@ -10,6 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { toCsv } from '../shared/csv.js';
 import { exampleKey, pairContentHash, pairFeatures, pairTokenIds } from '../electron/backend/training/pairs.js';
 import { brownPairs } from './fixtures/brown-pairs.js';
+import { createAppService } from '../electron/backend/app/service.js';
+import { defaultSamplePath } from '../electron/backend/app/resources.js';
 
 let dir: string;
 before(() => (dir = mkdtempSync(join(tmpdir(), 'finetune-pairs-'))));
@@ -88,6 +90,42 @@ describe('finetune train / predict --pair-col (CLI)', () => {
     assert.equal(onnx.length, app.length);
     const predictedColumn = (line: string) => line.split(',').at(-3);
     assert.deepEqual(onnx.slice(1, 40).map(predictedColumn), app.slice(1, 40).map(predictedColumn));
+  });
+
+  it('a project of pairs in the app: the pair column is set once, training pairs both texts, and predictions take pairs', async () => {
+    const { train } = brownPairs({ perFile: 2, othersPerSame: 2 });
+    writeFileSync(join(dir, 'app-pairs.csv'), toCsv(['first', 'second', 'label'], train.slice(0, 120).map((p) => [p.a, p.b, p.label])));
+    const service = createAppService({ dataDir: join(dir, 'app-data'), samplePath: defaultSamplePath() });
+    try {
+      await service.handle('projects:create', { name: 'pairs', task: 'single_label' });
+      const imported = await service.handle('import:run', { paths: [join(dir, 'app-pairs.csv')], options: { textCol: 'first', labelCol: 'label', pairCol: 'second' } });
+      // Pairs that share a first text are different documents; a pair and its swap are one.
+      const distinct = new Set(train.slice(0, 120).map((p) => pairContentHash(p.a, p.b))).size;
+      assert.ok(distinct > new Set(train.slice(0, 120).map((p) => p.a)).size, 'the fixture has first texts in several pairs');
+      assert.equal(imported.imported, distinct);
+      await assert.rejects(service.handle('projects:setPairColumn', { column: 'nothing' }), /No document has a column "nothing"/);
+      assert.equal((await service.handle('projects:setPairColumn', { column: 'second' })).pairColumn, 'second');
+      const finished = new Promise<void>((resolve) => {
+        const stop = service.on((event) => {
+          if (event === 'train:finished') {
+            stop();
+            resolve();
+          }
+        });
+      });
+      const { runId } = await service.handle('train:start', { settings: { strategy: 'weighted' } });
+      await finished;
+      const metrics = await service.handle('runs:metrics', { runId });
+      assert.ok(metrics.f1_macro > 0.5, `macro-F1 ${metrics.f1_macro}`);
+      const rows = await service.handle('runs:predictions', { runId });
+      assert.ok(rows.length > 0 && rows.every((r) => typeof r.pair === 'string' && r.pair.length > 0), 'test predictions carry both texts');
+      const [predicted] = await service.handle('predict:texts', { runId, texts: [train[0].a], pairs: [train[0].b] });
+      assert.equal(predicted.pair, train[0].b);
+      assert.ok(['same', 'other'].includes(predicted.predicted[0]));
+      await assert.rejects(service.handle('predict:texts', { runId, texts: ['a'] }), /needs the second text of every input/);
+    } finally {
+      await service.close();
+    }
   });
 
   it('names the columns there are when --pair-col names none of them', async () => {

@@ -123,7 +123,7 @@ parent.onMessage((message) => {
     case 'predict':
       enqueue(async (signal) => {
         const predictor = await predictorFor(message.modelDir);
-        const rows = await predictor.predict(message.texts, undefined, signal);
+        const rows = await predictor.predict(message.texts, undefined, signal, message.pairs);
         return { type: 'predictions', requestId: message.requestId, rows };
       }, message.requestId);
       break;

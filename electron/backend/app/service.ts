@@ -25,6 +25,7 @@ import { DEFAULT_JOB_MODEL, exportJob } from './job-export.js';
 import { Uploads } from './uploads.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { checkArgument, writesToProject } from '../../../shared/contract.js';
+import { ArgumentError } from '../../../shared/schema.js';
 import { isCancelled } from '../cancel.js';
 import { labelNext } from './suggestions.js';
 
@@ -318,6 +319,7 @@ export function createAppService(opts: {
     'projects:openSample': async () => describe(await openSample()),
     'projects:current': () => (current ? describe(current) : null),
     'projects:setTask': ({ task }) => project().store.setTask(task),
+    'projects:setPairColumn': ({ column }) => project().store.setPairColumn(column ?? null),
 
     'import:preview': ({ path, options }) => previewSource(path, options),
     'upload:begin': (request) => uploads.begin(request),
@@ -373,7 +375,10 @@ export function createAppService(opts: {
     'runs:metrics': ({ runId }) => project().store.runMetrics(runId),
     'runs:predictions': ({ runId, ...filter }) => project().store.runPredictions(runId, filter),
 
-    'predict:texts': ({ runId, texts }) => predictions.predict(modelDirOf(runId), texts),
+    'predict:texts': ({ runId, texts, pairs }) => {
+      if (pairs && pairs.length !== texts.length) throw new ArgumentError(`predict:texts: ${texts.length} texts but ${pairs.length} second texts`);
+      return predictions.predict(modelDirOf(runId), texts, pairs).then((rows) => (pairs ? rows.map((row, i) => ({ ...row, pair: pairs[i] })) : rows));
+    },
     'predict:explain': async ({ runId, text }) => {
       const modelDir = modelDirOf(runId);
       const { task } = project().store.runMetrics(runId);
@@ -418,16 +423,27 @@ export function createAppService(opts: {
 
   /** Predictions for every document of a file (read with the import parsers), and the same as CSV. */
   async function predictFile(runId: number, path: string, options: ImportOptions) {
+    // A pair project's file has the second texts in the project's pair column.
+    const pairColumn = project().store.info().pairColumn;
     const texts: string[] = [];
+    const pairs: string[] = [];
     const problems: string[] = [];
     for await (const event of readSources([path], options)) {
-      if (event.kind === 'record') texts.push(event.record.text);
-      else if (event.kind === 'issue' && event.issue.status === 'failed') problems.push(formatIssue(event.issue));
+      if (event.kind === 'record') {
+        const pair = pairColumn ? String(event.record.metadata[pairColumn] ?? '').trim() : '';
+        if (pairColumn && !pair) {
+          problems.push(`${event.record.sourceRef}: no second text in column "${pairColumn}"`);
+          continue;
+        }
+        texts.push(event.record.text);
+        pairs.push(pair);
+      } else if (event.kind === 'issue' && event.issue.status === 'failed') problems.push(formatIssue(event.issue));
     }
     if (texts.length === 0) {
       throw new TaxonomyError(`${path}: no documents to predict${problems.length ? ` (${problems.slice(0, 3).join('; ')})` : ''}.`);
     }
-    const rows = await predictions.predict(modelDirOf(runId), texts);
+    const rows = await predictions.predict(modelDirOf(runId), texts, pairColumn ? pairs : undefined);
+    if (pairColumn) rows.forEach((row, i) => (row.pair = pairs[i]));
     return { rows, csv: predictionsToCsv(rows, project().store.runMetrics(runId).labels) };
   }
 

@@ -119,16 +119,19 @@ export interface TrainingExample {
   contentHash: string;
   labels: string[];
   source: AnnotationSource;
+  /** Pair projects: the document's second text, from the project's pair column. */
+  pair?: string;
 }
 
 /**
  * Every labeled document with its labels (predictions are never training data). A document counts as 'synthetic'
  * if any of its labels is, so synthetic examples can be kept out of evaluation; else 'manual' beats 'imported'.
  */
-export function trainingExamples(db: Database.Database): TrainingExample[] {
+export function trainingExamples(db: Database.Database, pairColumn: string | null = null): TrainingExample[] {
   const rows = db
     .prepare(
       `SELECT d.id AS documentId, d.text, d.content_hash AS contentHash, ${LABELS_OF_DOCUMENT} AS labels,
+              json_extract(d.metadata, ?) AS pair,
               (SELECT CASE WHEN SUM(a.source = 'synthetic') > 0 THEN 'synthetic'
                            WHEN SUM(a.source = 'manual') > 0 THEN 'manual' ELSE 'imported' END
                  FROM annotations a WHERE a.document_id = d.id AND a.source != 'predicted') AS source
@@ -136,6 +139,6 @@ export function trainingExamples(db: Database.Database): TrainingExample[] {
         WHERE EXISTS (SELECT 1 FROM annotations a WHERE a.document_id = d.id AND a.source != 'predicted')
         ORDER BY d.id`,
     )
-    .all() as Array<Omit<TrainingExample, 'labels'> & { labels: string }>;
-  return rows.map((r) => ({ ...r, labels: JSON.parse(r.labels) as string[] }));
+    .all(pairColumn === null ? '$.__none__' : `$."${pairColumn.replace(/"/g, '')}"`) as Array<Omit<TrainingExample, 'labels' | 'pair'> & { labels: string; pair: unknown }>;
+  return rows.map(({ pair, ...r }) => ({ ...r, labels: JSON.parse(r.labels) as string[], ...(typeof pair === 'string' && pair.trim() ? { pair } : {}) }));
 }

@@ -33,6 +33,11 @@ export function contentHash(text: string): string {
   return sha256(text.normalize('NFC').trim());
 }
 
+/** A pair's identity: the same for (a, b) and (b, a), so a pair and its swap are one document and one item. */
+export function pairContentHash(a: string, b: string): string {
+  return sha256([a, b].sort().join('\u0000'));
+}
+
 /** The stored near-duplicate key (documents.near_dup_key): a hash of shared/text.ts nearDuplicateKey. */
 export function nearDuplicateHash(text: string): string {
   return sha256(nearDuplicateKey(text)).slice(0, 32);
@@ -95,7 +100,8 @@ function statements(db: Database.Database) {
 }
 
 /** Adds records to the project inside the caller's transaction, skipping empty texts and exact duplicates. */
-function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' | 'manual' | 'synthetic') {
+/** `pairCol`: the column of each record's second text, for a project of sentence pairs. */
+function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' | 'manual' | 'synthetic', pairCol?: string) {
   const sql = statements(db);
   const labelIds = new Map((db.prepare('SELECT name, id FROM labels').all() as Array<{ name: string; id: number }>).map((l) => [l.name, l.id]));
   const report: ImportReport = { files: [], imported: 0, skipped: 0, failed: 0, issues: [], labelsCreated: [], seconds: 0 };
@@ -145,7 +151,9 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
       });
       return;
     }
-    const hash = sha256(text);
+    // Sentence pairs: the pair is the document, so its identity and near-duplicate key are of both texts.
+    const pair = pairCol ? String(record.metadata?.[pairCol] ?? '').normalize('NFC').trim() : '';
+    const hash = pair ? pairContentHash(text, pair) : sha256(text);
     const existing = sql.findByHash.get(hash) as { id: number; file: string; ref: string } | undefined;
     if (existing) {
       const keptLabels = (sql.labelsOf.all(existing.id) as Array<{ name: string }>).map((l) => l.name);
@@ -165,7 +173,7 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
       addIssue({ status: 'skipped', file: record.sourceFile, where, reason });
       return;
     }
-    const key = nearDuplicateHash(text);
+    const key = pair ? sha256([nearDuplicateKey(text), nearDuplicateKey(pair)].sort().join('|')).slice(0, 32) : nearDuplicateHash(text);
     const documentId = Number(
       sql.insertDocument.run(text, record.sourceFile, where, hash, key, JSON.stringify(record.metadata ?? {}), now).lastInsertRowid,
     );
@@ -223,7 +231,7 @@ export async function importSources(
     throw new ImportError('The project is busy: another Finetune window or command is writing to it. Try again when it has finished.');
   }
   try {
-    const writer = recordWriter(db, task, 'imported');
+    const writer = recordWriter(db, task, 'imported', options.pairCol);
     for await (const event of readSources(paths, options, signal)) {
       signal?.throwIfAborted();
       if (event.kind === 'record') writer.addRecord(event.record);

@@ -60,7 +60,7 @@ export class ProjectStore {
 
   info(): ProjectInfo {
     const row = this.reads
-      .prepare('SELECT id, name, task, encoder, created_at AS createdAt FROM projects ORDER BY id LIMIT 1')
+      .prepare('SELECT id, name, task, encoder, pair_column AS pairColumn, created_at AS createdAt FROM projects ORDER BY id LIMIT 1')
       .get() as Omit<ProjectInfo, 'schemaVersion'>;
     return { ...row, schemaVersion: schemaVersion(this.reads) };
   }
@@ -74,6 +74,17 @@ export class ProjectStore {
     this.assertNotImporting();
     if (!encoder.trim()) throw new taxonomy.TaxonomyError('An encoder name cannot be empty.');
     this.db.prepare('UPDATE projects SET encoder = ?').run(encoder.trim());
+    return this.info();
+  }
+
+  /** Makes this a project of sentence pairs whose second texts are in `column` of the import (null: single texts). */
+  setPairColumn(column: string | null): ProjectInfo {
+    this.assertNotImporting();
+    if (column !== null) {
+      const found = this.reads.prepare('SELECT COUNT(*) AS n FROM documents WHERE json_extract(metadata, ?) IS NOT NULL').get(`$."${column.replace(/"/g, '')}"`) as { n: number };
+      if (found.n === 0) throw new taxonomy.TaxonomyError(`No document has a column "${column}" to pair with its text; import a file with that column first.`);
+    }
+    this.db.prepare('UPDATE projects SET pair_column = ?').run(column);
     return this.info();
   }
 
@@ -132,8 +143,9 @@ export class ProjectStore {
    * Labeled documents only; predictions never count as labels. Synthetic examples only once accepted, with the ids
    * of the documents they were made from (`parents`), so training can keep them out when a parent is held out.
    */
-  trainingExamples(): Array<{ documentId: number; text: string; contentHash: string; labels: string[]; source: AnnotationSource; parents?: number[] }> {
-    return synthetic.withReviewedSynthetic(this.reads, documents.trainingExamples(this.reads));
+  /** With a pair column, each example's second text too (pair; undefined where the document has none). */
+  trainingExamples(): Array<{ documentId: number; text: string; contentHash: string; labels: string[]; source: AnnotationSource; parents?: number[]; pair?: string }> {
+    return synthetic.withReviewedSynthetic(this.reads, documents.trainingExamples(this.reads, this.info().pairColumn));
   }
 
   // ---------- synthetic minority examples (logic in ./synthetic.ts) ----------

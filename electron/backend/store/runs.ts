@@ -76,11 +76,11 @@ export function finishRun(db: Database.Database, runId: number, result: RunResul
       runId,
     );
     const insert = db.prepare(
-      `INSERT INTO run_predictions (run_id, document_id, text, true_labels, predicted_labels, probabilities)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO run_predictions (run_id, document_id, text, pair, true_labels, predicted_labels, probabilities)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const p of result.predictions ?? []) {
-      insert.run(runId, p.documentId ?? null, p.text, json(p.trueLabels), JSON.stringify(p.predicted), JSON.stringify(p.probabilities));
+      insert.run(runId, p.documentId ?? null, p.text, p.pair ?? null, json(p.trueLabels), JSON.stringify(p.predicted), JSON.stringify(p.probabilities));
     }
   })();
 }
@@ -141,10 +141,10 @@ export function runPredictions(db: Database.Database, runId: number, filter: Pre
   runRow(db, runId, []);
   const rows = db
     .prepare(
-      `SELECT document_id AS documentId, text, true_labels AS trueLabels, predicted_labels AS predicted, probabilities
+      `SELECT document_id AS documentId, text, pair, true_labels AS trueLabels, predicted_labels AS predicted, probabilities
          FROM run_predictions WHERE run_id = ? ORDER BY id`,
     )
-    .all(runId) as Array<{ documentId: number | null; text: string; trueLabels: string | null; predicted: string; probabilities: string }>;
+    .all(runId) as Array<{ documentId: number | null; text: string; pair: string | null; trueLabels: string | null; predicted: string; probabilities: string }>;
   const predictions = rows.map((r): PredictionRow => {
     const row: PredictionRow = {
       text: r.text,
@@ -152,6 +152,7 @@ export function runPredictions(db: Database.Database, runId: number, filter: Pre
       probabilities: JSON.parse(r.probabilities) as Record<string, number>,
     };
     if (r.documentId !== null) row.documentId = r.documentId;
+    if (r.pair !== null) row.pair = r.pair;
     if (r.trueLabels !== null) row.trueLabels = JSON.parse(r.trueLabels) as string[];
     return row;
   });

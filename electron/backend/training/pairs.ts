@@ -30,10 +30,8 @@ export function pairTokenIds(a: ArrayLike<number>, b: ArrayLike<number>): Int32A
   return out;
 }
 
-/** The same for (a, b) and (b, a). */
-export function pairContentHash(a: string, b: string): string {
-  return createHash('sha256').update([a, b].sort().join('\u0000')).digest('hex');
-}
+/** The same for (a, b) and (b, a): the importer's identity of a pair (store/importer.ts). */
+export { pairContentHash } from '../store/importer.js';
 
 export const textHash = (text: string): string => createHash('sha256').update(text).digest('hex');
 

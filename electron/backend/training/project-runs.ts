@@ -27,12 +27,15 @@ export function requireTwoClasses(examples: TrainExample[], where: string, advic
  */
 export function projectJob(store: ProjectStore, settings: TrainSettings, where: { cacheFile: string; encoder?: string }): Omit<TrainJob, 'modelDir'> {
   const info = store.info();
-  const examples = trainExamplesFromProject(store.trainingExamples());
-  requireTwoClasses(examples, store.file, 'label documents of another class, or import more');
+  const all = trainExamplesFromProject(store.trainingExamples());
+  // A pair project trains on the documents that have a second text (synthetic examples have none, so they are left out).
+  const examples = info.pairColumn ? all.filter((e) => e.pair !== undefined) : all;
+  requireTwoClasses(examples, store.file, info.pairColumn ? `label pairs of another class (documents with a "${info.pairColumn}" text), or import more` : 'label documents of another class, or import more');
   return {
     task: info.task,
     labels: store.labels().map((l) => l.name),
     examples,
+    ...(info.pairColumn ? { pairs: true } : {}),
     settings,
     encoder: where.encoder ?? info.encoder,
     cacheFile: where.cacheFile,

@@ -8,6 +8,7 @@ import type { FineTuneEstimate, PredictionRow, StrategySearchReport, TrainProgre
 import type { TrainExample, TrainJob, TrainResult } from './job.js';
 import type { ExportOutcome, FromWorker, LabelIssuesReport, ToWorker } from './worker-protocol.js';
 import type { TaggedSentence, TaggerModel } from './tagger/tagger.js';
+import { pairContentHash } from './pairs.js';
 import { cancelledError } from '../cancel.js';
 
 export interface WorkerPort {
@@ -160,15 +161,17 @@ function runInWorker<T>(
 
 /** A project's labeled documents (ProjectStore.trainingExamples()) as the worker's training examples. */
 export function trainExamplesFromProject(
-  rows: { documentId: number; text: string; contentHash: string; labels: string[]; source: string; parents?: number[] }[],
+  rows: { documentId: number; text: string; contentHash: string; labels: string[]; source: string; parents?: number[]; pair?: string }[],
 ): TrainExample[] {
   return rows.map((row) => ({
     id: row.documentId,
     text: row.text,
-    contentHash: row.contentHash,
+    // A pair and its swap are one item (pairs.ts), so a pair's identity is of both its texts.
+    contentHash: row.pair !== undefined ? pairContentHash(row.text, row.pair) : row.contentHash,
     labels: row.labels,
     synthetic: row.source === 'synthetic',
     parents: row.parents,
+    ...(row.pair !== undefined ? { pair: row.pair } : {}),
   }));
 }
 
@@ -217,8 +220,9 @@ export class PredictionWorker {
 
   constructor(private readonly spawner: WorkerSpawner = nodeWorkerSpawner()) {}
 
-  predict(modelDir: string, texts: string[]): Promise<PredictionRow[]> {
-    return this.request<PredictionRow[]>((requestId) => ({ type: 'predict', requestId, modelDir, texts }));
+  /** `pairs`: a pair model's second texts, one per text. */
+  predict(modelDir: string, texts: string[], pairs?: string[]): Promise<PredictionRow[]> {
+    return this.request<PredictionRow[]>((requestId) => ({ type: 'predict', requestId, modelDir, texts, ...(pairs ? { pairs } : {}) }));
   }
 
   /** An ONNX export of modelDir, compared with the app on checkTexts; progress messages arrive as it goes. */

@@ -16,7 +16,8 @@ export type ToWorker =
   | { type: 'tagger'; sentences: TaggedSentence[]; seed: number }
   /** Times fine-tuning steps at job.settings.depth on the job's documents (nothing is trained or written). */
   | { type: 'estimate'; job: TrainJob }
-  | { type: 'predict'; requestId: number; modelDir: string; texts: string[] }
+  /** pairs: a sentence-pair model's second texts, one per text. */
+  | { type: 'predict'; requestId: number; modelDir: string; texts: string[]; pairs?: string[] }
   /** ONNX export, then the export compared with the app on checkTexts (none: no comparison). */
   | { type: 'export'; requestId: number; modelDir: string; outDir: string; quantize?: boolean; metrics?: RunMetrics; checkTexts: string[] }
   | { type: 'cancel' };

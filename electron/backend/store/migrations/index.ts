@@ -4,6 +4,7 @@ import { initialSchema } from './0001_initial.js';
 import { runOwner } from './0002_run_owner.js';
 import { skippedEmpty } from './0003_skipped_empty.js';
 import { syntheticTables } from './0004_synthetic_tables.js';
+import { pairColumn } from './0005_pair_column.js';
 
 export interface Migration {
   /** The user_version the file has after this migration. */
@@ -11,6 +12,6 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner, skippedEmpty, syntheticTables];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner, skippedEmpty, syntheticTables, pairColumn];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
