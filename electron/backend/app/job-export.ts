@@ -82,7 +82,8 @@ Edit \`model\` in job.json to use another Hugging Face model (a hub id, or a fol
 `;
 }
 
-export async function exportJob(job: TrainJob, outDir: string, model: string): Promise<{ files: string[]; settings: JobSettings }> {
+/** Where train.py is: resources/job in a checkout (`templateDir`: the packaged app's resources folder has its copy). */
+export async function exportJob(job: TrainJob, outDir: string, model: string, templateDir = path.join(packageRoot(), 'resources', 'job')): Promise<{ files: string[]; settings: JobSettings }> {
   const keys = await nearDuplicateKeys([...job.examples, ...(job.test ?? [])], new ProgressReporter(() => {}));
   const data = prepare(job, (e) => keys.get(e)!);
   const role = new Map<number, 'train' | 'val' | 'test'>();
@@ -113,7 +114,7 @@ export async function exportJob(job: TrainJob, outDir: string, model: string): P
   await mkdir(outDir, { recursive: true });
   await writeFile(path.join(outDir, 'data.jsonl'), lines.join('\n') + '\n');
   await writeFile(path.join(outDir, 'job.json'), JSON.stringify(settings, null, 2) + '\n');
-  await copyFile(path.join(packageRoot(), 'resources', 'job', 'train.py'), path.join(outDir, 'train.py'));
+  await copyFile(path.join(templateDir, 'train.py'), path.join(outDir, 'train.py'));
   await writeFile(path.join(outDir, 'requirements.txt'), JOB_REQUIREMENTS.join('\n') + '\n');
   await writeFile(path.join(outDir, 'README.md'), readme(settings));
   return { files: ['data.jsonl', 'job.json', 'train.py', 'requirements.txt', 'README.md'], settings };

@@ -404,7 +404,9 @@ export function createAppService(opts: {
       const depth = settings.depth && settings.depth !== 'head' && settings.depth !== 'contrastive' ? settings.depth : 'full';
       const job = projectJob(open.store, { ...DEFAULT_TRAIN_SETTINGS, ...settings, depth }, { cacheFile });
       const target = freePath(join(dataDir, 'exports'), `${safeFileName(basename(open.path, extname(open.path)))} job`);
-      const { settings: written } = await exportJob({ ...job, modelDir: '' }, target, baseModel ?? DEFAULT_JOB_MODEL);
+      // The job template sits beside the sample in the resources folder (the repository's, or the packaged app's).
+      const templateDir = join(dirname(dirname(opts.samplePath)), 'job');
+      const { settings: written } = await exportJob({ ...job, modelDir: '' }, target, baseModel ?? DEFAULT_JOB_MODEL, templateDir);
       return { path: target, ...written.split };
     },
     'audit:save': async ({ runId, withText }) => {
