@@ -6,11 +6,10 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_FINE_TUNE_EPOCHS, type TrainSettings } from '../../../shared/domain.js';
 import { packageRoot } from './resources.js';
-import { specForStrategy } from '../training/agent/candidates.js';
 import type { TrainJob } from '../training/job.js';
 import { nearDuplicateKeys, prepare, type PreparedData } from '../training/prepare.js';
 import { ProgressReporter } from '../training/progress.js';
-import { ruleTablePrior } from '../training/strategy.js';
+import { strategyWithoutSearch } from '../training/transformer/job.js';
 
 /** What `train.py` reads, besides the data. */
 export interface JobSettings {
@@ -43,10 +42,7 @@ export const DEFAULT_JOB_MODEL = 'distilbert-base-uncased';
 export const JOB_REQUIREMENTS = ['torch==2.5.1', 'transformers==4.46.3', 'accelerate==1.1.1', 'safetensors==0.4.5', 'onnx==1.17.0', 'numpy==2.1.3'];
 
 function strategyOf(job: TrainJob, data: PreparedData): Pick<JobSettings, 'strategy' | 'loss' | 'weights' | 'gamma' | 'sampling'> {
-  const s = job.settings;
-  const prior = ruleTablePrior(job.task, job.labels, data.labeledCounts, data.labeledDocuments);
-  const name = s.strategy === 'auto' ? prior.strategy : s.strategy;
-  const spec = specForStrategy(name === 'synthetic+oversample' && data.synthetic.used === 0 ? 'oversample' : name, s.strategy === 'auto' ? (prior.weights ?? s.weights) : s.weights, s.strategy === 'auto' ? (prior.gamma ?? s.gamma) : s.gamma, data.synthetic.used > 0);
+  const { spec } = strategyWithoutSearch(job, job.settings, data);
   const gamma = spec.gamma ?? 0;
   const multi = job.task === 'multi_label';
   const loss = multi ? (gamma > 0 ? 'focal_bce' : 'bce') : gamma > 0 ? 'focal' : spec.weights ? 'weighted_cross_entropy' : 'cross_entropy';

@@ -1,8 +1,7 @@
 // The export of a fine-tuned model folder (training/transformer/saved-model.ts): one ONNX graph of the trained
 // encoder, head, calibration and decision, plus — for a Hugging Face family — the safetensors checkpoint and its
 // config.json, which Python transformers loads with AutoModelForSequenceClassification.from_pretrained.
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunMetrics } from '../../../shared/domain.js';
 import { writeTokenizerFiles } from '../encoders/tokenizer.js';
@@ -17,6 +16,7 @@ import { exportConfigBlock } from './config.js';
 import { appendCalibratedOutputs, classifierInputs } from './graph.js';
 import type { ModelExport } from './index.js';
 import { renderModelCard } from './model-card.js';
+import { copyTokenizerFiles } from './tokenizer-files.js';
 import { appendTransformerLogits, appendTruncation, TRANSFORMER_OPSET } from './transformer-graph.js';
 
 
@@ -99,20 +99,8 @@ export async function fineTunedExport(dir: string, manifest: FineTunedManifest):
       // The checkpoint's own config.json (architectures, id2label, problem_type), with the app's calibration beside it.
       await writeFile(path.join(outDir, 'config.json'), JSON.stringify({ ...source.rawConfig, ...common }, null, 2));
       await copyFile(checkpoint, path.join(outDir, CHECKPOINT_FILE));
-      const written = ['config.json', CHECKPOINT_FILE];
-      for (const name of TOKENIZER_FILES) {
-        const from = path.join(source.folder, name);
-        if (!existsSync(from)) continue;
-        if (name === 'tokenizer_config.json') {
-          // truncation=True then cuts where the app cut; the graph cuts longer inputs the same way anyway.
-          const config = JSON.parse(await readFile(from, 'utf8')) as Record<string, unknown>;
-          await writeFile(path.join(outDir, name), JSON.stringify({ ...config, model_max_length: tokenizer.maxLength }, null, 2));
-        } else {
-          await copyFile(from, path.join(outDir, name));
-        }
-        written.push(name);
-      }
-      return written;
+      // truncation=True then cuts where the app cut; the graph cuts longer inputs the same way anyway.
+      return ['config.json', CHECKPOINT_FILE, ...(await copyTokenizerFiles(source.folder, outDir, TOKENIZER_FILES, tokenizer.maxLength))];
     },
     card: card(
       `${source.config.modelType} (${source.config.layers} layers, hidden ${source.config.hidden}), fine-tuned from ${manifest.encoderSpec.slice(3)}`,

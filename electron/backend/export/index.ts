@@ -1,6 +1,6 @@
 // `finetune export`: a trained model folder -> a self-contained Hugging Face style folder:
 //   onnx/model.onnx (+ onnx/model_quantized.onnx with --quantize), config.json, tokenizer files, README.md.
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunMetrics } from '../../../shared/domain.js';
@@ -16,6 +16,7 @@ import { buildClassifierGraph, hfEncoderGraph, type EncoderGraph } from './graph
 import { exportConfigBlock } from './config.js';
 import { fineTunedExport } from './fine-tuned.js';
 import { renderModelCard } from './model-card.js';
+import { copyTokenizerFiles } from './tokenizer-files.js';
 import { quantizeModel, type QuantizeReport } from './quantize.js';
 
 export interface ExportOptions {
@@ -57,21 +58,7 @@ async function hfEncoderExport(folder: string, expectedId: string, maxLength: nu
     graph,
     modelType: config.model_type ?? 'bert',
     tokenizerNote: `The encoder reads the first ${graph.settings.maxLength} token ids (clipped inside the graph); the lexical features read the whole text.`,
-    async writeTokenizer(outDir) {
-      const written: string[] = [];
-      for (const name of HF_TOKENIZER_FILES) {
-        const source = path.join(graph.settings.folder, name);
-        if (!existsSync(source)) continue;
-        if (name === 'tokenizer_config.json') {
-          const tokenizerConfig = JSON.parse(await readFile(source, 'utf8')) as Record<string, unknown>;
-          await writeFile(path.join(outDir, name), JSON.stringify({ ...tokenizerConfig, model_max_length: NO_TRUNCATION }, null, 2));
-        } else {
-          await copyFile(source, path.join(outDir, name));
-        }
-        written.push(name);
-      }
-      return written;
-    },
+    writeTokenizer: (outDir) => copyTokenizerFiles(graph.settings.folder, outDir, HF_TOKENIZER_FILES, NO_TRUNCATION),
   };
 }
 

@@ -6,19 +6,19 @@
 // the head does not pull the body around while it is still random); a Hugging Face model starts with its
 // family's classification head, as transformers does.
 import path from 'node:path';
-import type { PredictionRow, RunMetrics, TrainSettings } from '../../../../shared/domain.js';
+import type { PredictionRow, Recommendation, RunMetrics, TrainSettings } from '../../../../shared/domain.js';
 import { macroF1 } from '../../../../shared/metrics.js';
 import { loadEncoder } from '../../encoders/index.js';
 import { initTensorflow, type TfRuntime } from '../../tf/backend.js';
 import { yieldToEventLoop } from '../../event-loop.js';
-import { lossFor, specForStrategy } from '../agent/candidates.js';
+import { lossFor, specForStrategy, type CandidateSpec } from '../agent/candidates.js';
 import { decideRow, tuneDecision } from '../agent/scoring.js';
 import { fitCalibration, modelDecision } from '../calibrate.js';
 import { evaluateTest } from '../evaluate.js';
 import { finishedRun, type TrainJob, type TrainResult } from '../job.js';
 import type { LossSpec } from '../losses.js';
 import { decide, probabilitiesFromLogits } from '../predictor.js';
-import { nearDuplicateKeys, prepare, countClasses } from '../prepare.js';
+import { nearDuplicateKeys, prepare, countClasses, type PreparedData } from '../prepare.js';
 import type { ProgressReporter } from '../progress.js';
 import { samplingCounts, samplingGroups } from '../sampling.js';
 import { resolvedStrategy, ruleTablePrior } from '../strategy.js';
@@ -122,6 +122,20 @@ const flat = (rows: Float32Array[], K: number): Float64Array => {
   return out;
 };
 
+/**
+ * The strategy of a run that does not search (fine-tuning, the GPU job): the user's, or with 'auto' the rule
+ * table's recommendation on the training counts.
+ */
+export function strategyWithoutSearch(job: Pick<TrainJob, 'task' | 'labels'>, settings: TrainSettings, data: PreparedData): { prior: Recommendation; spec: CandidateSpec } {
+  const prior = ruleTablePrior(job.task, job.labels, data.labeledCounts, data.labeledDocuments);
+  const auto = settings.strategy === 'auto';
+  const suggested = settings.strategy === 'auto' ? prior.strategy : settings.strategy;
+  // Without accepted synthetic examples, "synthetic + oversample" is oversampling.
+  const chosen = suggested === 'synthetic+oversample' && data.synthetic.used === 0 ? 'oversample' : suggested;
+  const spec = specForStrategy(chosen, auto ? (prior.weights ?? settings.weights) : settings.weights, auto ? (prior.gamma ?? settings.gamma) : settings.gamma, data.synthetic.used > 0);
+  return { prior, spec };
+}
+
 export async function fineTuneClassifier(job: TrainJob, progress: ProgressReporter, signal: AbortSignal | undefined, bootstrapIterations: number): Promise<TrainResult> {
   if (job.pairs) throw new Error('Fine-tuning a sentence-pair model is not built yet: train pairs with depth "head".');
   const rt = await initTensorflow();
@@ -134,11 +148,7 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
   if (split.val.length === 0) throw new Error('training data: fine-tuning needs a validation split to stop early; add examples or raise the validation fraction');
   const K = job.labels.length;
   const trainCounts = countClasses(data, split.train, K);
-  const prior = ruleTablePrior(job.task, job.labels, data.labeledCounts, data.labeledDocuments);
-  const suggested = settings.strategy === 'auto' ? prior.strategy : settings.strategy;
-  // Without accepted synthetic examples, "synthetic + oversample" is oversampling.
-  const chosen = suggested === 'synthetic+oversample' && data.synthetic.used === 0 ? 'oversample' : suggested;
-  const spec = specForStrategy(chosen, settings.strategy === 'auto' ? (prior.weights ?? settings.weights) : settings.weights, settings.strategy === 'auto' ? (prior.gamma ?? settings.gamma) : settings.gamma, data.synthetic.used > 0);
+  const { prior, spec } = strategyWithoutSearch(job, settings, data);
   const loss = lossFor(job.task, spec, trainCounts);
   const repeats = Array.from(samplingCounts(spec.sampling, samplingGroups(split.train.map((i) => data.classesOf[i]), trainCounts), settings.seed));
 
