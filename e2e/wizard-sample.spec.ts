@@ -92,6 +92,14 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   const labelsNow = async () => (await callApi(host.url, 'documents:query', { search: mistake.text.slice(0, 40), limit: 50 })).documents.find((d) => d.id === mistake.documentId)!.labels;
   expect(await labelsNow()).toEqual(mistake.predicted);
   await screenshot(page, '11-results-relabeled');
+  // A second change to the same document, then both undone, newest first.
+  const third = (await callApi(host.url, 'labels:list', undefined)).map((l) => l.name).find((l) => l !== mistake.predicted[0] && !mistake.trueLabels!.includes(l))!;
+  await first.getByRole('button', { name: third, exact: true }).click();
+  await expect(first.getByTestId('given')).toHaveText(third);
+  await expect(mistakes.getByTestId('undo-depth')).toContainText('2 changes here can be undone, newest first');
+  await mistakes.getByRole('button', { name: 'Undo' }).click();
+  await expect(first.getByTestId('given')).toHaveText(mistake.predicted[0]);
+  expect(await labelsNow()).toEqual(mistake.predicted);
   await mistakes.getByRole('button', { name: 'Undo' }).click();
   await expect(first.getByTestId('given')).toHaveText(mistake.trueLabels!.join(', '));
   expect(await labelsNow()).toEqual(mistake.trueLabels);
