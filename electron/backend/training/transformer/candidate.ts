@@ -25,8 +25,6 @@ const HELD_OUT_SHARE = 0.25;
 const MIN_SECONDS = 15;
 const EPOCHS = 3;
 
-export const FINE_TUNE_CANDIDATE = 'fine-tune top-1';
-
 export async function compareFineTuning(job: TrainJob, data: PreparedData, featurized: Featurized, head: HeadOutcome, budgetSeconds: number, signal?: AbortSignal): Promise<FineTuneComparison> {
   if (job.task !== 'single_label') return { tried: false, reason: 'it is measured for single-label projects only' };
   if (job.encoder !== 'use-lite' || job.pairs) return { tried: false, reason: 'it is measured with the shipped USE-lite encoder on single texts only' };

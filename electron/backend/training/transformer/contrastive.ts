@@ -20,7 +20,7 @@ type Tf = TfRuntime['tf'];
 /** SetFit's default: 20 positive and 20 negative pairs per training document… */
 const PAIRS_PER_DOCUMENT = 40;
 /** …capped, because each pair step runs two batches through the body on a CPU. */
-export const DEFAULT_MAX_PAIRS = 640;
+const DEFAULT_MAX_PAIRS = 640;
 
 /** A body whose unit-length sentence vectors can be tuned (the shipped USE-lite). */
 export interface SentenceEncoder extends TrainableClassifier {

@@ -10,7 +10,7 @@ import type { TrainJob } from '../job.js';
 import { checkContrastiveEncoder, contrastivePairCount, contrastiveTune } from './contrastive.js';
 import { batchGradients } from './fine-tune.js';
 import { loadTransformerClassifier, loadTransformerTokenizer, readTransformerFolder } from './hf-folder.js';
-import { fineTuneSettingsOf } from './job.js';
+import { fineTuneSettingsOf, validationShareOf } from './job.js';
 import { USE_LITE_TOKENS } from './saved-model.js';
 import type { TrainableClassifier } from './trainable.js';
 import { UseLiteClassifier } from './use-lite-trainable.js';
@@ -19,7 +19,6 @@ import { UseLiteClassifier } from './use-lite-trainable.js';
 const WEBGPU_SPEEDUP = 49;
 /** A forward pass costs about a third of a training step (backward is about twice the forward). */
 const FORWARD_SHARE = 1 / 3;
-const VALIDATION_SHARE = 0.1;
 
 export async function estimateFineTune(job: TrainJob, signal?: AbortSignal): Promise<FineTuneEstimate> {
   const tune = fineTuneSettingsOf(job.settings);
@@ -79,7 +78,7 @@ export async function estimateFineTune(job: TrainJob, signal?: AbortSignal): Pro
     throwIfAborted(signal);
 
     const labeled = job.examples.length;
-    const train = Math.max(1, Math.round(labeled * (1 - job.settings.testFraction) * (1 - Math.max(job.settings.valFraction, VALIDATION_SHARE))));
+    const train = Math.max(1, Math.round(labeled * (1 - job.settings.testFraction) * (1 - validationShareOf(job.settings))));
     const validation = Math.max(1, Math.round(labeled * (1 - job.settings.testFraction)) - train);
     const test = Math.max(0, labeled - train - validation);
     const epochs = contrastive ? 1 : tune.epochs;

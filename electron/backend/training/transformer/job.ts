@@ -35,6 +35,9 @@ import { UseLiteClassifier } from './use-lite-trainable.js';
 /** Share of the labeled documents held out to stop early and calibrate, when the settings hold out none. */
 const DEFAULT_VALIDATION_SHARE = 0.1;
 
+/** The validation share a fine-tuning run holds out: the settings', or the default when they hold out none. */
+export const validationShareOf = (settings: TrainSettings): number => (settings.valFraction > 0 ? settings.valFraction : DEFAULT_VALIDATION_SHARE);
+
 export function fineTuneSettingsOf(settings: TrainSettings): FineTuneSettings {
   const o = settings.fineTune ?? {};
   return {
@@ -140,7 +143,7 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
   if (job.pairs) throw new Error('Fine-tuning a sentence-pair model is not built yet: train pairs with depth "head".');
   const rt = await initTensorflow();
   const { tf } = rt;
-  const settings: TrainSettings = { ...job.settings, valFraction: job.settings.valFraction > 0 ? job.settings.valFraction : DEFAULT_VALIDATION_SHARE };
+  const settings: TrainSettings = { ...job.settings, valFraction: validationShareOf(job.settings) };
   const tune = fineTuneSettingsOf(settings);
   const keys = await nearDuplicateKeys([...job.examples, ...(job.test ?? [])], progress, signal);
   const data = prepare({ ...job, settings }, (e) => keys.get(e)!);
