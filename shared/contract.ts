@@ -29,6 +29,7 @@ import {
   type StrategySearchReport,
   type TrainSettings,
 } from './domain.js';
+import type { TaggedText, TokenDocument, TokenDocumentPage, TokenReview, TokenRunResults } from './tokens.js';
 import { ArgumentError, arrayOf, boolean, id, integer, none, nonEmpty, object, oneOf, optional, range, recordOf, string, type Schema } from './schema.js';
 
 /** A result type carried by the table for the compiler only (results are the backend's own data, not checked). */
@@ -52,6 +53,8 @@ const WRITES = true;
 export const MAX_UPLOAD_CHUNK_BYTES = 2 * 1024 * 1024;
 
 const task = oneOf('single_label', 'multi_label');
+/** A new project may also mark words (token tasks); an existing one cannot switch to or from that. */
+const projectTask = oneOf('single_label', 'multi_label', 'token');
 
 const importOptions: Schema<ImportOptions> = object({
   textCol: optional(string),
@@ -100,7 +103,7 @@ const runOnly = object({ runId: id });
 
 export const CHANNELS = {
   'projects:recent': channel(none, returns<RecentProject[]>(), READS),
-  'projects:create': channel(object({ name: nonEmpty, task, path: optional(nonEmpty) }), returns<{ path: string; project: ProjectInfo }>(), WRITES),
+  'projects:create': channel(object({ name: nonEmpty, task: projectTask, path: optional(nonEmpty) }), returns<{ path: string; project: ProjectInfo }>(), WRITES),
   'projects:open': channel(object({ path: nonEmpty }), returns<ProjectInfo>(), WRITES),
   'projects:openSample': channel(none, returns<{ path: string; project: ProjectInfo }>(), WRITES),
   'projects:current': channel(none, returns<{ path: string; project: ProjectInfo } | null>(), READS),
@@ -200,6 +203,22 @@ export const CHANNELS = {
     returns<{ outDir: string; check?: { documents: number; sameLabels: number; maxAbsDiff: number } }>(),
     READS,
   ),
+
+  /** Token projects: documents with their words and entity spans, filtered (to mark, finished, with a type, text). */
+  'tokens:query': channel(
+    object({ annotated: optional(boolean), label: optional(nonEmpty), search: optional(string), offset: optional(integer(0)), limit: optional(integer(0, 1000)) }),
+    returns<TokenDocumentPage>(),
+    READS,
+  ),
+  'tokens:get': channel(object({ documentId: id }), returns<TokenDocument>(), READS),
+  /** Replaces a document's spans (snapped out to whole words; overlaps refused) and marks it finished. */
+  'tokens:setSpans': channel(object({ documentId: id, spans: arrayOf(object({ start: integer(0), end: integer(1), label: nonEmpty }), 10_000) }), returns<TokenDocument>(), WRITES),
+  /** How the marks are spread: words outside every entity, and each type's entities and documents. */
+  'tokens:review': channel(none, returns<TokenReview>(), READS),
+  /** A token run's figures and each test document's gold and predicted spans. */
+  'tokens:results': channel(runOnly, returns<TokenRunResults>(), READS),
+  /** New texts tagged by a token run's model: words and scored spans. */
+  'tokens:predict': channel(object({ runId: id, texts: arrayOf(string, 1000) }), returns<TaggedText[]>(), READS),
 
   /** New pending candidates for a small class, made from its own documents (seeded). */
   'synthetic:generate': channel(object({ label: nonEmpty, count: integer(1, 1000), seed: optional(integer(0)) }), returns<SyntheticExample[]>(), WRITES),

@@ -4,6 +4,9 @@ import type { Explanation } from './explain.js';
 
 export type TaskKind = 'single_label' | 'multi_label';
 
+/** What a project predicts: labels of whole documents (TaskKind), or marks on their words (shared/tokens.ts). */
+export type ProjectTask = TaskKind | 'token';
+
 export type AnnotationSource = 'imported' | 'manual' | 'synthetic' | 'predicted';
 
 /** How a synthetic minority example was made from its class's real documents (electron/backend/synthetic/augment.ts). */
@@ -35,7 +38,7 @@ export interface SyntheticProvenance {
 export interface ProjectInfo {
   id: number;
   name: string;
-  task: TaskKind;
+  task: ProjectTask;
   createdAt: string; // ISO 8601
   /** Schema version of the project file (SQLite user_version). */
   schemaVersion: number;
@@ -43,6 +46,8 @@ export interface ProjectInfo {
   encoder: string;
   /** Sentence pairs: the imported column that holds each document's second text (null: single texts). */
   pairColumn: string | null;
+  /** Token projects: entities or one tag per word, from the first import (null until then, and for other tasks). */
+  tagScheme: 'entities' | 'tags' | null;
 }
 
 export interface LabelInfo {

@@ -35,7 +35,7 @@ function inThread<T>(store: ProjectStore, request: HeavyRead, pick: (reply: Heav
 /** The project's imbalance review: in place for a small project, in a worker thread for a large one. */
 export function reviewOffLoop(store: ProjectStore, threadFrom = HEAVY_READ_IN_THREAD_FROM): Promise<ImbalanceReview> {
   if (store.documentCountBound() < threadFrom) return Promise.resolve(store.review());
-  return inThread(store, { file: store.file, kind: 'review', task: store.info().task }, (reply) => ('review' in reply ? reply.review : undefined));
+  return inThread(store, { file: store.file, kind: 'review', task: store.labelTask() }, (reply) => ('review' in reply ? reply.review : undefined));
 }
 
 /** The labels with their document counts: in place for a small project, in a worker thread for a large one. */

@@ -9,13 +9,12 @@ import type { ActiveRun, EventChannel, EventChannels, LabelIssuesResult, Request
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
 import { explainPredictions } from '../../../shared/explain.js';
-import { DEFAULT_FINE_TUNE_EPOCHS, DEFAULT_TRAIN_SETTINGS, type FineTuneEstimate, type ImportOptions, type RunStatus, type StrategySearchReport, type TaskKind, type TrainSettings } from '../../../shared/domain.js';
+import { DEFAULT_FINE_TUNE_EPOCHS, DEFAULT_TRAIN_SETTINGS, type FineTuneEstimate, type ImportOptions, type ProjectTask, type RunStatus, type StrategySearchReport, type TaskKind, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore, RunError, TaxonomyError } from '../store/project-store.js';
-import type { TrainResult } from '../training/job.js';
 import { projectJob, recordRun } from '../training/project-runs.js';
 import { CHECKPOINT_DIR, checkpointEpoch } from '../training/transformer/resume.js';
-import { nodeWorkerSpawner, PredictionWorker, startEstimate, startLabelIssues, startSearch, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
+import { nodeWorkerSpawner, PredictionWorker, startEstimate, startLabelIssues, startSearch, startTagger, startTraining, type WorkerJob, type WorkerSpawner } from '../training/worker-client.js';
 import { labelsOffLoop, reviewOffLoop } from './heavy-reads.js';
 import { freePath, safeFileName } from './paths.js';
 import { RecentProjects } from './recent.js';
@@ -24,6 +23,9 @@ import { buildAuditPack } from './audit-pack.js';
 import { DEFAULT_JOB_MODEL, exportJob } from './job-export.js';
 import { Uploads } from './uploads.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
+import { tokenHandlers } from './token-handlers.js';
+import { planTokenRun, TaggerCache, tokenRunOutcome } from './token-runs.js';
+import { saveTagger } from '../training/tagger/files.js';
 import { checkArgument, writesToProject } from '../../../shared/contract.js';
 import { ArgumentError } from '../../../shared/schema.js';
 import { isCancelled } from '../cancel.js';
@@ -59,7 +61,7 @@ interface OpenProject {
 
 interface LiveRun {
   state: ActiveRun;
-  job: WorkerJob<TrainResult>;
+  job: WorkerJob<unknown>;
   /** Settles (never rejects) once the run's outcome is written to the project. */
   recorded: Promise<void>;
 }
@@ -92,6 +94,7 @@ export function createAppService(opts: {
   const author = () => installation.read().author ?? undefined;
   const spawner = opts.spawner ?? nodeWorkerSpawner();
   const predictions = new PredictionWorker(spawner);
+  const tagger = new TaggerCache();
   const listeners = new Set<ServiceListener>();
   let current: OpenProject | null = null;
   let live: LiveRun | null = null;
@@ -148,7 +151,7 @@ export function createAppService(opts: {
     return switchTo(absolute, ProjectStore.open(absolute));
   }
 
-  function createProject(name: string, task: TaskKind, path?: string): OpenProject {
+  function createProject(name: string, task: ProjectTask, path?: string): OpenProject {
     const file = path ? resolve(path) : freePath(projectsDir, `${safeFileName(name)}.ftproj`);
     mkdirSync(dirname(file), { recursive: true });
     return switchTo(file, ProjectStore.create(file, { name, task }));
@@ -235,32 +238,51 @@ export function createAppService(opts: {
     if (searching) throw new BusyError('A strategy search or label check is running: wait for it or cancel it before training.');
     const { store } = open;
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
+    if (store.info().task === 'token') return startTokenRun(open, settings);
     const base = { ...projectJob(store, settings, { cacheFile }), resume: resumeFrom !== undefined };
     const runId = store.createRun(settings);
     if (resumeFrom) {
       mkdirSync(modelDirFor(open, runId), { recursive: true });
       renameSync(resumeFrom, join(modelDirFor(open, runId), CHECKPOINT_DIR));
     }
+    return launch(store, runId, (onProgress) => startTraining({ ...base, modelDir: modelDirFor(open, runId) }, { spawner, onProgress }), (result) => {
+      recordRun(store, runId, { status: 'completed', result });
+      // Load the new model in the prediction worker now, while the user reads the results: the Use step then
+      // answers at once. A failure here shows up again, with its reason, on the first real prediction.
+      predictions.predict(result.modelDir, []).catch(() => undefined);
+    });
+  }
+
+  /** A token project's run: the tagger in the model worker, on the finished documents split by source document. */
+  function startTokenRun(open: OpenProject, settings: TrainSettings): { runId: number } {
+    const plan = planTokenRun(open.store, settings);
+    const runId = open.store.createRun(settings);
+    const started = performance.now();
+    const modelDir = modelDirFor(open, runId);
+    return launch(open.store, runId, (onProgress) => startTagger(plan.train, settings.seed, { spawner, onProgress }), async (model) => {
+      await saveTagger(modelDir, model);
+      open.store.finishTokenRun(runId, { ...tokenRunOutcome(plan, model, (performance.now() - started) / 1000), modelDir });
+    });
+  }
+
+  /**
+   * Runs a created run's job in its worker: live progress and curve, then `complete` with the result once no import
+   * holds the project (a run that ends during an import is written after it); a failure or cancel is recorded too.
+   */
+  function launch<T>(store: ProjectStore, runId: number, start: (onProgress: (p: TrainProgress) => void) => WorkerJob<T>, complete: (result: T) => void | Promise<void>): { runId: number } {
     const state: ActiveRun = { runId, startedAt: new Date().toISOString(), progress: null, history: [], workerPid: null };
-    let job: WorkerJob<TrainResult>;
+    let job: WorkerJob<T>;
     try {
-      job = startTraining(
-        { ...base, modelDir: modelDirFor(open, runId) },
-        {
-          spawner,
-          onProgress: (progress) => {
-            const withRun = { ...progress, runId };
-            state.progress = withRun;
-            state.history = withEpochPoint(state.history, withRun);
-            emit('train:progress', withRun);
-          },
-        },
-      );
+      job = start((progress) => {
+        const withRun = { ...progress, runId };
+        state.progress = withRun;
+        state.history = withEpochPoint(state.history, withRun);
+        emit('train:progress', withRun);
+      });
     } catch (error) {
       store.finishRun(runId, { status: 'failed', error: (error as Error).message });
       throw error;
     }
-    // A run that ends during an import is written once the import's transaction is over, not inside it.
     const outcome = job.done.then(
       async (result) => {
         await importFinished();
@@ -272,11 +294,8 @@ export function createAppService(opts: {
       },
     );
     const recorded = outcome.then(
-      (result) => {
-        recordRun(store, runId, { status: 'completed', result });
-        // Load the new model in the prediction worker now, while the user reads the results: the Use step then
-        // answers at once. A failure here shows up again, with its reason, on the first real prediction.
-        predictions.predict(result.modelDir, []).catch(() => undefined);
+      async (result) => {
+        await complete(result);
         return { status: 'completed' as RunStatus, error: null };
       },
       (error: Error) => {
@@ -397,6 +416,7 @@ export function createAppService(opts: {
       return predictions.exportOnnx({ modelDir, outDir: target, quantize, metrics: open.store.runMetrics(runId), checkTexts }, onProgress);
     },
     ...syntheticHandlers(() => project().store, author),
+    ...tokenHandlers(() => project().store, author, tagger, (runId) => modelDirOf(runId)),
     'settings:get': () => installation.read(),
     'settings:setAuthor': ({ author: name }) => installation.setAuthor(name),
     'job:export': async ({ settings, baseModel }) => {

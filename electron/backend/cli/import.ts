@@ -16,6 +16,7 @@ interface ImportCliOptions extends ImportOptions {
   data?: string[];
   name?: string;
   allIssues?: boolean;
+  tokens?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -31,6 +32,7 @@ export function importCommand(): Command {
     .option('--label-sep <sep>', 'separator between labels in one cell, with --multi-label', '|')
     .option('--keep-subject', 'e-mail: keep the Subject line in front of the body (other headers are always dropped)')
     .option('--encoding <name>', 'force a text encoding (e.g. windows-1252) instead of detecting it')
+    .option('--tokens', 'a new project marks words (entities or tags): import CoNLL, JSONL spans or plain text into it')
     .option('--name <name>', 'project name, when the project is created (default: the file name)')
     .option('--all-issues', `list every skipped or failed item (default: the first ${SHOWN_ISSUES})`)
     .action(async (opts: ImportCliOptions) => {
@@ -58,7 +60,7 @@ async function runImport(opts: ImportCliOptions): Promise<number> {
   const store = created
     ? ProjectStore.create(opts.project, {
         name: opts.name ?? basename(opts.project, extname(opts.project)),
-        task: opts.multiLabel ? 'multi_label' : 'single_label',
+        task: opts.tokens ? 'token' : opts.multiLabel ? 'multi_label' : 'single_label',
       })
     : ProjectStore.open(opts.project);
   let keepProject = !created;

@@ -1,9 +1,9 @@
 // `finetune project ...`: project-wide settings.
 import { Argument, Command } from 'commander';
-import type { ProjectInfo, TaskKind } from '../../../shared/domain.js';
+import type { ProjectInfo, ProjectTask, TaskKind } from '../../../shared/domain.js';
 import { projectOption, withProject } from './common.js';
 
-const describeTask = (task: TaskKind) => (task === 'multi_label' ? 'multi-label' : 'single-label');
+const describeTask = (task: ProjectTask) => (task === 'multi_label' ? 'multi-label' : task === 'token' ? 'token (marks on words)' : 'single-label');
 
 function formatInfo(info: ProjectInfo): string {
   return `${info.name}: ${describeTask(info.task)}, encoder ${info.encoder}, schema version ${info.schemaVersion}, created ${info.createdAt}\n`;

@@ -4,33 +4,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { entitiesOf, entityScores, type EntityScores } from '../../../shared/entities.js';
-import { singleLabelMetrics, type SingleLabelMetrics } from '../../../shared/metrics.js';
+import { entitiesOf } from '../../../shared/entities.js';
+import type { TokenMetrics } from '../../../shared/tokens.js';
 import { readTokenFile, type TokenSentence, type TokenSource } from '../import/tokens.js';
 import { isCancelled } from '../cancel.js';
 import { formatIssueLine } from './import.js';
-import { splitByDocument, tagSentences, type TaggedSentence, type TaggerModel } from '../training/tagger/tagger.js';
+import { splitByDocument, tagSentences, type TaggedSentence } from '../training/tagger/tagger.js';
+import { tokenMetrics, withoutTrainingRepeats } from '../training/tagger/metrics.js';
+import { readTagger, saveTagger, scoredSpans } from '../training/tagger/files.js';
 import { startTagger } from '../training/worker-client.js';
 import { displayPath, EXIT, interruptSignal, statusLine, UsageError } from './common.js';
-
-export const TAGGER_FILE = 'tagger.json';
-
-export interface TokenMetrics {
-  task: 'token';
-  tags: string[];
-  bio: boolean;
-  n_train_sentences: number;
-  n_test_sentences: number;
-  /** Test sentences dropped because the same token sequence is in the training data. */
-  test_duplicates_removed: number;
-  /** BIO tags: entity-level (seqeval strict, IOB2); the headline. */
-  entities?: Omit<EntityScores, 'sentences'>;
-  /** Token-level precision, recall and F1 per tag (scikit-learn definitions); for plain tag sets the headline is their macro-F1. */
-  tokens: Pick<SingleLabelMetrics, 'f1_macro' | 'f1_micro' | 'per_class' | 'confusion_matrix'>;
-  settings: TaggerModel['settings'];
-  selection: TaggerModel['selection'];
-  seconds: number;
-}
 
 async function readTokens(file: string, what: string): Promise<TokenSource> {
   if (!existsSync(file)) throw new UsageError(`${file}: no such file.`);
@@ -58,11 +41,7 @@ export async function runTokenTrain(opts: TokenTrainOptions): Promise<number> {
   if (all.length === 0) throw new Error(`${displayPath(source.file)}: its sentences have no tags; a token task trains on tagged tokens (CoNLL token and tag per line, or JSONL spans).`);
   const split = opts.test ? { rest: all, held: tagged((await readTokens(opts.test, 'test')).sentences) } : splitByDocument(all, opts.testFraction, opts.seed);
   const train = split.rest;
-  let test = split.held;
-  // Deduplicated evaluation: a test sentence whose tokens are also a training sentence says nothing about new text.
-  const seen = new Set(train.map((s) => s.tokens.join('\u0000')));
-  const before = test.length;
-  test = test.filter((s) => !seen.has(s.tokens.join('\u0000')));
+  const { test, removed } = withoutTrainingRepeats(train, split.held);
   if (test.length === 0) throw new Error('No test sentence is left that is not also in the training data; give a --test file with other sentences.');
 
   const status = statusLine();
@@ -77,11 +56,10 @@ export async function runTokenTrain(opts: TokenTrainOptions): Promise<number> {
     const model = await training.done;
     status.end();
     const predictions = tagSentences(model, test.map((s) => s.tokens));
-    const metrics = tokenMetrics(model, train.length, test, predictions.map((p) => p.tags), before - test.length, (performance.now() - started) / 1000);
+    const metrics = tokenMetrics(model, train.length, test, predictions.map((p) => p.tags), removed, (performance.now() - started) / 1000);
     const out = resolve(opts.out);
     mkdirSync(join(out, 'model'), { recursive: true });
-    await writeFile(join(out, 'model', TAGGER_FILE), JSON.stringify(model));
-    await writeFile(join(out, 'model', 'manifest.json'), JSON.stringify({ kind: 'tagger', file: TAGGER_FILE, tags: model.tags, bio: model.bio }, null, 2) + '\n');
+    await saveTagger(join(out, 'model'), model);
     await writeFile(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
     await writeFile(join(out, 'predictions.jsonl'), test.map((s, i) => JSON.stringify({ tokens: s.tokens, gold: s.tags, predicted: predictions[i].tags })).join('\n') + '\n');
     await writeFile(join(out, 'report.md'), tokenReport(metrics));
@@ -97,28 +75,6 @@ export async function runTokenTrain(opts: TokenTrainOptions): Promise<number> {
   } finally {
     interrupt.dispose();
   }
-}
-
-function tokenMetrics(model: TaggerModel, nTrain: number, test: TaggedSentence[], predicted: string[][], duplicates: number, seconds: number): TokenMetrics {
-  const index = new Map(model.tags.map((t, i) => [t, i]));
-  // A test tag never seen in training is scored as a tag of its own, which the model can only miss.
-  const tags = [...model.tags, ...[...new Set(test.flatMap((s) => s.tags))].filter((t) => !index.has(t)).sort()];
-  tags.forEach((t, i) => index.set(t, i));
-  const token = singleLabelMetrics(test.flatMap((s) => s.tags.map((t) => index.get(t)!)), predicted.flat().map((t) => index.get(t)!), tags);
-  const entities = model.bio ? entityScores(test.map((s) => s.tags), predicted) : undefined;
-  return {
-    task: 'token',
-    tags,
-    bio: model.bio,
-    n_train_sentences: nTrain,
-    n_test_sentences: test.length,
-    test_duplicates_removed: duplicates,
-    ...(entities ? { entities: { micro: entities.micro, macro: entities.macro, perType: entities.perType, goldEntities: entities.goldEntities } } : {}),
-    tokens: { f1_macro: token.f1_macro, f1_micro: token.f1_micro, per_class: token.per_class, confusion_matrix: token.confusion_matrix },
-    settings: model.settings,
-    selection: model.selection,
-    seconds: Number(seconds.toFixed(1)),
-  };
 }
 
 const range = ([lo, hi]: [number, number]) => `${lo.toFixed(3)}–${hi.toFixed(3)}`;
@@ -156,20 +112,16 @@ export async function isTaggerFolder(folder: string): Promise<boolean> {
 }
 
 export async function runTokenPredict(folder: string, data: string, outFile: string): Promise<number> {
-  const model = JSON.parse(await readFile(join(folder, TAGGER_FILE), 'utf8')) as TaggerModel;
+  const model = await readTagger(folder);
   const source = await readTokens(data, 'readable');
   const started = performance.now();
   const predictions = tagSentences(model, source.sentences.map((s) => s.tokens));
   const rows = source.sentences.map((s, i) => {
     const { tags, scores } = predictions[i];
-    const spans = entitiesOf(tags).map((e) => {
-      const score = Number((scores.slice(e.start, e.end).reduce((a, b) => a + b, 0) / (e.end - e.start)).toFixed(4));
-      if (s.text !== undefined && s.offsets) {
-        const [start, end] = [s.offsets[e.start][0], s.offsets[e.end - 1][1]];
-        return { start, end, label: e.type, text: s.text.slice(start, end), score };
-      }
-      return { token_start: e.start, token_end: e.end, label: e.type, text: s.tokens.slice(e.start, e.end).join(' '), score };
-    });
+    // With the source's text, entities are character spans of it; CoNLL has none, so they are token positions.
+    const spans = s.text !== undefined && s.offsets
+      ? scoredSpans(s.offsets, predictions[i], model.bio).map((span) => ({ ...span, text: s.text!.slice(span.start, span.end) }))
+      : entitiesOf(tags).map((e) => ({ token_start: e.start, token_end: e.end, label: e.type, text: s.tokens.slice(e.start, e.end).join(' '), score: Number((scores.slice(e.start, e.end).reduce((a, b) => a + b, 0) / (e.end - e.start)).toFixed(4)) }));
     return { line: s.line, ...(s.text !== undefined ? { text: s.text } : {}), tokens: s.tokens, tags, spans };
   });
   await writeFile(outFile, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');

@@ -3,10 +3,11 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import type { ImportIssue, ImportOptions, ImportReport, TaskKind } from '../../../shared/domain.js';
+import type { ImportIssue, ImportOptions, ImportReport, ProjectTask } from '../../../shared/domain.js';
 import { nearDuplicateKey } from '../../../shared/text.js';
 import { formatOf, readSources, type ImportRecord } from '../import/index.js';
 import { insertLabel, MAX_LABEL_LENGTH } from './taxonomy.js';
+import { importTokenFiles } from './token-documents.js';
 
 export interface ImportProgress {
   /** The source being read: a file, or a folder (whose figures then cover all its files). */
@@ -101,7 +102,9 @@ function statements(db: Database.Database) {
 
 /** Adds records to the project inside the caller's transaction, skipping empty texts and exact duplicates. */
 /** `pairCol`: the column of each record's second text, for a project of sentence pairs. */
-function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' | 'manual' | 'synthetic', pairCol?: string) {
+export type RecordWriter = ReturnType<typeof recordWriter>;
+
+function recordWriter(db: Database.Database, task: ProjectTask, source: 'imported' | 'manual' | 'synthetic', pairCol?: string) {
   const sql = statements(db);
   const labelIds = new Map((db.prepare('SELECT name, id FROM labels').all() as Array<{ name: string; id: number }>).map((l) => [l.name, l.id]));
   const report: ImportReport = { files: [], imported: 0, skipped: 0, failed: 0, issues: [], labelsCreated: [], seconds: 0 };
@@ -128,19 +131,20 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
     return id;
   };
 
-  const addRecord = (record: ImportRecord): void => {
+  /** The new document's id, or null when the record was skipped or refused (the report says why). */
+  const addRecord = (record: ImportRecord): number | null => {
     const text = record.text.normalize('NFC').trim();
     const where = record.sourceRef;
     if (!text) {
       addIssue({ status: 'skipped', file: record.sourceFile, where, reason: 'empty text' });
-      return;
+      return null;
     }
     const labels = cleanLabels(record.labels);
     const tooLong = labels.find((label) => label.length > MAX_LABEL_LENGTH);
     if (tooLong !== undefined) {
       const reason = `a label of ${tooLong.length.toLocaleString('en')} characters ("${tooLong.slice(0, 40)}…"; at most ${MAX_LABEL_LENGTH}): is the label column the right one?`;
       addIssue({ status: 'failed', file: record.sourceFile, where, reason });
-      return;
+      return null;
     }
     if (task === 'single_label' && labels.length > 1) {
       addIssue({
@@ -149,7 +153,7 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
         where,
         reason: `${labels.length} labels (${labels.join(', ')}) but the project is single-label`,
       });
-      return;
+      return null;
     }
     // Sentence pairs: the pair is the document, so its identity and near-duplicate key are of both texts.
     const pair = pairCol ? String(record.metadata?.[pairCol] ?? '').normalize('NFC').trim() : '';
@@ -164,14 +168,14 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
       if (existing.file === record.sourceFile && existing.ref === where) {
         const reason = ALREADY_IMPORTED + (differs ? `; it keeps its labels (${show(keptLabels)}), the file now says ${show(labels)}` : '');
         addIssue({ status: 'skipped', file: record.sourceFile, where, reason });
-        return;
+        return null;
       }
       const reason =
         `same text as ${keptPlace(existing, record)}` +
         (differs ? ` but with different labels (${show(labels)} here, ${show(keptLabels)} there)` : '');
       sql.insertSkipped.run({ document: existing.id, file: record.sourceFile, ref: where, labels: JSON.stringify(labels), conflicting: differs ? 1 : 0 });
       addIssue({ status: 'skipped', file: record.sourceFile, where, reason });
-      return;
+      return null;
     }
     const key = pair ? sha256([nearDuplicateKey(text), nearDuplicateKey(pair)].sort().join('|')).slice(0, 32) : nearDuplicateHash(text);
     const documentId = Number(
@@ -179,6 +183,7 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
     );
     for (const label of labels) sql.insertAnnotation.run(documentId, labelIdFor(label), source, now);
     report.imported++;
+    return documentId;
   };
 
   /**
@@ -205,12 +210,12 @@ function recordWriter(db: Database.Database, task: TaskKind, source: 'imported' 
     report.notices = [...(report.notices ?? []), notice];
   };
 
-  return { addRecord, addIssue, addNotice, imported: () => report.imported, finish };
+  return { addRecord, addIssue, addNotice, labelIdFor, imported: () => report.imported, finish };
 }
 
 export async function importSources(
   db: Database.Database,
-  task: TaskKind,
+  task: ProjectTask,
   paths: string[],
   options: ImportOptions,
   onProgress?: (p: ImportProgress) => void,
@@ -232,7 +237,8 @@ export async function importSources(
   }
   try {
     const writer = recordWriter(db, task, 'imported', options.pairCol);
-    for await (const event of readSources(paths, options, signal)) {
+    if (task === 'token') await importTokenFiles(db, writer, paths, onProgress, signal);
+    else for await (const event of readSources(paths, options, signal)) {
       signal?.throwIfAborted();
       if (event.kind === 'record') writer.addRecord(event.record);
       else if (event.kind === 'issue') writer.addIssue(event.issue);
@@ -263,7 +269,7 @@ export interface NewDocument {
 /** Adds documents typed or generated in the app (not read from files), in one transaction, with the same checks as an import. */
 export function addDocuments(
   db: Database.Database,
-  task: TaskKind,
+  task: ProjectTask,
   items: NewDocument[],
   source: 'manual' | 'synthetic',
 ): ImportReport {

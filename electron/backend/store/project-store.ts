@@ -2,7 +2,9 @@
 // Owned by one process at a time (the app, the browser host or the CLI); see docs/ARCHITECTURE.md.
 import type Database from 'better-sqlite3';
 import type { EpochPoint, SyntheticExample } from '../../../shared/api.js';
-import type { AnnotationSource, DocumentInfo, DocumentPage, DocumentQuery, ImbalanceReview, ImportOptions, ImportReport, LabelInfo, PredictionRow, ProjectInfo, RunMetrics, RunSummary, SyntheticMethod, SyntheticStatus, TaskKind, TrainSettings } from '../../../shared/domain.js';
+import type { AnnotationSource, DocumentInfo, DocumentPage, DocumentQuery, ImbalanceReview, ImportOptions, ImportReport, LabelInfo, PredictionRow, ProjectInfo, ProjectTask, RunMetrics, RunSummary, SyntheticMethod, SyntheticStatus, TaskKind, TrainSettings } from '../../../shared/domain.js';
+import type { EntitySpan, TokenDocument, TokenDocumentPage, TokenReview, TokenRunResults } from '../../../shared/tokens.js';
+import * as tokens from './token-documents.js';
 import { DEFAULT_TEST_FRACTION, reviewProject } from '../review.js';
 import { createProjectDatabase, isWritableProject, openProjectDatabase, openProjectSnapshot, openReadConnection, ProjectBusyError, schemaVersion } from './database.js';
 import * as documents from './documents.js';
@@ -31,11 +33,11 @@ export class ProjectStore {
   ) {}
 
   /** A new project file. Refuses to overwrite an existing file. */
-  static create(file: string, init: { name: string; task: TaskKind }): ProjectStore {
+  static create(file: string, init: { name: string; task: ProjectTask }): ProjectStore {
     const name = init.name.trim();
     if (!name) throw new taxonomy.TaxonomyError('A project needs a name.');
-    if (init.task !== 'single_label' && init.task !== 'multi_label') {
-      throw new taxonomy.TaxonomyError(`Unknown task "${String(init.task)}": use single_label or multi_label.`);
+    if (init.task !== 'single_label' && init.task !== 'multi_label' && init.task !== 'token') {
+      throw new taxonomy.TaxonomyError(`Unknown task "${String(init.task)}": use single_label, multi_label or token.`);
     }
     const db = createProjectDatabase(file, (draft) => {
       draft.prepare('INSERT INTO projects (name, task, created_at) VALUES (?, ?, ?)').run(name, init.task, new Date().toISOString());
@@ -60,9 +62,19 @@ export class ProjectStore {
 
   info(): ProjectInfo {
     const row = this.reads
-      .prepare('SELECT id, name, task, encoder, pair_column AS pairColumn, created_at AS createdAt FROM projects ORDER BY id LIMIT 1')
+      .prepare('SELECT id, name, task, encoder, pair_column AS pairColumn, tag_scheme AS tagScheme, created_at AS createdAt FROM projects ORDER BY id LIMIT 1')
       .get() as Omit<ProjectInfo, 'schemaVersion'>;
     return { ...row, schemaVersion: schemaVersion(this.reads) };
+  }
+
+  /**
+   * The task of a project whose documents carry labels; a token project's documents carry marks on their words
+   * instead, and every labels-of-documents operation says so rather than treat them as unlabeled.
+   */
+  labelTask(): TaskKind {
+    const { task } = this.info();
+    if (task === 'token') throw new taxonomy.TaxonomyError(`${this.file}: this project marks words (a token task), so its documents have no labels of their own; mark their words instead.`);
+    return task;
   }
 
   setTask(task: TaskKind): ProjectInfo {
@@ -123,7 +135,7 @@ export class ProjectStore {
    */
   addDocuments(items: NewDocument[], source: 'manual'): ImportReport {
     this.assertNotImporting();
-    return addDocuments(this.db, this.info().task, items, source);
+    return addDocuments(this.db, this.labelTask(), items, source);
   }
 
   queryDocuments(q: DocumentQuery): DocumentPage {
@@ -136,7 +148,7 @@ export class ProjectStore {
 
   /** Sets a document's labels ('manual' annotations for the new ones); single-label projects refuse more than one. */
   setDocumentLabels(documentId: number, labels: string[], author?: string): DocumentInfo {
-    return this.write(() => documents.setDocumentLabels(this.db, this.info().task, documentId, labels, author ?? null));
+    return this.write(() => documents.setDocumentLabels(this.db, this.labelTask(), documentId, labels, author ?? null));
   }
 
   /**
@@ -148,11 +160,48 @@ export class ProjectStore {
     return synthetic.withReviewedSynthetic(this.reads, documents.trainingExamples(this.reads, this.info().pairColumn));
   }
 
+  // ---------- token projects (logic in ./token-documents.ts) ----------
+
+  tokenDocument(documentId: number): TokenDocument {
+    return tokens.tokenDocument(this.reads, documentId);
+  }
+
+  queryTokenDocuments(q: tokens.TokenQuery): TokenDocumentPage {
+    return tokens.queryTokenDocuments(this.reads, q);
+  }
+
+  /** Replaces a document's entity spans and marks it finished. */
+  setDocumentSpans(documentId: number, spans: EntitySpan[], author?: string): TokenDocument {
+    return this.write(() => tokens.setDocumentSpans(this.db, documentId, spans, author ?? null));
+  }
+
+  tokenReview(): TokenReview {
+    return tokens.tokenReview(this.reads);
+  }
+
+  /** The finished documents of a token project as tagged sentences, grouped by source document. */
+  trainingSentences(): tokens.TrainingSentence[] {
+    return tokens.trainingSentences(this.reads);
+  }
+
+  finishTokenRun(runId: number, result: { metrics: TokenRunResults['metrics']; modelDir: string; documents: TokenRunResults['documents'] }): void {
+    this.db.transaction(() => {
+      runs.finishRun(this.db, runId, { status: 'completed', modelDir: result.modelDir });
+      runs.setRunMetrics(this.db, runId, result.metrics);
+      const insert = this.db.prepare(`INSERT INTO run_predictions (run_id, document_id, text, true_labels, predicted_labels, probabilities) VALUES (?, ?, ?, ?, ?, '{}')`);
+      for (const d of result.documents) insert.run(runId, d.documentId, d.text, JSON.stringify(d.gold), JSON.stringify(d.predicted));
+    })();
+  }
+
+  tokenRunResults(runId: number): TokenRunResults {
+    return runs.tokenRunResults(this.reads, runId);
+  }
+
   // ---------- synthetic minority examples (logic in ./synthetic.ts) ----------
 
   generateSynthetic(request: { label: string; count: number; seed?: number }): SyntheticExample[] {
     this.assertNotImporting();
-    return synthetic.generateSynthetic(this.db, this.info().task, request);
+    return synthetic.generateSynthetic(this.db, this.labelTask(), request);
   }
 
   listSynthetic(filter?: { status?: SyntheticStatus; label?: string }): SyntheticExample[] {
@@ -172,7 +221,7 @@ export class ProjectStore {
   /** Pending candidates written by a language model from `parents`; copies of existing documents are dropped. */
   addSyntheticCandidates(label: string, texts: string[], parents: number[], method: SyntheticMethod): SyntheticExample[] {
     this.assertNotImporting();
-    return synthetic.addCandidates(this.db, this.info().task, label, texts, parents, method);
+    return synthetic.addCandidates(this.db, this.labelTask(), label, texts, parents, method);
   }
 
   // ---------- taxonomy ----------
@@ -207,7 +256,7 @@ export class ProjectStore {
   }
 
   review(testFraction = DEFAULT_TEST_FRACTION): ImbalanceReview {
-    return reviewProject(this.reads, this.info().task, testFraction);
+    return reviewProject(this.reads, this.labelTask(), testFraction);
   }
 
   // ---------- runs ----------

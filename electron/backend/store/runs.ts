@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { uptime } from 'node:os';
 import type { EpochPoint } from '../../../shared/api.js';
 import type { PredictionRow, RunMetrics, RunStatus, RunSummary, TrainSettings } from '../../../shared/domain.js';
+import type { TokenMetrics, TokenResultDocument, TokenRunResults } from '../../../shared/tokens.js';
 
 export interface RunSplit {
   seed: number;
@@ -110,7 +111,7 @@ export function listRuns(db: Database.Database): RunSummary[] {
   const rows = db
     .prepare(
       `SELECT id, status, started_at AS startedAt, finished_at AS finishedAt, settings, error,
-              json_extract(metrics, '$.f1_macro') AS f1Macro
+              COALESCE(json_extract(metrics, '$.f1_macro'), json_extract(metrics, '$.entities.macro.f1'), json_extract(metrics, '$.tokens.f1_macro')) AS f1Macro
          FROM runs ORDER BY id DESC`,
     )
     .all() as Array<Omit<RunSummary, 'settings'> & { settings: string }>;
@@ -121,6 +122,21 @@ export function runMetrics(db: Database.Database, runId: number): RunMetrics {
   const row = runRow(db, runId, ['metrics']);
   if (row.metrics === null) throw new RunError(`Run ${runId} has no metrics (status: ${row.status}).`);
   return JSON.parse(row.metrics) as RunMetrics;
+}
+
+/** A token run's metrics (TokenMetrics), kept in the same column as a classifier's. */
+export function setRunMetrics(db: Database.Database, runId: number, metrics: TokenMetrics): void {
+  db.prepare('UPDATE runs SET metrics = ? WHERE id = ?').run(JSON.stringify(metrics), runId);
+}
+
+export function tokenRunResults(db: Database.Database, runId: number): TokenRunResults {
+  const row = runRow(db, runId, ['metrics']);
+  const metrics = row.metrics === null ? null : (JSON.parse(row.metrics) as TokenMetrics);
+  if (metrics?.task !== 'token') throw new RunError(`Run ${runId} is not a token run with results (status: ${row.status}).`);
+  const documents = (db.prepare('SELECT document_id AS documentId, text, true_labels AS gold, predicted_labels AS predicted FROM run_predictions WHERE run_id = ? ORDER BY id').all(runId) as Array<{ documentId: number | null; text: string; gold: string; predicted: string }>).map(
+    (r): TokenResultDocument => ({ documentId: r.documentId, text: r.text, gold: JSON.parse(r.gold) as TokenResultDocument['gold'], predicted: JSON.parse(r.predicted) as TokenResultDocument['predicted'] }),
+  );
+  return { metrics, documents };
 }
 
 export function runSplit(db: Database.Database, runId: number): RunSplit | null {

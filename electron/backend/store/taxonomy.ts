@@ -18,7 +18,8 @@ export function listLabels(db: Database.Database): LabelInfo[] {
     .prepare(
       `SELECT l.id, l.name, l.description, l.ord AS "order", l.colour,
               (SELECT COUNT(DISTINCT a.document_id) FROM annotations a JOIN documents d ON d.id = a.document_id
-                WHERE a.label_id = l.id AND a.source != 'predicted' AND ${isListed('d.id')}) AS count
+                WHERE a.label_id = l.id AND a.source != 'predicted' AND ${isListed('d.id')})
+              + (SELECT COUNT(DISTINCT s.document_id) FROM entity_spans s WHERE s.label_id = l.id) AS count
          FROM labels l ORDER BY l.ord, l.id`,
     )
     .all() as LabelInfo[];
@@ -90,6 +91,8 @@ export function mergeLabels(db: Database.Database, from: string, into: string): 
   db.transaction(() => {
     // Rows that would duplicate an existing (document, into, source) annotation stay behind and go with the label.
     db.prepare('UPDATE OR IGNORE annotations SET label_id = ? WHERE label_id = ?').run(intoId, fromId);
+    // Entity spans never overlap within a document, so every one can move.
+    db.prepare('UPDATE entity_spans SET label_id = ? WHERE label_id = ?').run(intoId, fromId);
     db.prepare('DELETE FROM labels WHERE id = ?').run(fromId);
   })();
   return listLabels(db);
@@ -102,8 +105,8 @@ export function deleteLabel(
   const id = requireLabel(db, name);
   return db.transaction(() => {
     const { annotationsRemoved } = db
-      .prepare('SELECT COUNT(*) AS annotationsRemoved FROM annotations WHERE label_id = ?')
-      .get(id) as { annotationsRemoved: number };
+      .prepare('SELECT (SELECT COUNT(*) FROM annotations WHERE label_id = ?) + (SELECT COUNT(*) FROM entity_spans WHERE label_id = ?) AS annotationsRemoved')
+      .get(id, id) as { annotationsRemoved: number };
     const { documentsLeftUnlabeled } = db
       .prepare(
         `SELECT COUNT(DISTINCT a.document_id) AS documentsLeftUnlabeled FROM annotations a
@@ -138,6 +141,8 @@ export function setTask(db: Database.Database, task: TaskKind): void {
   if (task !== 'single_label' && task !== 'multi_label') {
     throw new TaxonomyError(`Unknown task "${String(task)}": use single_label or multi_label.`);
   }
+  const { current } = db.prepare('SELECT task AS current FROM projects ORDER BY id LIMIT 1').get() as { current: string };
+  if (current === 'token') throw new TaxonomyError('This project marks words (a token task); its documents have no labels of their own. Create a new project for labels of whole documents.');
   if (task === 'single_label') {
     const several = documentsWithSeveralLabels(db);
     if (several > 0) {

@@ -32,7 +32,7 @@ export function projectJob(store: ProjectStore, settings: TrainSettings, where: 
   const examples = info.pairColumn ? all.filter((e) => e.pair !== undefined) : all;
   requireTwoClasses(examples, store.file, info.pairColumn ? `label pairs of another class (documents with a "${info.pairColumn}" text), or import more` : 'label documents of another class, or import more');
   return {
-    task: info.task,
+    task: store.labelTask(),
     labels: store.labels().map((l) => l.name),
     examples,
     ...(info.pairColumn ? { pairs: true } : {}),

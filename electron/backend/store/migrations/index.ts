@@ -5,6 +5,7 @@ import { runOwner } from './0002_run_owner.js';
 import { skippedEmpty } from './0003_skipped_empty.js';
 import { syntheticTables } from './0004_synthetic_tables.js';
 import { pairColumn } from './0005_pair_column.js';
+import { tokenTasks } from './0006_token_tasks.js';
 
 export interface Migration {
   /** The user_version the file has after this migration. */
@@ -12,6 +13,6 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner, skippedEmpty, syntheticTables, pairColumn];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner, skippedEmpty, syntheticTables, pairColumn, tokenTasks];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

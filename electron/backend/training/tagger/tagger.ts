@@ -12,6 +12,7 @@ import { yieldToEventLoop } from '../../event-loop.js';
 import type { FeatureSet } from '../heads.js';
 import { fitLinearHead, linearArchitecture, linearLogits, parameterCount, parametersToWeights } from '../linear-solver.js';
 import { SolverThreads } from '../solver-threads.js';
+import type { TaggerSettingsInfo } from '../../../../shared/tokens.js';
 import { featureRows, fitVocabulary, type FeatureVocabulary } from './features.js';
 
 export interface TaggedSentence {
@@ -20,12 +21,8 @@ export interface TaggedSentence {
   document: number;
 }
 
-export interface TaggerSettings {
-  c: number;
-  weights: 'none' | 'sqrt_inverse';
-  /** How much the log-probabilities of tag transitions add to the token scores in decoding (0: none). */
-  transitionWeight: number;
-}
+/** C, tag weighting and transition weight: chosen on a development split (shared/tokens.ts). */
+export type TaggerSettings = TaggerSettingsInfo;
 
 export interface TaggerModel {
   kind: 'tagger';
