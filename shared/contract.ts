@@ -211,8 +211,15 @@ export const CHANNELS = {
     READS,
   ),
   'tokens:get': channel(object({ documentId: id }), returns<TokenDocument>(), READS),
-  /** Replaces a document's spans (snapped out to whole words; overlaps refused) and marks it finished. */
-  'tokens:setSpans': channel(object({ documentId: id, spans: arrayOf(object({ start: integer(0), end: integer(1), label: nonEmpty }), 10_000) }), returns<TokenDocument>(), WRITES),
+  /**
+   * Replaces a document's spans (snapped out to whole words; overlaps refused). finished: true marks it done (it
+   * trains), false not done; absent keeps it as it was, so marks in progress are saved without training yet.
+   */
+  'tokens:setSpans': channel(
+    object({ documentId: id, spans: arrayOf(object({ start: integer(0), end: integer(1), label: nonEmpty }), 10_000), finished: optional(boolean) }),
+    returns<TokenDocument>(),
+    WRITES,
+  ),
   /** How the marks are spread: words outside every entity, and each type's entities and documents. */
   'tokens:review': channel(none, returns<TokenReview>(), READS),
   /** A token run's figures and each test document's gold and predicted spans. */

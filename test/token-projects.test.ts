@@ -88,6 +88,9 @@ describe('a token project', () => {
       const [s1, e1] = doc.words[1];
       const marked = store.setDocumentSpans(doc.id, [{ start: s1 + 1, end: e1, label: 'TITLE' }], 'Ada');
       assert.deepEqual(marked.spans, [{ start: s1, end: e1, label: 'TITLE' }]);
+      assert.equal(marked.annotated, true, 'an imported, finished document stays finished while corrected');
+      assert.equal(store.setDocumentSpans(doc.id, marked.spans, 'Ada', false).annotated, false);
+      assert.equal(store.setDocumentSpans(doc.id, marked.spans, 'Ada', true).annotated, true);
       assert.throws(() => store.setDocumentSpans(doc.id, [{ start: 0, end: 1, label: 'PLACE' }]), /No entity type "PLACE"/);
       assert.throws(() => store.setDocumentSpans(doc.id, [{ start: s1, end: e1, label: 'TITLE' }, { start: s1, end: e1, label: 'NAME' }]), /overlap/);
       assert.deepEqual(store.tokenDocument(doc.id).spans, marked.spans, 'a refused change leaves the spans as they were');
@@ -139,6 +142,13 @@ describe('a token project', () => {
       await service.handle('import:run', { paths: [join(dir, 'new.txt')], options: {} });
       const todo = await service.handle('tokens:query', { annotated: false });
       assert.equal(todo.total, 2);
+      // Marks in progress are saved but do not train; "done" makes the document a training document.
+      const stevens = todo.documents.find((d) => d.text.startsWith('Mr. Stevens'))!;
+      const word = (w: string) => stevens.words.find(([s, e]) => stevens.text.slice(s, e) === w)!;
+      const spans = [{ start: word('Stevens')[0], end: word('Stevens')[1], label: 'NAME' }];
+      assert.equal((await service.handle('tokens:setSpans', { documentId: stevens.id, spans })).annotated, false);
+      assert.equal((await service.handle('tokens:setSpans', { documentId: stevens.id, spans, finished: true })).annotated, true);
+      assert.equal((await service.handle('tokens:query', { annotated: false })).total, 1);
       const finished = new Promise<{ status: string; error: string | null }>((resolve) => {
         const stop = service.on((event, payload) => {
           if (event === 'train:finished') {

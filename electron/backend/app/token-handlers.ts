@@ -17,7 +17,7 @@ export function tokenHandlers(
   return {
     'tokens:query': (query) => store().queryTokenDocuments(query),
     'tokens:get': ({ documentId }) => store().tokenDocument(documentId),
-    'tokens:setSpans': ({ documentId, spans }) => store().setDocumentSpans(documentId, spans, author()),
+    'tokens:setSpans': ({ documentId, spans, finished }) => store().setDocumentSpans(documentId, spans, author(), finished),
     'tokens:review': () => store().tokenReview(),
     'tokens:results': ({ runId }) => store().tokenRunResults(runId),
     'tokens:predict': ({ runId, texts }) => tagger.tag(modelDirOf(runId), texts),

@@ -170,9 +170,9 @@ export class ProjectStore {
     return tokens.queryTokenDocuments(this.reads, q);
   }
 
-  /** Replaces a document's entity spans and marks it finished. */
-  setDocumentSpans(documentId: number, spans: EntitySpan[], author?: string): TokenDocument {
-    return this.write(() => tokens.setDocumentSpans(this.db, documentId, spans, author ?? null));
+  /** Replaces a document's entity spans; `finished` marks it done or not (absent: as it was). */
+  setDocumentSpans(documentId: number, spans: EntitySpan[], author?: string, finished?: boolean): TokenDocument {
+    return this.write(() => tokens.setDocumentSpans(this.db, documentId, spans, author ?? null, finished));
   }
 
   tokenReview(): TokenReview {

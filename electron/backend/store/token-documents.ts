@@ -144,10 +144,11 @@ export function queryTokenDocuments(db: Database.Database, q: TokenQuery): Token
 }
 
 /**
- * Replaces a document's spans with these (made whole-word; overlaps and spans outside the text refused) and marks it
- * finished. Entity types must exist in the taxonomy, so a typo never becomes a type of its own.
+ * Replaces a document's spans with these (made whole-word; overlaps and spans outside the text refused); `finished`
+ * marks it done (it trains) or not done, and absent keeps its state, so work in progress is saved without training.
+ * Entity types must exist in the taxonomy, so a typo never becomes a type of its own.
  */
-export function setDocumentSpans(db: Database.Database, documentId: number, spans: EntitySpan[], author: string | null): TokenDocument {
+export function setDocumentSpans(db: Database.Database, documentId: number, spans: EntitySpan[], author: string | null, finished?: boolean): TokenDocument {
   const current = tokenDocument(db, documentId);
   const clean = normaliseSpans(current.text, current.words, spans);
   if (typeof clean === 'string') throw new TaxonomyError(`Document ${documentId}: ${clean}.`);
@@ -158,7 +159,8 @@ export function setDocumentSpans(db: Database.Database, documentId: number, span
   db.prepare('DELETE FROM entity_spans WHERE document_id = ?').run(documentId);
   const insert = db.prepare(`INSERT INTO entity_spans (document_id, start, end, label_id, source, author, created_at) VALUES (?, ?, ?, ?, 'manual', ?, ?)`);
   for (const span of clean) insert.run(documentId, span.start, span.end, labelIds.get(span.label)!, author, now);
-  db.prepare('UPDATE token_documents SET annotated = 1, author = ?, updated_at = ? WHERE document_id = ?').run(author, now, documentId);
+  const annotated = finished ?? current.annotated;
+  db.prepare('UPDATE token_documents SET annotated = ?, author = ?, updated_at = ? WHERE document_id = ?').run(annotated ? 1 : 0, author, now, documentId);
   if (tagSchemeOf(db) === null) db.prepare(`UPDATE projects SET tag_scheme = 'entities'`).run();
   return tokenDocument(db, documentId);
 }

@@ -3,18 +3,19 @@
 import type { EpochPoint } from '../../../shared/api.js';
 import { withEpochPoint } from '../../../shared/curve.js';
 import type { ImbalanceReview, LabelInfo, ProjectInfo, RunSummary, TrainProgress } from '../../../shared/domain.js';
+import type { TokenReview } from '../../../shared/tokens.js';
 import { api, errorText } from '../api/index.js';
 
 export const STEPS = [
   { id: 'projects', title: 'Project', hint: 'Create or open a project' },
   { id: 'import', title: 'Import', hint: 'Bring in your documents' },
-  { id: 'taxonomy', title: 'Labels', hint: 'Decide the categories' },
-  { id: 'label', title: 'Label & review', hint: 'Check and label documents' },
-  { id: 'review', title: 'Balance', hint: 'See how classes compare' },
+  { id: 'taxonomy', title: 'Labels', hint: 'Decide the categories', tokenTitle: 'Entity types', tokenHint: 'What to find in the text' },
+  { id: 'label', title: 'Label & review', hint: 'Check and label documents', tokenTitle: 'Mark words', tokenHint: 'Mark what to find' },
+  { id: 'review', title: 'Balance', hint: 'See how classes compare', tokenTitle: 'Balance', tokenHint: 'See how types compare' },
   { id: 'strategy', title: 'Strategy', hint: 'Choose how to train' },
   { id: 'train', title: 'Train', hint: 'Watch the model learn' },
   { id: 'results', title: 'Results', hint: 'How good is it, honestly' },
-  { id: 'use', title: 'Use', hint: 'Classify new text' },
+  { id: 'use', title: 'Use', hint: 'Classify new text', tokenTitle: 'Use', tokenHint: 'Mark new text' },
 ] as const;
 
 export type StepId = (typeof STEPS)[number]['id'];
@@ -36,6 +37,8 @@ export class Wizard {
   current = $state<{ path: string; project: ProjectInfo } | null>(null);
   labels = $state<LabelInfo[]>([]);
   review = $state<ImbalanceReview | null>(null);
+  /** Token projects: how the marks on words are spread (their review instead of `review`). */
+  tokenReview = $state<TokenReview | null>(null);
   runs = $state<RunSummary[]>([]);
   notice = $state<Notice | null>(null);
   /** The run being trained now (or last trained in this session), with its live progress and learning curve. */
@@ -45,7 +48,15 @@ export class Wizard {
   /** The run the Results and Use steps look at. */
   selectedRunId = $state<number | null>(null);
 
-  documentCount = $derived(this.review?.documents ?? 0);
+  /** The project marks words (entities or tags) rather than labeling whole documents. */
+  tokenProject = $derived(this.current?.project.task === 'token');
+  documentCount = $derived((this.tokenProject ? this.tokenReview?.documents : this.review?.documents) ?? 0);
+  /** Every document is labeled (token projects: every document's marks are finished). */
+  allLabeled = $derived(
+    this.tokenProject
+      ? (this.tokenReview?.annotated ?? 0) > 0 && this.tokenReview!.annotated === this.tokenReview!.documents
+      : !!this.review && this.review.labeled > 0 && this.review.unlabeled === 0,
+  );
   completedRuns = $derived(this.runs.filter((r) => r.status === 'completed'));
   training = $derived(this.runs.some((r) => r.status === 'running'));
   /** Steps whose work is visibly done, ticked in the sidebar so the user sees where they stand. */
@@ -53,8 +64,8 @@ export class Wizard {
     [
       ...(this.current ? (['projects'] as const) : []),
       ...(this.documentCount > 0 ? (['import'] as const) : []),
-      ...(this.labels.length >= 2 ? (['taxonomy'] as const) : []),
-      ...(this.review && this.review.labeled > 0 && this.review.unlabeled === 0 ? (['label'] as const) : []),
+      ...(this.labels.length >= (this.tokenProject ? 1 : 2) ? (['taxonomy'] as const) : []),
+      ...(this.allLabeled ? (['label'] as const) : []),
       ...(this.completedRuns.length > 0 ? (['review', 'strategy', 'train', 'results'] as const) : []),
     ],
   );
@@ -122,6 +133,11 @@ export class Wizard {
   }
 
   async refreshReview(): Promise<void> {
+    if (this.tokenProject) {
+      const review = await this.attempt(() => api.invoke('tokens:review', undefined));
+      if (review) this.tokenReview = review;
+      return;
+    }
     const review = await this.attempt(() => api.invoke('review:imbalance', undefined));
     if (review) this.review = review;
   }
