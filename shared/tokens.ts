@@ -67,6 +67,8 @@ export interface TokenMetrics {
   tokens: Pick<SingleLabelMetrics, 'f1_macro' | 'f1_micro' | 'per_class' | 'confusion_matrix'>;
   settings: TaggerSettingsInfo;
   selection: Array<TaggerSettingsInfo & { score: number }>;
+  /** What the tagger reads: word features, a language model's token states, or both (only 'encoder' exports to ONNX). */
+  features: 'words' | 'encoder' | 'encoder+words';
   seconds: number;
 }
 
@@ -190,4 +192,44 @@ export function hasEntityErrors(document: { gold: EntitySpan[]; predicted: Entit
   const key = (s: EntitySpan) => `${s.start}:${s.end}:${s.label}`;
   const gold = new Set(document.gold.map(key));
   return document.gold.length !== document.predicted.length || document.predicted.some((p) => !gold.has(key(p)));
+}
+
+/** Where each word's subwords sit among a tokenizer's ids, special tokens included (domain.md, token classification). */
+export interface SubwordLayout {
+  /** For each position of the ids: the word it belongs to, or null for a special token. */
+  wordOf: Array<number | null>;
+  /** For each word: the position of its first subword, or -1 when it has none (cut off by the length limit, or no pieces). */
+  first: number[];
+}
+
+/**
+ * The layout of words with these numbers of subword pieces between `leading` and `trailing` special tokens, the
+ * whole clipped to `maxLength` ids (the trailing specials are kept; words past the limit lose their pieces).
+ */
+export function layoutSubwords(pieces: number[], leading: number, trailing: number, maxLength: number): SubwordLayout {
+  const room = Math.max(0, maxLength - leading - trailing);
+  const wordOf: Array<number | null> = new Array<number | null>(leading).fill(null);
+  const first: number[] = [];
+  pieces.forEach((count, word) => {
+    const kept = Math.max(0, Math.min(count, room - (wordOf.length - leading)));
+    first.push(kept > 0 ? wordOf.length : -1);
+    for (let i = 0; i < kept; i++) wordOf.push(word);
+  });
+  for (let i = 0; i < trailing; i++) wordOf.push(null);
+  return { wordOf, first };
+}
+
+/**
+ * The label of each subword position from its word's tag: the first subword takes the word's tag; the following
+ * ones are ignored (null, the -100 of Hugging Face's recipe) or, with `following: 'inside'`, take the I- form (B-X
+ * becomes I-X; O and plain tags stay as they are). Special tokens are always ignored.
+ */
+export function alignSubwordLabels(wordOf: Array<number | null>, tags: string[], following: 'ignore' | 'inside' = 'ignore'): Array<string | null> {
+  return wordOf.map((word, i) => {
+    if (word === null) return null;
+    const tag = tags[word];
+    if (i === 0 || wordOf[i - 1] !== word) return tag;
+    if (following === 'ignore') return null;
+    return tag.startsWith('B-') ? `I-${tag.slice(2)}` : tag;
+  });
 }

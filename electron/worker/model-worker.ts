@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadPredictor, type Predictor } from '../backend/training/predictor.js';
 import { labelIssuesOf, searchStrategiesOf, trainClassifier } from '../backend/training/trainer.js';
 import { trainTagger } from '../backend/training/tagger/tagger.js';
+import { withEncoderStates } from '../backend/training/tagger/encoder-states.js';
 import { estimateFineTune } from '../backend/training/transformer/estimate.js';
 import type { FromWorker, ToWorker } from '../backend/training/worker-protocol.js';
 import { isCancelled } from '../backend/cancel.js';
@@ -109,12 +110,11 @@ parent.onMessage((message) => {
       break;
     case 'tagger':
       enqueue(async (signal) => {
-        const model = await trainTagger(message.sentences, {
-          seed: message.seed,
-          signal,
-          onProgress: (p) => parent.send({ type: 'progress', progress: { runId: null, phase: 'train', done: p.done, total: p.total, etaSeconds: p.etaSeconds, message: p.phase } }),
-        });
-        return { type: 'tagger', model };
+        const send = (phase: 'embed' | 'train', p: { done: number; total: number; etaSeconds?: number | null; phase?: string }) =>
+          parent.send({ type: 'progress', progress: { runId: null, phase, done: p.done, total: p.total, etaSeconds: p.etaSeconds ?? null, message: p.phase ?? 'reading the words with the language model' } });
+        const read = message.encoder ? await withEncoderStates(message.encoder, message.sentences, signal, (p) => send('embed', p)) : null;
+        const model = await trainTagger(read?.sentences ?? message.sentences, { seed: message.seed, signal, lexical: message.lexical ?? true, onProgress: (p) => send('train', p) });
+        return { type: 'tagger', model: read ? { ...model, encoder: read.encoder } : model };
       });
       break;
     case 'estimate':

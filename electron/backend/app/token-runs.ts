@@ -8,7 +8,8 @@ import type { ProjectStore } from '../store/project-store.js';
 import type { TrainingSentence } from '../store/token-documents.js';
 import { tokenMetrics, withoutTrainingRepeats } from '../training/tagger/metrics.js';
 import { readTagger, scoredSpans } from '../training/tagger/files.js';
-import { splitByDocument, tagSentences, type TaggerModel } from '../training/tagger/tagger.js';
+import { splitByDocument, type TaggerModel } from '../training/tagger/tagger.js';
+import { tagTexts } from '../training/tagger/encoder-states.js';
 
 /** Fewer finished documents than this cannot give a development split, a test split and a fit at once. */
 const MIN_SENTENCES = 20;
@@ -33,8 +34,8 @@ export function planTokenRun(store: ProjectStore, settings: TrainSettings): Toke
 }
 
 /** What a finished run keeps: its figures and each test document's gold and predicted spans. */
-export function tokenRunOutcome(plan: TokenRunPlan, model: TaggerModel, seconds: number): { metrics: TokenMetrics; documents: TokenResultDocument[] } {
-  const predictions = tagSentences(model, plan.test.map((s) => s.tokens));
+export async function tokenRunOutcome(plan: TokenRunPlan, model: TaggerModel, seconds: number): Promise<{ metrics: TokenMetrics; documents: TokenResultDocument[] }> {
+  const predictions = await tagTexts(model, plan.test.map((s) => s.tokens));
   const metrics = tokenMetrics(model, plan.train.length, plan.test, predictions.map((p) => p.tags), plan.removed, seconds);
   const scheme = model.bio ? 'entities' : 'tags';
   const documents = plan.test.map((s, i) => ({ documentId: s.documentId, text: s.text, gold: tagsToSpans(s.words, s.tags, scheme), predicted: scoredSpans(s.words, predictions[i], model.bio) }));
@@ -51,7 +52,7 @@ export class TaggerCache {
     }
     const { model } = this.loaded;
     const cut = texts.map((text) => ({ text, ...tokenize(text) }));
-    const predictions = tagSentences(model, cut.map((c) => c.tokens));
+    const predictions = await tagTexts(model, cut.map((c) => c.tokens));
     return cut.map((c, i) => ({ text: c.text, words: c.offsets, spans: scoredSpans(c.offsets, predictions[i], model.bio) }));
   }
 }

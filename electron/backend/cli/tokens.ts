@@ -9,7 +9,8 @@ import type { TokenMetrics } from '../../../shared/tokens.js';
 import { readTokenFile, type TokenSentence, type TokenSource } from '../import/tokens.js';
 import { isCancelled } from '../cancel.js';
 import { formatIssueLine } from './import.js';
-import { splitByDocument, tagSentences, type TaggedSentence } from '../training/tagger/tagger.js';
+import { splitByDocument, type TaggedSentence } from '../training/tagger/tagger.js';
+import { tagTexts } from '../training/tagger/encoder-states.js';
 import { tokenMetrics, withoutTrainingRepeats } from '../training/tagger/metrics.js';
 import { readTagger, saveTagger, scoredSpans } from '../training/tagger/files.js';
 import { startTagger } from '../training/worker-client.js';
@@ -33,6 +34,10 @@ export interface TokenTrainOptions {
   out: string;
   testFraction: number;
   seed: number;
+  /** A Hugging Face folder whose token states the tagger reads (each word's first subword). */
+  encoder?: string;
+  /** Word features too (false: the encoder's states alone, which an ONNX export reproduces). */
+  lexical?: boolean;
 }
 
 export async function runTokenTrain(opts: TokenTrainOptions): Promise<number> {
@@ -50,12 +55,14 @@ export async function runTokenTrain(opts: TokenTrainOptions): Promise<number> {
   try {
     // In the model worker, as every training: the CLI process stays responsive and Ctrl+C cancels cleanly.
     const training = startTagger(train, opts.seed, {
+      encoder: opts.encoder,
+      lexical: opts.lexical ?? true,
       onProgress: (p) => status.show(`${p.message ?? p.phase} (${p.done}/${p.total}${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''})`),
     });
     interrupt.signal.addEventListener('abort', () => training.cancel());
     const model = await training.done;
     status.end();
-    const predictions = tagSentences(model, test.map((s) => s.tokens));
+    const predictions = await tagTexts(model, test.map((s) => s.tokens));
     const metrics = tokenMetrics(model, train.length, test, predictions.map((p) => p.tags), removed, (performance.now() - started) / 1000);
     const out = resolve(opts.out);
     mkdirSync(join(out, 'model'), { recursive: true });
@@ -115,7 +122,7 @@ export async function runTokenPredict(folder: string, data: string, outFile: str
   const model = await readTagger(folder);
   const source = await readTokens(data, 'readable');
   const started = performance.now();
-  const predictions = tagSentences(model, source.sentences.map((s) => s.tokens));
+  const predictions = await tagTexts(model, source.sentences.map((s) => s.tokens));
   const rows = source.sentences.map((s, i) => {
     const { tags, scores } = predictions[i];
     // With the source's text, entities are character spans of it; CoNLL has none, so they are token positions.

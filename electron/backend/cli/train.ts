@@ -35,7 +35,10 @@ export function trainCommand(): Command {
 async function runTrain(opts: TrainCliOptions): Promise<number> {
   if (opts.task === 'token') {
     if (!opts.data) throw new UsageError('--task token trains from a file: give --data F.conll (or .jsonl with spans) and optionally --test T.conll.');
-    return runTokenTrain({ data: opts.data, test: opts.test, out: opts.out, testFraction: parseFraction(opts.testFraction, '--test-fraction'), seed: Number(opts.seed) });
+    const encoder = opts.encoder.startsWith('hf:') ? opts.encoder.slice(3) : undefined;
+    if (!encoder && opts.encoder !== 'use-lite') throw new UsageError(`--encoder ${opts.encoder}: use 'use-lite' or 'hf:<folder>'.`);
+    if (!encoder && !opts.lexical) throw new UsageError('--no-lexical with --task token needs --encoder hf:<folder>: the tagger then reads that model\'s token states alone.');
+    return runTokenTrain({ data: opts.data, test: opts.test, out: opts.out, testFraction: parseFraction(opts.testFraction, '--test-fraction'), seed: Number(opts.seed), encoder, lexical: opts.lexical });
   }
   const settings = withFineTuneSettings(settingsFrom(opts), opts);
   checkDataOptions(opts, settings);

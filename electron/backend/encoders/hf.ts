@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inLengthBatches, padBatch } from '../onnx/batching.js';
 import type { EmbedProgress, TextEncoder } from './types.js';
+import { layoutSubwords, type SubwordLayout } from '../../../shared/tokens.js';
 
 export type HfPoolingMode = 'mean' | 'cls';
 
@@ -172,13 +173,7 @@ export function poolHiddenStates(states: Float32Array, offset: number, length: n
 export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {}): Promise<HfTextEncoder> {
   const settings = await resolveHfEncoderSettings(folder, opts);
   const tokenizer = await loadHfTokenizer(settings.folder);
-  const { AutoModel, Tensor } = await import('@huggingface/transformers');
-  let model: Awaited<ReturnType<typeof AutoModel.from_pretrained>>;
-  try {
-    model = await AutoModel.from_pretrained(settings.folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
-  } catch (error) {
-    throw new Error(`${settings.modelPath}: cannot load the model with @huggingface/transformers: ${(error as Error).message}`);
-  }
+  const run = await loadHfModel(settings);
   const batchSize = opts.batchSize ?? 16;
   const id = await hfEncoderId(settings);
 
@@ -201,16 +196,8 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
 
   /** Runs the model on id lists already clipped to maxLength and pools each. */
   async function embedBatch(clipped: number[][]): Promise<Float32Array[]> {
-    const { inputIds, attentionMask, dims } = padBatch(clipped, settings.padId);
-    const outputs = await model({
-      input_ids: new Tensor('int64', inputIds, dims),
-      attention_mask: new Tensor('int64', attentionMask, dims),
-    });
-    const states = outputs.last_hidden_state;
-    if (!states) throw new Error(`${settings.modelPath}: the model has no last_hidden_state output`);
-    const hidden = states.dims[2];
-    const data = states.data as Float32Array;
-    return clipped.map((row, r) => poolHiddenStates(data, r * dims[1] * hidden, row.length, hidden, settings));
+    const { data, seq, hidden } = await run.states(clipped);
+    return clipped.map((row, r) => poolHiddenStates(data, r * seq * hidden, row.length, hidden, settings));
   }
 
   // config.json's hidden_size is optional: measure the width on a one-word text when it is absent.
@@ -225,8 +212,91 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
       // Similar lengths share a batch, so little time goes to padding.
       return inLengthBatches(texts.map(leadingIds), batchSize, embedBatch, onProgress, signal);
     },
+    dispose: run.dispose,
+  };
+}
+
+/** The folder's model, run on id lists (padded here): the last hidden state of every position, [rows, seq, hidden]. */
+async function loadHfModel(settings: HfEncoderSettings) {
+  const { AutoModel, Tensor } = await import('@huggingface/transformers');
+  let model: Awaited<ReturnType<typeof AutoModel.from_pretrained>>;
+  try {
+    model = await AutoModel.from_pretrained(settings.folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
+  } catch (error) {
+    throw new Error(`${settings.modelPath}: cannot load the model with @huggingface/transformers: ${(error as Error).message}`);
+  }
+  return {
+    async states(rows: number[][]): Promise<{ data: Float32Array; seq: number; hidden: number }> {
+      const { inputIds, attentionMask, dims } = padBatch(rows, settings.padId);
+      const outputs = await model({ input_ids: new Tensor('int64', inputIds, dims), attention_mask: new Tensor('int64', attentionMask, dims) });
+      const states = outputs.last_hidden_state;
+      if (!states) throw new Error(`${settings.modelPath}: the model has no last_hidden_state output`);
+      return { data: states.data as Float32Array, seq: dims[1], hidden: states.dims[2] };
+    },
     async dispose() {
       await model.dispose();
     },
+  };
+}
+
+export interface HfTokenStates {
+  settings: HfEncoderSettings;
+  id: string;
+  /** The ids the model reads for a sentence's words (each word tokenised alone, special tokens around) and their layout. */
+  layout(words: string[]): { ids: number[]; layout: SubwordLayout };
+  /** Each word's first-subword last hidden state (words × hidden, zeros for a word cut off or without pieces). */
+  wordStates(sentences: string[][], signal?: AbortSignal, onProgress?: (p: EmbedProgress) => void): Promise<{ states: Float32Array[]; hidden: number; wordsWithoutState: number }>;
+  /** The last hidden state of every position of these id lists (ids.length × hidden each). */
+  positionStates(ids: number[][]): Promise<Float32Array[]>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A Hugging Face folder as a source of token states, for per-token heads: words are tokenised one by one without
+ * special tokens (WordPiece and BPE split within a word exactly as in the whole text, since words never share a
+ * piece), the special tokens go around them, and the whole is clipped to maxLength ids as the encoder clips.
+ */
+export async function loadHfTokenStates(folder: string, opts: HfEncoderOptions = {}): Promise<HfTokenStates> {
+  const settings = await resolveHfEncoderSettings(folder, opts);
+  const tokenizer = await loadHfTokenizer(settings.folder);
+  const run = await loadHfModel(settings);
+  const { leading, trailing } = hfSpecialTokenLayout(tokenizer);
+  const probe = tokenizer.encode('a');
+  const [before, after] = [probe.slice(0, leading), probe.slice(probe.length - trailing)];
+  const batchSize = opts.batchSize ?? 16;
+
+  const layout = (words: string[]) => {
+    const pieces = words.map((word) => tokenizer.encode(word, { add_special_tokens: false }));
+    const placed = layoutSubwords(pieces.map((p) => p.length), leading, trailing, settings.maxLength);
+    const kept = new Array<number>(words.length).fill(0);
+    for (const w of placed.wordOf) if (w !== null) kept[w]++;
+    const content = pieces.flatMap((p, w) => p.slice(0, kept[w]));
+    return { ids: [...before, ...content, ...after], layout: placed };
+  };
+  const positionStates = async (ids: number[][]): Promise<Float32Array[]> => {
+    const { data, seq, hidden } = await run.states(ids);
+    return ids.map((row, r) => data.slice(r * seq * hidden, (r * seq + row.length) * hidden));
+  };
+  return {
+    settings,
+    id: await hfEncoderId(settings),
+    layout,
+    positionStates,
+    async wordStates(sentences, signal, onProgress) {
+      const laid = sentences.map(layout);
+      const perSentence = await inLengthBatches(laid.map((l) => l.ids), batchSize, positionStates, onProgress, signal);
+      const hidden = perSentence.find((s) => s.length > 0)!.length / laid.find((l) => l.ids.length > 0)!.ids.length;
+      let wordsWithoutState = 0;
+      const states = laid.map((l, i) => {
+        const out = new Float32Array(l.layout.first.length * hidden);
+        l.layout.first.forEach((position, w) => {
+          if (position < 0) wordsWithoutState++;
+          else out.set(perSentence[i].subarray(position * hidden, (position + 1) * hidden), w * hidden);
+        });
+        return out;
+      });
+      return { states, hidden, wordsWithoutState };
+    },
+    dispose: run.dispose,
   };
 }

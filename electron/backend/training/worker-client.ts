@@ -193,8 +193,8 @@ export const startSearch = (job: TrainJob, opts: JobOptions): WorkerJob<Strategy
   runInWorker({ type: 'search', job }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'searched' ? m.report : undefined), opts.onProgress);
 
 /** A token tagger trained in a fresh worker; its progress arrives as training progress ('train' phase). */
-export const startTagger = (sentences: TaggedSentence[], seed: number, opts: JobOptions): WorkerJob<TaggerModel> =>
-  runInWorker({ type: 'tagger', sentences, seed }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'tagger' ? m.model : undefined), opts.onProgress);
+export const startTagger = (sentences: TaggedSentence[], seed: number, opts: JobOptions & { encoder?: string; lexical?: boolean }): WorkerJob<TaggerModel> =>
+  runInWorker({ type: 'tagger', sentences, seed, encoder: opts.encoder, lexical: opts.lexical }, opts.spawner ?? nodeWorkerSpawner(), (m) => (m.type === 'tagger' ? m.model : undefined), opts.onProgress);
 
 /** Fine-tuning steps timed on the job's documents, in a fresh worker. */
 export const startEstimate = (job: TrainJob, opts: JobOptions): WorkerJob<FineTuneEstimate> =>

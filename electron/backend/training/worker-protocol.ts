@@ -13,7 +13,8 @@ export type ToWorker =
   /** Which given labels look wrong (out-of-fold confident learning; no model is written). */
   | { type: 'labelIssues'; job: TrainJob }
   /** A token tagger trained on tagged sentences (token tasks). */
-  | { type: 'tagger'; sentences: TaggedSentence[]; seed: number }
+  /** encoder: a Hugging Face folder whose token states the tagger reads too; lexical false: those states alone. */
+  | { type: 'tagger'; sentences: TaggedSentence[]; seed: number; encoder?: string; lexical?: boolean }
   /** Times fine-tuning steps at job.settings.depth on the job's documents (nothing is trained or written). */
   | { type: 'estimate'; job: TrainJob }
   /** pairs: a sentence-pair model's second texts, one per text. */

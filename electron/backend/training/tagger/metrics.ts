@@ -30,6 +30,7 @@ export function tokenMetrics(model: TaggerModel, nTrain: number, test: TaggedSen
     tokens: { f1_macro: token.f1_macro, f1_micro: token.f1_micro, per_class: token.per_class, confusion_matrix: token.confusion_matrix },
     settings: model.settings,
     selection: model.selection,
+    features: model.encoder ? (model.lexical === false ? 'encoder' : 'encoder+words') : 'words',
     seconds: Number(seconds.toFixed(1)),
   };
 }

@@ -19,6 +19,25 @@ export interface TaggedSentence {
   tokens: string[];
   tags: string[];
   document: number;
+  /** An encoder's state of each token (tokens × dim, row-major), when the tagger reads them too (encoder-states.ts). */
+  states?: Float32Array;
+}
+
+/** How dense token states enter the model: standardised per dimension with the training sentences' mean and spread. */
+export interface DenseTokenWeights {
+  dim: number;
+  mean: number[];
+  scale: number[];
+  /** dim × K weights, row-major. */
+  weights: number[];
+}
+
+/** The encoder whose token states a tagger reads: a Hugging Face folder, each word's first subword's last hidden state. */
+export interface TaggerEncoder {
+  folder: string;
+  /** The cache identity of the model and tokenizer bytes (encoders/hf.ts hfEncoderId), so a changed folder is noticed. */
+  id: string;
+  alignment: 'first-subword';
 }
 
 /** C, tag weighting and transition weight: chosen on a development split (shared/tokens.ts). */
@@ -37,6 +56,10 @@ export interface TaggerModel {
   /** (K + 1) × K log-probabilities of the next tag, the last row from the sentence start. */
   transitions: number[][];
   settings: TaggerSettings;
+  /** The word features are used (false: the encoder's token states alone, which an ONNX export can reproduce). */
+  lexical?: boolean;
+  dense?: DenseTokenWeights;
+  encoder?: TaggerEncoder;
   /** The development-split measurement behind each candidate setting. */
   selection: Array<TaggerSettings & { score: number }>;
   trainedOn: { sentences: number; tokens: number };
@@ -50,6 +73,8 @@ export interface TaggerProgress {
 }
 
 export interface TaggerOptions {
+  /** Word, affix, shape and neighbour features (default true); the sentences' `states` are read whenever present. */
+  lexical?: boolean;
   minCount?: number;
   maxFeatures?: number;
   devFraction?: number;
@@ -63,12 +88,47 @@ const MAX_FEATURES = 150_000;
 const MAX_PARAMETERS = 3_000_000;
 const TRANSITION_WEIGHTS = [0, 0.5, 1];
 
+/** Per-dimension mean and spread of the token states of these sentences (spread 1 where a dimension is constant). */
+function denseNormOf(sentences: TaggedSentence[]): Pick<DenseTokenWeights, 'dim' | 'mean' | 'scale'> | null {
+  const withStates = sentences.filter((s) => s.states && s.tokens.length > 0);
+  if (withStates.length === 0) return null;
+  const dim = withStates[0].states!.length / withStates[0].tokens.length;
+  const sum = new Float64Array(dim);
+  const squares = new Float64Array(dim);
+  let n = 0;
+  for (const s of withStates) {
+    for (let i = 0; i < s.states!.length; i++) {
+      const v = s.states![i];
+      sum[i % dim] += v;
+      squares[i % dim] += v * v;
+    }
+    n += s.tokens.length;
+  }
+  const mean = Array.from(sum, (v) => v / n);
+  const scale = Array.from(squares, (v, d) => Math.sqrt(Math.max(v / n - mean[d] * mean[d], 0)) || 1);
+  return { dim, mean, scale };
+}
+
+/** The standardised states of these sentences, one row per token in order (zeros for a sentence without states). */
+function denseRows(sentences: Array<{ tokens: string[]; states?: Float32Array }>, norm: Pick<DenseTokenWeights, 'dim' | 'mean' | 'scale'> | null | undefined): Float32Array {
+  if (!norm) return new Float32Array(0);
+  const out = new Float32Array(sentences.reduce((n, s) => n + s.tokens.length, 0) * norm.dim);
+  let at = 0;
+  for (const s of sentences) {
+    const states = s.states;
+    for (let i = 0; i < s.tokens.length * norm.dim; i++) out[at + i] = states ? (states[i] - norm.mean[i % norm.dim]) / norm.scale[i % norm.dim] : 0;
+    at += s.tokens.length * norm.dim;
+  }
+  return out;
+}
+
 /** Train-side structures over a list of sentences: the feature rows and each token's tag index. */
-function problemOf(sentences: TaggedSentence[], vocabulary: FeatureVocabulary, tagIndex: Map<string, number>) {
-  const lexical = featureRows(sentences.map((s) => s.tokens), vocabulary);
-  const features: FeatureSet = { n: lexical.rowPtr.length - 1, dense: new Float32Array(0), lexical };
+function problemOf(sentences: TaggedSentence[], vocabulary: FeatureVocabulary | null, tagIndex: Map<string, number>, norm: Pick<DenseTokenWeights, 'dim' | 'mean' | 'scale'> | null) {
+  const n = sentences.reduce((sum, s) => sum + s.tokens.length, 0);
+  const lexical = vocabulary ? featureRows(sentences.map((s) => s.tokens), vocabulary) : undefined;
+  const features: FeatureSet = { n, dense: denseRows(sentences, norm), lexical };
   const truth = sentences.flatMap((s) => s.tags.map((t) => [tagIndex.get(t)!]));
-  return { features, truth };
+  return { features, truth, denseDim: norm?.dim ?? 0 };
 }
 
 /** log P(next | previous) with add-half smoothing; row K is the sentence start. */
@@ -168,7 +228,7 @@ export function splitByDocument<S extends { document: number }>(sentences: S[], 
 }
 
 export async function trainTagger(sentences: TaggedSentence[], options: TaggerOptions = {}): Promise<TaggerModel> {
-  const { minCount = 2, devFraction = 0.2, seed = 0, signal, onProgress } = options;
+  const { minCount = 2, devFraction = 0.2, seed = 0, signal, onProgress, lexical = true } = options;
   if (sentences.length < 2) throw new Error(`A tagger needs at least 2 tagged sentences, and there ${sentences.length === 1 ? 'is 1' : `are ${sentences.length}`}.`);
   const tags = [...new Set(sentences.flatMap((s) => s.tags))].sort((a, b) => (a === 'O' ? -1 : b === 'O' ? 1 : a < b ? -1 : 1));
   if (tags.length < 2) throw new Error(`Every token has the tag "${tags[0]}": a tagger needs at least two tags.`);
@@ -186,9 +246,12 @@ export async function trainTagger(sentences: TaggedSentence[], options: TaggerOp
   };
 
   const { rest: fit, held: dev } = splitByDocument(sentences, devFraction, seed);
-  const devVocabulary = fitVocabulary(fit.map((s) => s.tokens), minCount, maxFeatures);
-  const fitProblem = problemOf(fit, devVocabulary, tagIndex);
-  const devProblem = problemOf(dev, devVocabulary, tagIndex);
+  const vocabularyOf = (list: TaggedSentence[]) => (lexical ? fitVocabulary(list.map((s) => s.tokens), minCount, maxFeatures) : null);
+  if (!lexical && !sentences.some((s) => s.states)) throw new Error('A tagger without word features needs token states from an encoder.');
+  const devVocabulary = vocabularyOf(fit);
+  const devNorm = denseNormOf(fit);
+  const fitProblem = problemOf(fit, devVocabulary, tagIndex, devNorm);
+  const devProblem = problemOf(dev, devVocabulary, tagIndex, devNorm);
   const devLengths = dev.map((s) => s.tokens.length);
   const devGold = dev.map((s) => s.tags);
   const fitTransitions = transitionTable(fit, tags, tagIndex);
@@ -201,7 +264,7 @@ export async function trainTagger(sentences: TaggedSentence[], options: TaggerOp
 
   // The objective is evaluated across the machine's cores (solver-threads.ts), one thread pool per feature set.
   const withThreads = async <T>(problem: ReturnType<typeof problemOf>, work: (threads: SolverThreads | null) => Promise<T>): Promise<T> => {
-    const threads = await SolverThreads.start(problem.features, problem.truth, 0, parameterCount(linearArchitecture(problem.features, 0, K), 'single_label'));
+    const threads = await SolverThreads.start(problem.features, problem.truth, problem.denseDim, parameterCount(linearArchitecture(problem.features, problem.denseDim, K), 'single_label'));
     try {
       return await work(threads);
     } finally {
@@ -210,7 +273,7 @@ export async function trainTagger(sentences: TaggedSentence[], options: TaggerOp
   };
   const solve = async (problem: ReturnType<typeof problemOf>, threads: SolverThreads | null, c: number, scheme: TaggerSettings['weights'], list: TaggedSentence[], start?: Float64Array) => {
     throwIfAborted(signal);
-    const arch = linearArchitecture(problem.features, 0, K);
+    const arch = linearArchitecture(problem.features, problem.denseDim, K);
     const n = problem.features.n;
     const fitted = await fitLinearHead(
       { task: 'single_label', features: problem.features, classes: K, truth: problem.truth, rows: Int32Array.from({ length: n }, (_, i) => i), counts: new Float64Array(n).fill(1), loss: { kind: 'cross_entropy', gamma: 0, classWeights: weightsFor(scheme, list) }, c },
@@ -244,8 +307,9 @@ export async function trainTagger(sentences: TaggedSentence[], options: TaggerOp
   const settings: TaggerSettings = { c: best.c, weights: best.weights, transitionWeight: best.transitionWeight };
 
   report('fitting the chosen settings on all training sentences');
-  const vocabulary = fitVocabulary(sentences.map((s) => s.tokens), minCount, maxFeatures);
-  const problem = problemOf(sentences, vocabulary, tagIndex);
+  const vocabulary = vocabularyOf(sentences);
+  const norm = denseNormOf(sentences);
+  const problem = problemOf(sentences, vocabulary, tagIndex, norm);
   const { arch, fitted } = await withThreads(problem, (threads) => solve(problem, threads, settings.c, settings.weights, sentences));
   const weights = parametersToWeights(fitted.parameters, arch, 'single_label');
   done = steps;
@@ -255,8 +319,10 @@ export async function trainTagger(sentences: TaggedSentence[], options: TaggerOp
     version: 1,
     tags,
     bio,
-    features: vocabulary.names,
+    features: vocabulary?.names ?? [],
     weights: Array.from(weights.lexical?.values ?? [], (v) => Number(v.toPrecision(7))),
+    lexical,
+    ...(norm ? { dense: { ...norm, weights: Array.from(weights.dense?.values ?? [], (v) => Number(v.toPrecision(7))) } } : {}),
     bias: Array.from(weights.bias.values),
     transitions: transitionTable(sentences, tags, tagIndex),
     settings,
@@ -271,22 +337,40 @@ export interface TaggedPrediction {
   scores: number[];
 }
 
-/** Tags for new sentences with a trained model. */
-export function tagSentences(model: TaggerModel, sentences: string[][]): TaggedPrediction[] {
+/**
+ * Per-token log-probabilities of every tag (tokens × K, row-major, sentences in order), before decoding. A model that
+ * reads token states needs each sentence's `states` (encoder-states.ts); without them its dense part counts as zero.
+ */
+export function tokenLogProbabilities(model: TaggerModel, sentences: Array<{ tokens: string[]; states?: Float32Array }>): Float64Array {
   const K = model.tags.length;
   const vocabulary: FeatureVocabulary = { names: model.features, index: new Map(model.features.map((f, i) => [f, i])) };
-  const rows = featureRows(sentences, vocabulary);
+  const rows = featureRows(sentences.map((s) => s.tokens), vocabulary);
   const n = rows.rowPtr.length - 1;
   const logits = new Float64Array(n * K);
+  const dense = model.dense;
+  const states = dense ? denseRows(sentences, dense) : null;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < K; c++) logits[r * K + c] = model.bias[c];
     for (let p = rows.rowPtr[r]; p < rows.rowPtr[r + 1]; p++) {
       const base = rows.cols[p] * K;
       for (let c = 0; c < K; c++) logits[r * K + c] += model.weights[base + c];
     }
+    if (dense && states) {
+      for (let d = 0; d < dense.dim; d++) {
+        const v = states[r * dense.dim + d];
+        if (v !== 0) for (let c = 0; c < K; c++) logits[r * K + c] += v * dense.weights[d * K + c];
+      }
+    }
   }
-  const logProbabilities = logSoftmaxRows(logits, K);
-  const decoded = decodeAll(logProbabilities, sentences.map((s) => s.length), model.tags, model.transitions, model.settings.transitionWeight, model.bio);
+  return logSoftmaxRows(logits, K);
+}
+
+/** Tags for new sentences with a trained model (with each sentence's token states when the model reads them). */
+export function tagSentences(model: TaggerModel, sentences: Array<string[] | { tokens: string[]; states?: Float32Array }>): TaggedPrediction[] {
+  const K = model.tags.length;
+  const list = sentences.map((s) => (Array.isArray(s) ? { tokens: s } : s));
+  const logProbabilities = tokenLogProbabilities(model, list);
+  const decoded = decodeAll(logProbabilities, list.map((s) => s.tokens.length), model.tags, model.transitions, model.settings.transitionWeight, model.bio);
   const tagIndex = new Map(model.tags.map((t, i) => [t, i]));
   let at = 0;
   return decoded.map((tags) => {
