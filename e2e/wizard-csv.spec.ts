@@ -82,6 +82,29 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
   await expect(page.getByText('"urgent mail" is removed from 0 documents')).toBeVisible();
   await page.getByRole('button', { name: 'Delete label' }).click();
   await expect(page.locator('tr[data-label="urgent mail"]')).toHaveCount(0);
+  // Merge, then undo it — after a reload too, since the project keeps the history — and undo the delete and rename.
+  await page.locator('tr[data-label="tricky"]').getByRole('button', { name: 'Merge' }).click();
+  await page.getByLabel('Merge "tricky" into').selectOption('everyday');
+  await expect(page.getByText('All 15 documents labeled "tricky" will be labeled "everyday" instead')).toContainText('Undo brings it back');
+  await page.getByRole('group', { name: 'merge tricky' }).getByRole('button', { name: 'Merge', exact: true }).click();
+  await expect(page.locator('tr[data-label="everyday"] [data-testid="label-count"]')).toHaveText('110');
+  await expect(page.getByTestId('label-undo')).toContainText('Last change: merged "tricky" into "everyday".');
+  await page.reload();
+  await heading(page, 'Labels');
+  await expect(page.getByTestId('label-undo')).toContainText('merged "tricky" into "everyday"');
+  await screenshot(page, '23a-taxonomy-undo');
+  await page.getByTestId('label-undo').getByRole('button', { name: 'Undo' }).click();
+  await expect(page.locator('tr[data-label="tricky"] [data-testid="label-count"]')).toHaveText('15');
+  await expect(page.locator('tr[data-label="everyday"] [data-testid="label-count"]')).toHaveText('95');
+  await expect(page.getByTestId('label-undo')).toContainText('deleted "urgent mail"');
+  await page.getByTestId('label-undo').getByRole('button', { name: 'Undo' }).click();
+  await expect(page.locator('tr[data-label="urgent mail"]')).toBeVisible();
+  await page.getByTestId('label-undo').getByRole('button', { name: 'Undo' }).click();
+  await expect(page.locator('tr[data-label="urgent"]')).toBeVisible();
+  await expect(page.getByTestId('label-undo')).toHaveCount(0);
+  await page.locator('tr[data-label="urgent"]').getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Delete label' }).click();
+  await expect(page.locator('tr[data-label="urgent"]')).toHaveCount(0);
   await screenshot(page, '23-taxonomy');
 
   await page.getByRole('button', { name: 'Next: label & review documents' }).click();
@@ -114,6 +137,17 @@ test('CSV import: mapping, report, review, train, results, predict', async ({ pa
     await expect(compare.locator('tr', { hasText: 'Macro-F1' }).locator('td').nth(column)).toHaveText(metrics.f1_macro.toFixed(2));
   }
   await screenshot(page, '30-compare-runs');
+  await expect(page.getByTestId('compare-warning')).toHaveCount(0);
+  // A label renamed after both runs lines up with itself under today's name, and the comparison says so.
+  await callApi(host.url, 'labels:rename', { from: 'spam', to: 'junk' });
+  await page.reload();
+  await heading(page, 'Results');
+  for (const run of runs) await page.getByLabel(`Compare run ${run.id}`).check();
+  await expect(page.getByTestId('compare-renamed')).toHaveCount(2);
+  await expect(page.getByTestId('compare-renamed').first()).toContainText('spam → junk');
+  await expect(compare.locator('th', { hasText: 'F1 of junk' })).toBeVisible();
+  await expect(compare.locator('th', { hasText: 'F1 of spam' })).toHaveCount(0);
+  await expect(page.getByTestId('compare-warning')).toHaveCount(0);
 
   // Predictions for a whole file, exported as CSV.
   await page.getByRole('button', { name: 'Next: use the model' }).click();

@@ -103,4 +103,8 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await mistakes.getByRole('button', { name: 'Undo' }).click();
   await expect(first.getByTestId('given')).toHaveText(mistake.trueLabels!.join(', '));
   expect(await labelsNow()).toEqual(mistake.trueLabels);
+  // The project keeps that its data changed after the run, so the mark is still there after a reload.
+  await page.reload();
+  await heading(page, 'Results');
+  await expect(page.getByTestId('data-changed')).toContainText('Data changed since this run: labels or documents changed after it was trained');
 });

@@ -27,8 +27,10 @@ import {
   type RunMetrics,
   type RunSummary,
   type StrategySearchReport,
+  type TaxonomyChange,
   type TrainSettings,
 } from './domain.js';
+import type { LabelRename } from './renames.js';
 import type { TaggedText, TokenDocument, TokenDocumentPage, TokenReview, TokenRunResults } from './tokens.js';
 import { ArgumentError, arrayOf, boolean, id, integer, none, nonEmpty, object, oneOf, optional, range, recordOf, string, type Schema } from './schema.js';
 
@@ -135,6 +137,12 @@ export const CHANNELS = {
   'labels:merge': channel(object({ from: nonEmpty, into: nonEmpty }), returns<LabelInfo[]>(), WRITES),
   'labels:delete': channel(object({ name: nonEmpty }), returns<{ labels: LabelInfo[]; annotationsRemoved: number; documentsLeftUnlabeled: number }>(), WRITES),
   'labels:describe': channel(object({ name: nonEmpty, description: string }), returns<LabelInfo[]>(), WRITES),
+  /** The newest rename, merge or delete that can still be undone (null: none); kept in the project, so after a reload too. */
+  /** Renames not undone, oldest first: a run's label names mapped to today's (shared/renames.ts). */
+  'labels:renames': channel(none, returns<LabelRename[]>(), READS),
+  'labels:lastChange': channel(none, returns<TaxonomyChange | null>(), READS),
+  /** Undoes that change (newest first, one at a time): the label, its annotations and its marks come back. */
+  'labels:undo': channel(none, returns<{ undone: TaxonomyChange; labels: LabelInfo[]; next: TaxonomyChange | null }>(), WRITES),
 
   /** Synthetic candidates not yet accepted are never listed (they are reviewed through 'synthetic:list'). */
   'documents:query': channel(

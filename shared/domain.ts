@@ -483,6 +483,15 @@ export interface ResolvedStrategy {
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
+/** A rename, merge or delete of a label, as the taxonomy's undo history lists it. */
+export interface TaxonomyChange {
+  id: number;
+  kind: 'rename' | 'merge' | 'delete';
+  /** In words: 'merged "refund" into "billing"'. */
+  summary: string;
+  createdAt: string;
+}
+
 export interface RunSummary {
   id: number;
   status: RunStatus;
@@ -491,6 +500,8 @@ export interface RunSummary {
   settings: TrainSettings;
   f1Macro: number | null;
   error: string | null;
+  /** Labels or documents changed after this run finished: its figures describe older data. */
+  dataChanged: boolean;
 }
 
 export interface PredictionRow {

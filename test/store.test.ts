@@ -187,7 +187,7 @@ describe('documents and annotations', () => {
     store.close();
     // Back to a version-3 file whose synthetic example carries its provenance in metadata, as before.
     const raw = new Database(file);
-    raw.exec(`DROP TABLE synthetic_parents; DROP TABLE synthetic_documents; DROP TABLE entity_spans; DROP TABLE token_documents;
+    raw.exec(`DROP TABLE synthetic_parents; DROP TABLE synthetic_documents; DROP TABLE entity_spans; DROP TABLE token_documents; DROP TABLE taxonomy_changes; ALTER TABLE projects DROP COLUMN data_changed_at;
       ALTER TABLE projects DROP COLUMN tag_scheme; ALTER TABLE projects DROP COLUMN pair_column; ALTER TABLE run_predictions DROP COLUMN pair;
       UPDATE documents SET metadata = json_set(metadata, '$.synthetic', json('{"method":"eda","parents":[1],"status":"accepted","edited":true}')) WHERE text = 'made earlier';
       PRAGMA user_version = 3;`);

@@ -11,6 +11,7 @@ import { entityConfusion, hasEntityErrors, normaliseSpans, spansToTags, tagsToSp
 import { defaultSamplePath } from '../electron/backend/app/resources.js';
 import { createAppService } from '../electron/backend/app/service.js';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
+import { LATEST_SCHEMA_VERSION } from '../electron/backend/store/migrations/index.js';
 import { brownTagged } from './fixtures/brown-tags.js';
 
 let dir: string;
@@ -113,17 +114,17 @@ describe('a token project', () => {
     }
   });
 
-  it('a project from before token tasks (schema 5) opens migrated, its documents and task intact', () => {
+  it('a project from before token tasks (schema 5) opens migrated to the latest schema, its documents and task intact', () => {
     const file = join(dir, 'v5.ftproj');
     const store = ProjectStore.create(file, { name: 'old', task: 'multi_label' });
     store.addDocuments([{ text: 'kept', labels: ['x', 'y'], sourceFile: 'typed' }], 'manual');
     store.close();
     const raw = new Database(file);
-    raw.exec('DROP TABLE entity_spans; DROP TABLE token_documents; ALTER TABLE projects DROP COLUMN tag_scheme; PRAGMA user_version = 5;');
+    raw.exec('DROP TABLE taxonomy_changes; ALTER TABLE projects DROP COLUMN data_changed_at; DROP TABLE entity_spans; DROP TABLE token_documents; ALTER TABLE projects DROP COLUMN tag_scheme; PRAGMA user_version = 5;');
     raw.close();
     const migrated = ProjectStore.open(file);
     try {
-      assert.equal(migrated.info().schemaVersion, 6);
+      assert.equal(migrated.info().schemaVersion, LATEST_SCHEMA_VERSION);
       assert.equal(migrated.info().task, 'multi_label');
       assert.equal(migrated.info().tagScheme, null);
       assert.deepEqual(migrated.queryDocuments({}).documents[0].labels.sort(), ['x', 'y']);

@@ -362,6 +362,12 @@ export function createAppService(opts: {
     'labels:merge': ({ from, into }) => project().store.mergeLabels(from, into),
     'labels:delete': ({ name }) => project().store.deleteLabel(name),
     'labels:describe': ({ name, description }) => project().store.describeLabel(name, description),
+    'labels:lastChange': () => project().store.lastLabelChange(),
+    'labels:renames': () => project().store.labelRenames(),
+    'labels:undo': () => {
+      const { store } = project();
+      return { ...store.undoLabelChange(), next: store.lastLabelChange() };
+    },
 
     'documents:query': (query) => project().store.queryDocuments(query),
     'documents:setLabels': ({ documentId, labels }) => {

@@ -75,5 +75,14 @@ export function labelsCommand(): Command {
       verb('describe', 'set the description of a label', ['<name>', '<description>'], ({ project }, name, description) =>
         withProject(project, (store) => formatLabels(store.describeLabel(name, description))),
       ),
+    )
+    .addCommand(
+      verb('undo', 'undo the newest rename, merge or delete (run again for the one before)', [], ({ project }) =>
+        withProject(project, (store) => {
+          const { undone, labels } = store.undoLabelChange();
+          const next = store.lastLabelChange();
+          return `Undid: ${undone.summary}.${next ? ` Next to undo: ${next.summary}.` : ''}\n${formatLabels(labels)}`;
+        }),
+      ),
     );
 }

@@ -2,9 +2,11 @@
 // Owned by one process at a time (the app, the browser host or the CLI); see docs/ARCHITECTURE.md.
 import type Database from 'better-sqlite3';
 import type { EpochPoint, SyntheticExample } from '../../../shared/api.js';
-import type { AnnotationSource, DocumentInfo, DocumentPage, DocumentQuery, ImbalanceReview, ImportOptions, ImportReport, LabelInfo, PredictionRow, ProjectInfo, ProjectTask, RunMetrics, RunSummary, SyntheticMethod, SyntheticStatus, TaskKind, TrainSettings } from '../../../shared/domain.js';
+import type { AnnotationSource, DocumentInfo, DocumentPage, DocumentQuery, ImbalanceReview, ImportOptions, ImportReport, LabelInfo, PredictionRow, ProjectInfo, ProjectTask, RunMetrics, RunSummary, SyntheticMethod, SyntheticStatus, TaskKind, TaxonomyChange, TrainSettings } from '../../../shared/domain.js';
 import type { EntitySpan, TokenDocument, TokenDocumentPage, TokenReview, TokenRunResults } from '../../../shared/tokens.js';
 import * as tokens from './token-documents.js';
+import * as history from './taxonomy-history.js';
+import type { LabelRename } from '../../../shared/renames.js';
 import { DEFAULT_TEST_FRACTION, reviewProject } from '../review.js';
 import { createProjectDatabase, isWritableProject, openProjectDatabase, openProjectSnapshot, openReadConnection, ProjectBusyError, schemaVersion } from './database.js';
 import * as documents from './documents.js';
@@ -122,7 +124,8 @@ export class ProjectStore {
     this.importing = true;
     this.importReader = openReadConnection(this.file);
     try {
-      return await importSources(this.db, task, paths, options, onEvent, signal);
+      const report = await importSources(this.db, task, paths, options, onEvent, signal);
+      return report.imported > 0 ? this.changedData(report) : report;
     } finally {
       this.importing = false;
       this.closeImportReader();
@@ -135,7 +138,8 @@ export class ProjectStore {
    */
   addDocuments(items: NewDocument[], source: 'manual'): ImportReport {
     this.assertNotImporting();
-    return addDocuments(this.db, this.labelTask(), items, source);
+    const report = addDocuments(this.db, this.labelTask(), items, source);
+    return report.imported > 0 ? this.changedData(report) : report;
   }
 
   queryDocuments(q: DocumentQuery): DocumentPage {
@@ -148,7 +152,7 @@ export class ProjectStore {
 
   /** Sets a document's labels ('manual' annotations for the new ones); single-label projects refuse more than one. */
   setDocumentLabels(documentId: number, labels: string[], author?: string): DocumentInfo {
-    return this.write(() => documents.setDocumentLabels(this.db, this.labelTask(), documentId, labels, author ?? null));
+    return this.write(() => this.changedData(documents.setDocumentLabels(this.db, this.labelTask(), documentId, labels, author ?? null)));
   }
 
   /**
@@ -172,7 +176,7 @@ export class ProjectStore {
 
   /** Replaces a document's entity spans; `finished` marks it done or not (absent: as it was). */
   setDocumentSpans(documentId: number, spans: EntitySpan[], author?: string, finished?: boolean): TokenDocument {
-    return this.write(() => tokens.setDocumentSpans(this.db, documentId, spans, author ?? null, finished));
+    return this.write(() => this.changedData(tokens.setDocumentSpans(this.db, documentId, spans, author ?? null, finished)));
   }
 
   tokenReview(): TokenReview {
@@ -210,7 +214,7 @@ export class ProjectStore {
 
   reviewSynthetic(documentId: number, status: 'accepted' | 'rejected', text?: string, reviewer?: string): SyntheticExample {
     this.assertNotImporting();
-    return synthetic.reviewSynthetic(this.db, documentId, status, text, reviewer);
+    return this.changedData(synthetic.reviewSynthetic(this.db, documentId, status, text, reviewer));
   }
 
   /** A few real documents of a class to show a language model (they become the parents of what it writes). */
@@ -239,11 +243,29 @@ export class ProjectStore {
   }
 
   mergeLabels(from: string, into: string): LabelInfo[] {
-    return this.write(() => taxonomy.mergeLabels(this.db, from, into));
+    return this.write(() => this.changedData(taxonomy.mergeLabels(this.db, from, into)));
   }
 
   deleteLabel(name: string): { labels: LabelInfo[]; annotationsRemoved: number; documentsLeftUnlabeled: number } {
-    return this.write(() => taxonomy.deleteLabel(this.db, name));
+    return this.write(() => this.changedData(taxonomy.deleteLabel(this.db, name)));
+  }
+
+  /** Renames not undone, oldest first. */
+  labelRenames(): LabelRename[] {
+    return history.renames(this.reads);
+  }
+
+  /** The newest rename, merge or delete that can be undone, or null. */
+  lastLabelChange(): TaxonomyChange | null {
+    return history.lastChange(this.reads);
+  }
+
+  /** Undoes the newest rename, merge or delete; returns what was undone and the labels now. */
+  undoLabelChange(): { undone: TaxonomyChange; labels: LabelInfo[] } {
+    return this.write(() => {
+      const undone = history.undoLast(this.db);
+      return { undone: undone.kind === 'rename' ? undone : this.changedData(undone), labels: taxonomy.listLabels(this.db) };
+    });
   }
 
   describeLabel(name: string, description: string): LabelInfo[] {
@@ -310,6 +332,12 @@ export class ProjectStore {
    */
   private get reads(): Database.Database {
     return this.importReader ?? this.db;
+  }
+
+  /** Records that the labeled data changed now (runs finished before say so); passes `result` through. */
+  private changedData<T>(result: T): T {
+    this.db.prepare('UPDATE projects SET data_changed_at = ?').run(new Date().toISOString());
+    return result;
   }
 
   private closeImportReader(): void {

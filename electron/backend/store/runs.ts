@@ -111,11 +111,12 @@ export function listRuns(db: Database.Database): RunSummary[] {
   const rows = db
     .prepare(
       `SELECT id, status, started_at AS startedAt, finished_at AS finishedAt, settings, error,
-              COALESCE(json_extract(metrics, '$.f1_macro'), json_extract(metrics, '$.entities.macro.f1'), json_extract(metrics, '$.tokens.f1_macro')) AS f1Macro
+              COALESCE(json_extract(metrics, '$.f1_macro'), json_extract(metrics, '$.entities.macro.f1'), json_extract(metrics, '$.tokens.f1_macro')) AS f1Macro,
+              started_at < COALESCE((SELECT data_changed_at FROM projects ORDER BY id LIMIT 1), '') AS dataChanged
          FROM runs ORDER BY id DESC`,
     )
-    .all() as Array<Omit<RunSummary, 'settings'> & { settings: string }>;
-  return rows.map((r) => ({ ...r, settings: JSON.parse(r.settings) as TrainSettings }));
+    .all() as Array<Omit<RunSummary, 'settings' | 'dataChanged'> & { settings: string; dataChanged: number }>;
+  return rows.map((r) => ({ ...r, settings: JSON.parse(r.settings) as TrainSettings, dataChanged: r.dataChanged === 1 }));
 }
 
 export function runMetrics(db: Database.Database, runId: number): RunMetrics {

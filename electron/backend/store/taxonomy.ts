@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { LabelInfo, TaskKind } from '../../../shared/domain.js';
 import { isListed } from './real-documents.js';
+import { recordDelete, recordMerge, recordRename } from './taxonomy-history.js';
 
 /** Colours given to new labels in turn (Tableau 10 plus two), readable on light and dark backgrounds. */
 const PALETTE = [
@@ -79,6 +80,7 @@ export function renameLabel(db: Database.Database, from: string, to: string): La
   if (labelId(db, clean) !== undefined) {
     throw new TaxonomyError(`Label "${clean}" already exists; use merge to move "${from}" into it.`);
   }
+  recordRename(db, id, from, clean);
   db.prepare('UPDATE labels SET name = ? WHERE id = ?').run(clean, id);
   return listLabels(db);
 }
@@ -89,6 +91,7 @@ export function mergeLabels(db: Database.Database, from: string, into: string): 
   const intoId = requireLabel(db, into);
   if (fromId === intoId) throw new TaxonomyError(`Cannot merge label "${from}" into itself.`);
   db.transaction(() => {
+    recordMerge(db, fromId, intoId);
     // Rows that would duplicate an existing (document, into, source) annotation stay behind and go with the label.
     db.prepare('UPDATE OR IGNORE annotations SET label_id = ? WHERE label_id = ?').run(intoId, fromId);
     // Entity spans never overlap within a document, so every one can move.
@@ -115,6 +118,7 @@ export function deleteLabel(
                              WHERE o.document_id = a.document_id AND o.label_id != a.label_id AND o.source != 'predicted')`,
       )
       .get(id) as { documentsLeftUnlabeled: number };
+    recordDelete(db, id);
     db.prepare('DELETE FROM labels WHERE id = ?').run(id); // annotations follow by ON DELETE CASCADE
     return { labels: listLabels(db), annotationsRemoved, documentsLeftUnlabeled };
   })();

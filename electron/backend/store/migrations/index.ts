@@ -6,6 +6,7 @@ import { skippedEmpty } from './0003_skipped_empty.js';
 import { syntheticTables } from './0004_synthetic_tables.js';
 import { pairColumn } from './0005_pair_column.js';
 import { tokenTasks } from './0006_token_tasks.js';
+import { taxonomyHistory } from './0007_taxonomy_history.js';
 
 export interface Migration {
   /** The user_version the file has after this migration. */
@@ -13,6 +14,6 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner, skippedEmpty, syntheticTables, pairColumn, tokenTasks];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, runOwner, skippedEmpty, syntheticTables, pairColumn, tokenTasks, taxonomyHistory];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
