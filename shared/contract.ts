@@ -255,6 +255,8 @@ export const CHANNELS = {
   'synthetic:list': channel(object({ status: optional(oneOf('pending', 'accepted', 'rejected')), label: optional(nonEmpty) }), returns<SyntheticExample[]>(), READS),
   /** Accept (optionally with edited text) or reject a candidate; only accepted ones are training examples. */
   'synthetic:review': channel(object({ documentId: id, status: oneOf('accepted', 'rejected'), text: optional(string) }), returns<SyntheticExample>(), WRITES),
+  /** The same for several candidates at once (the review's "accept all shown" / "reject all shown"); all or none. */
+  'synthetic:reviewMany': channel(object({ documentIds: arrayOf(id, 10_000), status: oneOf('accepted', 'rejected') }), returns<SyntheticExample[]>(), WRITES),
 } as const;
 
 export type RequestChannel = keyof typeof CHANNELS;

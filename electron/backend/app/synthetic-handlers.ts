@@ -5,7 +5,7 @@ import type { RequestArg, RequestResult } from '../../../shared/api.js';
 import type { ProjectStore } from '../store/project-store.js';
 import { llmCandidates } from '../synthetic/llm.js';
 
-type SyntheticChannel = 'synthetic:generate' | 'synthetic:generateWithLlm' | 'synthetic:list' | 'synthetic:review';
+type SyntheticChannel = 'synthetic:generate' | 'synthetic:generateWithLlm' | 'synthetic:list' | 'synthetic:review' | 'synthetic:reviewMany';
 
 /** `store` returns the open project's store, or throws the service's "no project is open" error. */
 export function syntheticHandlers(store: () => ProjectStore, reviewer: () => string | undefined): { [C in SyntheticChannel]: (arg: RequestArg<C>) => RequestResult<C> | Promise<RequestResult<C>> } {
@@ -19,5 +19,6 @@ export function syntheticHandlers(store: () => ProjectStore, reviewer: () => str
       ),
     'synthetic:list': (filter) => store().listSynthetic(filter),
     'synthetic:review': ({ documentId, status, text }) => store().reviewSynthetic(documentId, status, text, reviewer()),
+    'synthetic:reviewMany': ({ documentIds, status }) => store().reviewSyntheticMany(documentIds, status, reviewer()),
   };
 }

@@ -217,6 +217,11 @@ export class ProjectStore {
     return this.changedData(synthetic.reviewSynthetic(this.db, documentId, status, text, reviewer));
   }
 
+  /** Accepts or rejects several candidates at once, all or none (one transaction). */
+  reviewSyntheticMany(documentIds: number[], status: 'accepted' | 'rejected', reviewer?: string): SyntheticExample[] {
+    return this.write(() => this.changedData(documentIds.map((id) => synthetic.reviewSynthetic(this.db, id, status, undefined, reviewer))));
+  }
+
   /** A few real documents of a class to show a language model (they become the parents of what it writes). */
   syntheticPromptDocuments(label: string, count: number, seed?: number): Array<{ id: number; text: string }> {
     return synthetic.promptDocuments(this.reads, label, count, seed);
