@@ -53,6 +53,8 @@ export interface ImportPreview {
   rows: Record<string, string>[];
   suggestedTextCol: string | null;
   suggestedLabelCol: string | null;
+  /** What the preview found wrong beyond its rows (an unterminated quote, say), in words, without the file's path. */
+  warnings?: string[];
 }
 
 /** A synthetic minority example awaiting (or past) review, with the start of each document it was made from. */

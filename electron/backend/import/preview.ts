@@ -28,6 +28,7 @@ async function previewDelimited(path: string, options: ImportOptions, maxRows: n
   const layout = await delimitedLayout(path, options);
   let columns: string[] | null = null;
   const rows: Record<string, string>[] = [];
+  const warnings: string[] = [];
   try {
     for await (const page of delimitedRows(path, layout, undefined, () => {})) {
       for (const { fields } of page) {
@@ -37,12 +38,18 @@ async function previewDelimited(path: string, options: ImportOptions, maxRows: n
       if (rows.length >= maxRows) break;
     }
   } catch (error) {
-    // A broken quote further down is reported by the import; the preview shows what parsed.
+    // A broken quote further down: the preview shows what parsed and says where it stopped (the import reports it too).
     if (columns === null) throw error;
+    const parse = error as { csvError?: { code?: string }; startLine?: number; message: string };
+    const problem =
+      parse.csvError?.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? `unterminated quote: a quoted field starting on line ${parse.startLine} is never closed`
+        : error instanceof SourceProblem ? `${error.where ? `row ${error.where}: ` : ''}${error.reason}` : parse.message.replace(`${path}: `, '');
+    warnings.push(`${problem}; the rows from there on cannot be read as they are`);
   }
   if (columns === null) throw new SourceProblem('failed', '', 'empty file (no header row)');
   const format = layout.delimiter === '\t' ? 'tsv' : 'csv';
-  return { file: path, format, columns, rows, ...suggestions(columns, rows, options) };
+  return { file: path, format, columns, rows, ...suggestions(columns, rows, options), ...(warnings.length ? { warnings } : {}) };
 }
 
 async function previewJsonl(path: string, options: ImportOptions, maxRows: number): Promise<ImportPreview> {
