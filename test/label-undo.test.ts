@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ProjectStore } from '../electron/backend/store/project-store.js';
 import { labelSetDifference, nameNow } from '../shared/renames.js';
+import { colourFor } from '../electron/backend/store/taxonomy.js';
 
 let dir: string;
 before(() => (dir = mkdtempSync(join(tmpdir(), 'finetune-undo-'))));
@@ -121,5 +122,13 @@ describe('label names across runs', () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe('label colours', () => {
+  it('gives every label of a 30-class project its own colour', () => {
+    const colours = Array.from({ length: 30 }, (_, i) => colourFor(i));
+    assert.equal(new Set(colours).size, 30);
+    assert.ok(colours.every((c) => /^#[0-9a-f]{6}$/.test(c)));
   });
 });

@@ -10,6 +10,22 @@ const PALETTE = [
   '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#1f77b4', '#8c564b',
 ];
 
+/**
+ * The n-th label's colour: the palette first, then hues a golden angle apart at the palette's mid lightness, so a
+ * 15-class project's chart has 15 different colours rather than the palette again.
+ */
+export function colourFor(n: number): string {
+  if (n < PALETTE.length) return PALETTE[n];
+  const hue = ((n - PALETTE.length) * 137.508 + 20) % 360;
+  const [s, l] = [0.55, 0.45];
+  const f = (k: number) => {
+    const a = s * Math.min(l, 1 - l);
+    const t = (k + hue / 30) % 12;
+    return Math.round(255 * (l - a * Math.max(-1, Math.min(t - 3, 9 - t, 1))));
+  };
+  return `#${[f(0), f(8), f(4)].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+}
+
 export class TaxonomyError extends Error {
   override name = 'TaxonomyError';
 }
@@ -59,7 +75,7 @@ export function insertLabel(db: Database.Database, name: string, opts: { descrip
     next: number;
     count: number;
   };
-  const colour = opts.colour ? checkColour(opts.colour) : PALETTE[count % PALETTE.length];
+  const colour = opts.colour ? checkColour(opts.colour) : colourFor(count);
   const info = db
     .prepare('INSERT INTO labels (name, description, ord, colour) VALUES (?, ?, ?, ?)')
     .run(name, opts.description?.trim() ?? '', next, colour);
