@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { toCsv } from '../shared/csv.js';
 import { exampleKey, pairContentHash, pairFeatures, pairTokenIds } from '../electron/backend/training/pairs.js';
 import { brownPairs } from './fixtures/brown-pairs.js';
+import { writeTinyBert } from './fixtures/tiny-bert.js';
 import { createAppService } from '../electron/backend/app/service.js';
 import { defaultSamplePath } from '../electron/backend/app/resources.js';
 
@@ -126,6 +127,34 @@ describe('finetune train / predict --pair-col (CLI)', () => {
     } finally {
       await service.close();
     }
+  });
+
+  it('reads pairs as one input with a Hugging Face encoder (a cross-encoder), and exports that with the app\'s probabilities', async () => {
+    const bert = await writeTinyBert(join(dir, 'tiny-bert'));
+    const { train, test } = brownPairs({ perFile: 2, othersPerSame: 2 });
+    const rows = (list: typeof train) => list.map((p) => [p.a, p.b, p.label]);
+    writeFileSync(join(dir, 'cross-train.csv'), toCsv(['first', 'second', 'label'], rows(train.slice(0, 150))));
+    writeFileSync(join(dir, 'cross-test.csv'), toCsv(['first', 'second', 'label'], rows(test.slice(0, 60))));
+    const common = ['--data', 'cross-train.csv', '--test', 'cross-test.csv', '--text-col', 'first', '--pair-col', 'second', '--label-col', 'label', '--strategy', 'weighted', '--encoder', `hf:${bert}`, '--cache', join(dir, 'cache.sqlite')];
+    const trained = await finetune('train', ...common, '--no-lexical', '--out', 'cross');
+    assert.equal(trained.code, 0, trained.stderr);
+    const manifest = JSON.parse(readFileSync(join(dir, 'cross', 'model', 'manifest.json'), 'utf8'));
+    assert.equal(manifest.crossEncoder, true);
+    assert.equal(manifest.encoder.dim, 32, 'one vector per pair, the encoder\'s own width (not 4 × 32)');
+    // The tiny random BERT knows nothing: the figures only have to exist; the export has to agree with the app.
+    const exported = await finetune('export', '--model', 'cross/model', '--out', 'cross-export', '--verify', '60');
+    assert.equal(exported.code, 0, exported.stdout + exported.stderr);
+    const parity = /onnx +[\d.]+ docs\/s +max \|Δp\| (\S+) +same labels (\d+)\/(\d+)/.exec(exported.stdout);
+    assert.ok(parity, exported.stdout);
+    assert.ok(Number(parity[1]) <= 1e-4, `max |Δp| ${parity[1]}`);
+    assert.equal(parity[2], parity[3]);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'cross-export', 'config.json'), 'utf8')).finetune.cross_encoder, true);
+    // With word features of both texts too, the model trains and predicts, and its export is refused with the reason.
+    const withWords = await finetune('train', ...common, '--out', 'cross-words');
+    assert.equal(withWords.code, 0, withWords.stderr);
+    const refused = await finetune('export', '--model', 'cross-words/model', '--out', 'refused');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /cross-encoder pair model also reads word features .* --no-lexical/);
   });
 
   it('names the columns there are when --pair-col names none of them', async () => {

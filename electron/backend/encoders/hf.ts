@@ -200,6 +200,17 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
     return clipped.map((row, r) => poolHiddenStates(data, r * seq * hidden, row.length, hidden, settings));
   }
 
+  /**
+   * A cross-encoder's input for each pair: both texts in one sequence as the tokenizer's pair template puts them
+   * ([CLS] a [SEP] b [SEP] for BERT, token type 0 then 1), clipped to maxLength ids.
+   */
+  const pairIds = (a: string, b: string): { ids: number[]; types: number[] } => {
+    const encoded = tokenizer(a, { text_pair: b, return_token_type_ids: true }) as { input_ids: { data: BigInt64Array }; token_type_ids?: { data: BigInt64Array } };
+    const ids = Array.from(encoded.input_ids.data, Number).slice(0, settings.maxLength);
+    const types = encoded.token_type_ids ? Array.from(encoded.token_type_ids.data, Number).slice(0, settings.maxLength) : ids.map(() => 0);
+    return { ids, types };
+  };
+
   // config.json's hidden_size is optional: measure the width on a one-word text when it is absent.
   const dim = settings.hidden || (await embedBatch([tokenizer.encode('a')]))[0].length;
   return {
@@ -211,6 +222,14 @@ export async function loadHfEncoder(folder: string, opts: HfEncoderOptions = {})
     embed(texts: string[], onProgress?: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<Float32Array[]> {
       // Similar lengths share a batch, so little time goes to padding.
       return inLengthBatches(texts.map(leadingIds), batchSize, embedBatch, onProgress, signal);
+    },
+    embedPairs(first: string[], second: string[], onProgress?: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<Float32Array[]> {
+      const encoded = first.map((a, i) => pairIds(a, second[i]));
+      const typesOf = new Map(encoded.map((e) => [e.ids, e.types]));
+      return inLengthBatches(encoded.map((e) => e.ids), batchSize, async (rows) => {
+        const { data, seq, hidden } = await run.states(rows, rows.map((row) => typesOf.get(row)!));
+        return rows.map((row, r) => poolHiddenStates(data, r * seq * hidden, row.length, hidden, settings));
+      }, onProgress, signal);
     },
     dispose: run.dispose,
   };
@@ -226,9 +245,12 @@ async function loadHfModel(settings: HfEncoderSettings) {
     throw new Error(`${settings.modelPath}: cannot load the model with @huggingface/transformers: ${(error as Error).message}`);
   }
   return {
-    async states(rows: number[][]): Promise<{ data: Float32Array; seq: number; hidden: number }> {
+    /** `types`: token type ids per row (a text pair's second text is 1), padded with 0. */
+    async states(rows: number[][], types?: number[][]): Promise<{ data: Float32Array; seq: number; hidden: number }> {
       const { inputIds, attentionMask, dims } = padBatch(rows, settings.padId);
-      const outputs = await model({ input_ids: new Tensor('int64', inputIds, dims), attention_mask: new Tensor('int64', attentionMask, dims) });
+      const inputs: Record<string, InstanceType<typeof Tensor>> = { input_ids: new Tensor('int64', inputIds, dims), attention_mask: new Tensor('int64', attentionMask, dims) };
+      if (types) inputs.token_type_ids = new Tensor('int64', padBatch(types, 0).inputIds, dims);
+      const outputs = await model(inputs);
       const states = outputs.last_hidden_state;
       if (!states) throw new Error(`${settings.modelPath}: the model has no last_hidden_state output`);
       return { data: states.data as Float32Array, seq: dims[1], hidden: states.dims[2] };

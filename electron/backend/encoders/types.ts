@@ -16,5 +16,10 @@ export interface TextEncoder {
   tokenize(texts: string[]): Promise<number[][]>;
   /** One vector per text, in order. Honours the signal between batches. */
   embed(texts: string[], onProgress?: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<Float32Array[]>;
+  /**
+   * Encoders that can read two texts as one input (a Hugging Face cross-encoder: [CLS] a [SEP] b [SEP]): one vector
+   * per pair. Sentence-pair models use it instead of [u, v, |u − v|, u ∘ v] of separate vectors when it is there.
+   */
+  embedPairs?(first: string[], second: string[], onProgress?: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<Float32Array[]>;
   dispose(): Promise<void>;
 }

@@ -31,7 +31,8 @@ export interface EncoderGraph {
   description: string;
   /** Special tokens the tokenizer adds before/after each text: in input_ids, but never in the lexical features. */
   specialTokens: { leading: number; trailing: number };
-  append(b: OnnxGraphBuilder, inputIds: string, attentionMask: string): string;
+  /** `tokenTypes`: a cross-encoder's pair input (0 on the first text, 1 on the second); absent: zeros. */
+  append(b: OnnxGraphBuilder, inputIds: string, attentionMask: string, tokenTypes?: string): string;
 }
 
 /** Reduce ops took `axes` as an attribute until opset 18 (ReduceSum: until 13); this picks the right form. */
@@ -63,13 +64,14 @@ export async function hfEncoderGraph(folder: string, opts: HfEncoderOptions = {}
     modelBytes,
     specialTokens,
     description: `Hugging Face ${settings.folder} (${settings.pooling} pooling${settings.normalize ? ', L2-normalised' : ''}, first ${settings.maxLength} ids)`,
-    append(b, inputIds, attentionMask) {
+    append(b, inputIds, attentionMask, tokenTypes) {
       // The app clips to the first maxLength ids (encoders/hf.ts); Slice clamps when the batch is shorter.
       const clip = (x: string) => b.node('Slice', [x, b.constantInt64([0], [1]), b.constantInt64([settings.maxLength], [1]), b.constantInt64([1], [1])])[0];
       const ids = clip(inputIds);
       const mask = clip(attentionMask);
       const bindings: Record<string, string> = { input_ids: ids, attention_mask: mask };
-      if (inputNames.has('token_type_ids')) {
+      if (inputNames.has('token_type_ids') && tokenTypes) bindings.token_type_ids = clip(tokenTypes);
+      else if (inputNames.has('token_type_ids')) {
         const [shape] = b.node('Shape', [ids]);
         bindings.token_type_ids = b.node('ConstantOfShape', [shape], { value: tensor(BigInt64Array.from([0n]), [1]) })[0];
       }
@@ -177,7 +179,9 @@ export function buildClassifierGraph(files: ModelFiles, encoder: EncoderGraph, m
   const [inputIds, attentionMask] = classifierInputs(b);
   let embedding: string;
   let lexicalIds = inputIds;
-  if (manifest.pairs) {
+  if (manifest.pairs && manifest.crossEncoder) {
+    embedding = encoder.append(b, inputIds, attentionMask, b.input(TOKEN_TYPE_IDS, 'int64', [BATCH, SEQUENCE]));
+  } else if (manifest.pairs) {
     ({ embedding, lexicalIds } = appendPairEncoding(b, encoder, inputIds, attentionMask, b.input(TOKEN_TYPE_IDS, 'int64', [BATCH, SEQUENCE])));
   } else {
     embedding = encoder.append(b, inputIds, attentionMask);

@@ -98,9 +98,10 @@ async function useLiteEncoderExport(expectedId: string, pairs: boolean): Promise
 
 function encoderExport(files: ModelFiles): Promise<EncoderExport> {
   const { spec, id, options } = files.manifest.encoder;
-  // A pair graph splits the text-pair input into its two texts; a Hugging Face tokenizer's pair template adds
-  // special tokens between them, which that split does not handle yet.
-  if (files.manifest.pairs && spec !== 'use-lite') throw new Error(`export: this sentence-pair model uses ${spec}; pair models export with the shipped USE-lite encoder only (use finetune predict --pair-col with the model folder)`);
+  // A cross-encoder's graph reads the tokenizer's pair input as it is. Word features of both texts would need the
+  // pair template's special tokens split out in the graph, which it does not do yet.
+  if (files.manifest.pairs && spec !== 'use-lite' && !files.manifest.crossEncoder) throw new Error(`export: this sentence-pair model uses ${spec} without reading the pair as one input; retrain it (pairs on a Hugging Face encoder are read as one input now)`);
+  if (files.manifest.crossEncoder && files.lexical) throw new Error('export: this cross-encoder pair model also reads word features of both texts, which the graph cannot split out of the tokenizer\'s pair template yet; train it with --no-lexical to export it (finetune predict --pair-col uses it as it is)');
   if (spec.startsWith('hf:')) return hfEncoderExport(spec.slice(3), id, options?.maxTokens);
   if (spec === 'use-lite') return useLiteEncoderExport(id, files.manifest.pairs === true);
   throw new Error(`export: unknown encoder '${spec}' in the model manifest`);
@@ -124,7 +125,7 @@ function configJson(files: ModelFiles, encoder: EncoderExport, lexicalFeatures: 
     ...exportConfigBlock(
       manifest,
       { spec: manifest.encoder.spec, id: manifest.encoder.id, dim: manifest.encoder.dim, description: encoder.graph.description },
-      { head: manifest.head.kind, lexical_features: lexicalFeatures, ...(manifest.pairs ? { pairs: true, inputs: 'tokenizer(text, text_pair): input_ids, token_type_ids (0: text, 1: text_pair), attention_mask' } : {}) },
+      { head: manifest.head.kind, lexical_features: lexicalFeatures, ...(manifest.pairs ? { pairs: true, ...(manifest.crossEncoder ? { cross_encoder: true } : {}), inputs: 'tokenizer(text, text_pair): input_ids, token_type_ids (0: text, 1: text_pair), attention_mask' } : {}) },
     ),
   };
 }

@@ -26,7 +26,7 @@ interface ExportConfig {
   id2label: Record<string, string>;
   problem_type: 'single_label_classification' | 'multi_label_classification';
   /** max_length: the model reads at most this many ids (a job's export); longer inputs are cut as truncation=True does. */
-  finetune?: { encoder?: { spec?: string }; pairs?: boolean; max_length?: number };
+  finetune?: { encoder?: { spec?: string }; pairs?: boolean; cross_encoder?: boolean; max_length?: number };
 }
 
 /** True when the folder looks like an export (so `predict --model` can take either kind of folder). */
@@ -100,6 +100,16 @@ export async function loadOnnxPredictor(exportDir: string, opts: OnnxPredictorOp
   const inputsOf = (texts: string[], pairs?: string[]): number[][] => {
     if (!pairModel) return texts.map(encode);
     if (!pairs || pairs.length !== texts.length) throw new Error(`${dir}: a sentence-pair model needs the second text of every input (predict --pair-col)`);
+    // A cross-encoder takes the tokenizer's own pair input ([CLS] a [SEP] b [SEP]); its first text ends where type 1 starts.
+    if (config.finetune?.cross_encoder) {
+      return texts.map((text, i) => {
+        const encoded = tokenizer(text, { text_pair: pairs[i], return_token_type_ids: true }) as { input_ids: { data: BigInt64Array }; token_type_ids: { data: BigInt64Array } };
+        const row = Array.from(encoded.input_ids.data, Number);
+        const types = Array.from(encoded.token_type_ids.data, Number);
+        firstLength.set(row, types.includes(1) ? types.indexOf(1) : row.length);
+        return row;
+      });
+    }
     return texts.map((text, i) => {
       const first = encode(text);
       const row = [...first, ...encode(pairs[i])];

@@ -14,7 +14,7 @@ import type { PreparedData } from './prepare.js';
 import { buildFeatures } from './predictor.js';
 import type { ProgressReporter } from './progress.js';
 import { TokenCache, tokenizeWithCache } from './token-cache.js';
-import { PAIR_WIDTH_FACTOR, pairFeatures, pairTokenIds, textHash } from './pairs.js';
+import { crossEncoderView, PAIR_WIDTH_FACTOR, pairFeatures, pairItem, pairTokenIds, textHash } from './pairs.js';
 
 /** Documents per embedding slice (the signal is checked and events are handled between slices). */
 const EMBED_SLICE = 64;
@@ -30,7 +30,7 @@ export interface Featurized {
   parts: { train: number[]; val: number[]; test: number[] };
   lexical: LexicalRecipe | null;
   /** dim: the width of the dense features, the encoder's own (or, for pairs, PAIR_WIDTH_FACTOR times it). */
-  encoder: { id: string; dim: number; backend: string };
+  encoder: { id: string; dim: number; backend: string; crossEncoder?: boolean };
   /** Embedding, tokenising and the lexical features: everything before the head trains. */
   seconds: number;
 }
@@ -95,16 +95,19 @@ export async function featurize(job: TrainJob, data: PreparedData, lexicalOption
     const items = pairs
       ? [...example.map((i) => all[i].text), ...example.map((i) => all[i].pair ?? '')].map((text) => ({ text, contentHash: textHash(text) }))
       : example.map((i) => ({ text: all[i].text, contentHash: all[i].contentHash }));
+    // A cross-encoder reads each pair as one input (cached under the pair's two texts); otherwise each text is embedded.
+    const cross = pairs && encoder.embedPairs ? crossEncoderView(encoder) : null;
+    const embedded = cross ? example.map((i) => pairItem(all[i].text, all[i].pair ?? '')) : items;
     // In slices, yielding between them, so a cancel message from the worker's parent is seen within a slice.
     let embeddings: Float32Array[] = [];
-    for (let start = 0; start < items.length; start += EMBED_SLICE) {
+    for (let start = 0; start < embedded.length; start += EMBED_SLICE) {
       throwIfAborted(signal);
-      const slice = items.slice(start, start + EMBED_SLICE);
-      embeddings.push(...(await embedWithCache(encoder, cache, slice, (p) => progress.update('embed', start + p.done, items.length, { message: 'reading the documents with the language model' }), signal)));
+      const slice = embedded.slice(start, start + EMBED_SLICE);
+      embeddings.push(...(await embedWithCache(cross ?? encoder, cache, slice, (p) => progress.update('embed', start + p.done, embedded.length, { message: 'reading the documents with the language model' }), signal)));
       await yieldToEventLoop();
     }
-    if (pairs) embeddings = example.map((_, j) => pairFeatures(embeddings[j], embeddings[example.length + j]));
-    const width = pairs ? PAIR_WIDTH_FACTOR * encoder.dim : encoder.dim;
+    if (pairs && !cross) embeddings = example.map((_, j) => pairFeatures(embeddings[j], embeddings[example.length + j]));
+    const width = pairs && !cross ? PAIR_WIDTH_FACTOR * encoder.dim : encoder.dim;
     let lexical: { recipe: LexicalRecipe; rows: SparseRows } | null = null;
     if (lexicalOptions) {
       tokenCache = TokenCache.open(job.cacheFile);
@@ -120,7 +123,7 @@ export async function featurize(job: TrainJob, data: PreparedData, lexicalOption
       example,
       parts,
       lexical: lexical?.recipe ?? null,
-      encoder: { id: encoder.id, dim: width, backend: encoder.backend },
+      encoder: { id: encoder.id, dim: width, backend: encoder.backend, ...(cross ? { crossEncoder: true } : {}) },
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

@@ -31,6 +31,8 @@ export interface ModelManifest {
   };
   /** A sentence-pair model: each input is two texts (pairs.ts). */
   pairs?: boolean;
+  /** A pair model whose encoder read both texts as one input (a Hugging Face cross-encoder), not [u, v, |u − v|, u ∘ v]. */
+  crossEncoder?: boolean;
   head: HeadArchitecture;
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; tensors: Array<{ name: string; shape: number[]; byteOffset: number }> };
   /** lexical.json when the head takes TF-IDF features, else null. */

@@ -108,11 +108,12 @@ export async function loadPredictor(modelDir: string, encoderOptions: LoadEncode
     async predict(texts, onProgress, signal, pairs) {
       if (manifest.pairs && (!pairs || pairs.length !== texts.length)) throw new Error(`model ${modelDir}: a sentence-pair model needs the second text of every input (predict --pair-col)`);
       const both = manifest.pairs ? [...texts, ...pairs!] : texts;
-      let embeddings = await encoder.embed(both, onProgress, signal);
+      if (manifest.crossEncoder && !encoder.embedPairs) throw new Error(`model ${modelDir}: its encoder read each pair as one input, and '${manifest.encoder.spec}' cannot`);
+      let embeddings = manifest.crossEncoder ? await encoder.embedPairs!(texts, pairs!, onProgress, signal) : await encoder.embed(both, onProgress, signal);
       throwIfAborted(signal);
       let ids = lexical && lookup ? await tokenizeFull(encoder, both) : null;
       if (manifest.pairs) {
-        embeddings = texts.map((_, i) => pairFeatures(embeddings[i], embeddings[texts.length + i]));
+        if (!manifest.crossEncoder) embeddings = texts.map((_, i) => pairFeatures(embeddings[i], embeddings[texts.length + i]));
         ids = ids && texts.map((_, i) => pairTokenIds(ids![i], ids![texts.length + i]));
       }
       const sparse = lexical && lookup && ids ? transformLexical(lexical, ids, lookup) : undefined;

@@ -203,7 +203,7 @@ export function trainClassifier(job: TrainJob, onProgress: (p: TrainProgress) =>
         task: job.task,
         labels: [...job.labels],
         encoder: { spec: job.encoder, options: job.encoderOptions ?? {}, id: featurized.encoder.id, dim: featurized.encoder.dim },
-        ...(job.pairs ? { pairs: true } : {}),
+        ...(job.pairs ? { pairs: true, ...(featurized.encoder.crossEncoder ? { crossEncoder: true } : {}) } : {}),
         head: fitted.arch,
         temperature: fitted.calibration.temperature,
         calibrationBias: fitted.calibration.bias,
