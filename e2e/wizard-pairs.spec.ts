@@ -62,5 +62,11 @@ test('sentence pairs: second-text column, side-by-side labeling, training, and a
   const expected = await callApi(host.url, 'predict:texts', { runId, texts: [pairs[0].a], pairs: [pairs[0].b] });
   await expect(page.getByTestId('predictions').getByTestId('predicted')).toHaveText(expected[0].predicted.join(', '));
   await expect(page.getByTestId('predictions').getByTestId('pair-text')).toContainText(pairs[0].b.slice(0, 30));
+  // Why this label: both texts' words are measured, each with the other kept whole, and marked in place.
+  await page.getByTestId('predictions').getByRole('button', { name: 'Why this label?' }).click();
+  await expect(page.getByTestId('predictions').getByTestId('explanation')).toBeVisible({ timeout: 2 * 60_000 });
+  const explained = await callApi(host.url, 'predict:explain', { runId, text: pairs[0].a, pair: pairs[0].b });
+  expect(explained.explanation!.pairSpans!.length).toBeGreaterThan(0);
+  await expect(page.getByTestId('predictions').getByTestId('pair-text').locator('mark').first()).toBeVisible();
   await screenshot(page, '42-pairs-use');
 });

@@ -199,8 +199,8 @@ export const CHANNELS = {
 
   /** pairs: for a sentence-pair project, each text's second text. */
   'predict:texts': channel(object({ runId: id, texts: arrayOf(string, 10_000), pairs: optional(arrayOf(string, 10_000)) }), returns<PredictionRow[]>(), READS),
-  /** One text predicted and explained by occlusion (shared/explain.ts): its explanation says which words mattered. */
-  'predict:explain': channel(object({ runId: id, text: string }), returns<PredictionRow>(), READS),
+  /** One text (with pair: a sentence pair) predicted and explained by occlusion (shared/explain.ts): which words mattered. */
+  'predict:explain': channel(object({ runId: id, text: string, pair: optional(string) }), returns<PredictionRow>(), READS),
   'predict:file': channel(object({ runId: id, path: nonEmpty, options: importOptions }), returns<{ rows: PredictionRow[]; csv: string }>(), READS),
   /**
    * Writes the run's model as ONNX files; progress arrives as 'export:progress' events. `check`: the exported model

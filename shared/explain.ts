@@ -17,6 +17,8 @@ export interface Explanation {
   /** Single-label: the runner-up the lead is measured against; multi-label: null (the label's own probability). */
   against: string | null;
   spans: ExplainedSpan[];
+  /** A sentence pair: the spans of the second text, measured with the first text kept whole. */
+  pairSpans?: ExplainedSpan[];
 }
 
 /** At most this many windows per document, so a long one costs as much as a short paragraph. */
@@ -54,6 +56,16 @@ export async function explainPredictions(task: TaskKind, rows: PredictionRow[], 
     const spans = windows[i].map((w) => ({ ...w, weight: base - lead(occluded[next++], t) }));
     return { ...row, explanation: { ...t, spans } };
   });
+}
+
+/**
+ * A pair's explanation: the first text's words occluded with the second kept whole, then the second's with the first
+ * kept whole, both against the pair's own prediction.
+ */
+export async function explainPair(task: TaskKind, row: PredictionRow & { pair: string }, predict: (texts: string[], pairs: string[]) => Promise<PredictionRow[]>, maxWindows = MAX_WINDOWS): Promise<PredictionRow> {
+  const [first] = await explainPredictions(task, [row], (texts) => predict(texts, texts.map(() => row.pair)), maxWindows);
+  const [second] = await explainPredictions(task, [{ ...row, text: row.pair }], (pairs) => predict(pairs.map(() => row.text), pairs), maxWindows);
+  return { ...first, explanation: { ...first.explanation!, pairSpans: second.explanation!.spans } };
 }
 
 /** The strongest spans, both ways, in words: `towards spam: "FREE" +31 pts; against: "meeting" -5 pts`. */

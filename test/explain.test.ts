@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PredictionRow } from '../shared/domain.js';
-import { explainPredictions, explanationSummary, occlusionWindows } from '../shared/explain.js';
+import { explainPair, explainPredictions, explanationSummary, occlusionWindows } from '../shared/explain.js';
 
 const softmax2 = (z: number): [number, number] => [1 / (1 + Math.exp(-z)), 1 - 1 / (1 + Math.exp(-z))];
 /** spam score: +2 per "free", −1.5 per "meeting"; everything else nothing. */
@@ -46,4 +46,18 @@ test('multi-label explains the label\'s own probability, and a text with no evid
   const [row] = await explainPredictions('multi_label', await keywordModel(['nothing here']), keywordModel);
   assert.equal(row.explanation!.against, null);
   assert.equal(explanationSummary(row.text, row.explanation!), `towards ${row.predicted[0]}: no single word matters much`);
+});
+
+test('a pair is explained text by text: each text\'s words with the other kept whole', async () => {
+  // The keyword model over both texts joined: "free" in either pushes towards spam.
+  const pairModel = async (texts: string[], pairs: string[]) => (await keywordModel(texts.map((t, i) => `${t} ${pairs[i]}`))).map((r, i) => ({ ...r, text: texts[i], pair: pairs[i] }));
+  const [row] = await pairModel(['free tickets today'], ['see you at the meeting']);
+  const explained = await explainPair('single_label', { ...row, pair: 'see you at the meeting' }, pairModel);
+  const e = explained.explanation!;
+  const first = (w: string) => e.spans.find((s) => 'free tickets today'.slice(s.start, s.end) === w)!.weight;
+  const second = (w: string) => e.pairSpans!.find((s) => 'see you at the meeting'.slice(s.start, s.end) === w)!.weight;
+  assert.ok(first('free') > 0.3, `free: ${first('free')}`);
+  assert.ok(second('meeting') < -0.2, `meeting: ${second('meeting')}`);
+  assert.equal(second('you'), 0);
+  assert.equal(e.pairSpans!.length, 5);
 });

@@ -8,7 +8,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ActiveRun, EventChannel, EventChannels, LabelIssuesResult, RequestArg, RequestChannel, RequestResult } from '../../../shared/api.js';
 import { predictionsToCsv } from '../../../shared/csv.js';
 import { withEpochPoint } from '../../../shared/curve.js';
-import { explainPredictions } from '../../../shared/explain.js';
+import { explainPair, explainPredictions } from '../../../shared/explain.js';
 import { DEFAULT_FINE_TUNE_EPOCHS, DEFAULT_TRAIN_SETTINGS, type FineTuneEstimate, type ImportOptions, type ProjectTask, type RunStatus, type StrategySearchReport, type TaskKind, type TrainProgress, type TrainSettings } from '../../../shared/domain.js';
 import { formatIssue, previewSource, readSources } from '../import/index.js';
 import { ProjectStore, RunError, TaxonomyError } from '../store/project-store.js';
@@ -407,9 +407,13 @@ export function createAppService(opts: {
       if (pairs && pairs.length !== texts.length) throw new ArgumentError(`predict:texts: ${texts.length} texts but ${pairs.length} second texts`);
       return predictions.predict(modelDirOf(runId), texts, pairs).then((rows) => (pairs ? rows.map((row, i) => ({ ...row, pair: pairs[i] })) : rows));
     },
-    'predict:explain': async ({ runId, text }) => {
+    'predict:explain': async ({ runId, text, pair }) => {
       const modelDir = modelDirOf(runId);
       const { task } = project().store.runMetrics(runId);
+      if (pair !== undefined) {
+        const [row] = await predictions.predict(modelDir, [text], [pair]);
+        return explainPair(task, { ...row, pair }, (texts, pairs) => predictions.predict(modelDir, texts, pairs));
+      }
       const [row] = await predictions.predict(modelDir, [text]);
       return (await explainPredictions(task, [row], (texts) => predictions.predict(modelDir, texts)))[0];
     },
