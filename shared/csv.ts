@@ -2,6 +2,14 @@
 import { explanationSummary } from './explain.js';
 import type { PredictionRow } from './domain.js';
 
+/** The "why" cell: the first text's strongest words, and for a pair the second text's too. */
+function whyOf(row: PredictionRow): string {
+  const e = row.explanation;
+  if (!e) return '';
+  const first = explanationSummary(row.text, e);
+  return e.pairSpans && row.pair !== undefined ? `${first}; in the second text: ${explanationSummary(row.pair, { ...e, spans: e.pairSpans })}` : first;
+}
+
 /** Quotes a field when it holds a delimiter, quote or line break (RFC 4180). */
 export function csvField(value: string | number): string {
   const text = String(value);
@@ -26,7 +34,7 @@ export function predictionsToCsv(rows: PredictionRow[], labels: string[], labelS
     ...(withTruth ? [(row.trueLabels ?? []).join(labelSep)] : []),
     row.predicted.join(labelSep),
     ...labels.map((label) => (row.probabilities[label] ?? 0).toFixed(6)),
-    ...(withWhy ? [row.explanation ? explanationSummary(row.text, row.explanation) : ''] : []),
+    ...(withWhy ? [whyOf(row)] : []),
   ]);
   return toCsv(header, body);
 }

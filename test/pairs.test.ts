@@ -61,6 +61,11 @@ describe('finetune train / predict --pair-col (CLI)', () => {
     const predicted = await finetune('predict', '--model', 'run', '--data', 'test.csv', '--text-col', 'first', '--pair-col', 'second', '--out', 'out.csv');
     assert.equal(predicted.code, 0, predicted.stderr);
     assert.equal(readFileSync(join(dir, 'out.csv'), 'utf8').split(/\r?\n/)[0], 'source,text,pair,predicted,p_same,p_other');
+    // --explain measures both texts of each pair, each with the other kept whole.
+    writeFileSync(join(dir, 'few.csv'), toCsv(['first', 'second'], testRows.slice(1, 3).map(([a, b]) => [a, b])));
+    const why = await finetune('predict', '--model', 'run', '--data', 'few.csv', '--text-col', 'first', '--pair-col', 'second', '--explain', '--out', 'why.csv');
+    assert.equal(why.code, 0, why.stderr);
+    assert.match(readFileSync(join(dir, 'why.csv'), 'utf8'), /towards (same|other) .*; in the second text: towards/);
     const refused = await finetune('predict', '--model', 'run', '--data', 'test.csv', '--text-col', 'first', '--out', 'x.csv');
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /is a sentence-pair model: give --pair-col/);

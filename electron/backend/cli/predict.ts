@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { predictionsToCsv } from '../../../shared/csv.js';
-import { EXPLANATION_MEANING, explainPredictions, MAX_WINDOWS } from '../../../shared/explain.js';
+import { EXPLANATION_MEANING, explainPair, explainPredictions, MAX_WINDOWS } from '../../../shared/explain.js';
 import { readSources } from '../import/index.js';
 import { isExportFolder, loadOnnxPredictor } from '../export/onnx-predictor.js';
 import { loadPredictor } from '../training/predictor.js';
@@ -99,9 +99,12 @@ async function runPredict(opts: PredictCliOptions): Promise<number> {
     );
     status.end();
     if (opts.explain) {
-      if (predictor.pairs) throw new UsageError('--explain reads one text per input; it does not explain sentence-pair models yet.');
       status.show(`explaining ${rows.length} documents (each scored again without each word window)`);
-      rows.splice(0, rows.length, ...(await explainPredictions(predictor.task, rows, (texts) => predictor.predict(texts, undefined, interrupt.signal))));
+      const predict = (texts: string[], pairs?: string[]) => predictor.predict(texts, undefined, interrupt.signal, pairs);
+      const explained = predictor.pairs
+        ? await Promise.all(rows.map((row, i) => explainPair(predictor.task, { ...row, pair: documents[i].pair! }, predict)))
+        : await explainPredictions(predictor.task, rows, (texts) => predict(texts));
+      rows.splice(0, rows.length, ...explained);
       status.end();
     }
     rows.forEach((row, i) => {
