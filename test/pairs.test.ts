@@ -24,6 +24,17 @@ const finetune = (...args: string[]) =>
     execFile(process.execPath, [bin, ...args], { cwd: dir }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
   });
 
+/** Exports `model` with `export --verify N`: within 1e-4 of the app and the same labels on every compared pair; returns how many. */
+async function exportWithParity(model: string, out: string, verify: string): Promise<number> {
+  const exported = await finetune('export', '--model', model, '--out', out, '--verify', verify);
+  assert.equal(exported.code, 0, exported.stdout + exported.stderr);
+  const parity = /onnx +[\d.]+ docs\/s +max \|Δp\| (\S+) +same labels (\d+)\/(\d+)/.exec(exported.stdout);
+  assert.ok(parity, exported.stdout);
+  assert.ok(Number(parity[1]) <= 1e-4, `max |Δp| ${parity[1]}`);
+  assert.equal(parity[2], parity[3]);
+  return Number(parity[3]);
+}
+
 describe('pair features', () => {
   it('are [u, v, |u − v|, u ∘ v], and the second text\'s words are kept apart from the first\'s', () => {
     const f = pairFeatures(Float32Array.from([1, -2]), Float32Array.from([3, 0.5]));
@@ -73,13 +84,8 @@ describe('finetune train / predict --pair-col (CLI)', () => {
 
   it('exports the pair model to ONNX in the text-pair layout, with the app\'s probabilities, and predicts with the export', async () => {
     // Uses the model trained above (its predictions.csv holds both texts of each test pair).
-    const exported = await finetune('export', '--model', 'run/model', '--out', 'pair-export', '--verify', '200');
-    assert.equal(exported.code, 0, exported.stdout + exported.stderr);
-    const parity = /onnx +[\d.]+ docs\/s +max \|Δp\| (\S+) +same labels (\d+)\/(\d+)/.exec(exported.stdout);
-    assert.ok(parity, exported.stdout);
-    assert.ok(Number(parity[1]) <= 1e-4, `max |Δp| ${parity[1]}`);
-    assert.equal(parity[2], parity[3]);
-    assert.ok(Number(parity[3]) >= 50, `${parity[3]} test pairs compared`);
+    const compared = await exportWithParity('run/model', 'pair-export', '200');
+    assert.ok(compared >= 50, `${compared} test pairs compared`);
     const config = JSON.parse(readFileSync(join(dir, 'pair-export', 'config.json'), 'utf8'));
     assert.equal(config.finetune.pairs, true);
     // A tokenizer called with a text pair gives the graph's token_type_ids (0 then 1), with no added tokens
@@ -147,12 +153,7 @@ describe('finetune train / predict --pair-col (CLI)', () => {
     assert.equal(manifest.crossEncoder, true);
     assert.equal(manifest.encoder.dim, 32, 'one vector per pair, the encoder\'s own width (not 4 × 32)');
     // The tiny random BERT knows nothing: the figures only have to exist; the export has to agree with the app.
-    const exported = await finetune('export', '--model', 'cross/model', '--out', 'cross-export', '--verify', '60');
-    assert.equal(exported.code, 0, exported.stdout + exported.stderr);
-    const parity = /onnx +[\d.]+ docs\/s +max \|Δp\| (\S+) +same labels (\d+)\/(\d+)/.exec(exported.stdout);
-    assert.ok(parity, exported.stdout);
-    assert.ok(Number(parity[1]) <= 1e-4, `max |Δp| ${parity[1]}`);
-    assert.equal(parity[2], parity[3]);
+    assert.ok((await exportWithParity('cross/model', 'cross-export', '60')) > 0);
     assert.equal(JSON.parse(readFileSync(join(dir, 'cross-export', 'config.json'), 'utf8')).finetune.cross_encoder, true);
     // With word features of both texts too, the model trains and predicts, and its export is refused with the reason.
     const withWords = await finetune('train', ...common, '--out', 'cross-words');
