@@ -11,7 +11,8 @@ import { isExportFolder, loadOnnxPredictor } from '../export/onnx-predictor.js';
 import { loadPredictor } from '../training/predictor.js';
 import { formatIssueLine } from './import.js';
 import { displayPath, EXIT, interruptSignal, statusLine, UsageError } from './common.js';
-import { isTaggerFolder, runTokenPredict } from './tokens.js';
+import { runTokenPredict } from './tokens.js';
+import { isTaggerFolder } from '../training/tagger/files.js';
 
 interface PredictCliOptions {
   model: string;

@@ -2,7 +2,7 @@
 // (electron/backend/training/tagger/) and writes metrics.json, predictions.jsonl, report.md and model/;
 // `finetune predict --model DIR --data F --out P.jsonl` tags new text and writes each sentence's entities as spans.
 import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { entitiesOf } from '../../../shared/entities.js';
 import type { TokenMetrics } from '../../../shared/tokens.js';
@@ -109,13 +109,6 @@ function tokenReport(m: TokenMetrics): string {
   lines.push('', `Chosen on a development split of the training sentences: C ${c.c}, ${c.weights === 'none' ? 'no tag weights' : 'rare tags weighted up (square-root inverse frequency)'}, transition weight ${c.transitionWeight}${m.bio ? ', BIO-constrained decoding' : ''}.`);
   if (m.test_duplicates_removed > 0) lines.push(`${m.test_duplicates_removed} test sentences were left out because the same words are in the training data.`);
   return lines.join('\n') + '\n';
-}
-
-/** Whether a model folder holds a tagger (its manifest says so). */
-export async function isTaggerFolder(folder: string): Promise<boolean> {
-  const manifest = join(folder, 'manifest.json');
-  if (!existsSync(manifest)) return false;
-  return (JSON.parse(await readFile(manifest, 'utf8')) as { kind?: string }).kind === 'tagger';
 }
 
 export async function runTokenPredict(folder: string, data: string, outFile: string): Promise<number> {

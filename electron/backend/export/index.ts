@@ -17,7 +17,8 @@ import { exportConfigBlock } from './config.js';
 import { fineTunedExport } from './fine-tuned.js';
 import { renderModelCard } from './model-card.js';
 import { copyTokenizerFiles } from './tokenizer-files.js';
-import { isTaggerModel, tokenClassifierExport } from './token-classifier.js';
+import { tokenClassifierExport } from './token-classifier.js';
+import { isTaggerFolder } from '../training/tagger/files.js';
 import { quantizeModel, type QuantizeReport } from './quantize.js';
 
 export interface ExportOptions {
@@ -171,7 +172,7 @@ export async function exportModel(modelDir: string, outDir: string, opts: Export
     throw new Error(`export: ${modelDir} is already an ONNX export (a run imported from a training job): use that folder as it is`);
   }
   const fineTuned = await readFineTunedManifest(modelDir).catch(() => null);
-  const model = fineTuned ? await fineTunedExport(modelDir, fineTuned) : (await isTaggerModel(modelDir)) ? await tokenClassifierExport(modelDir) : await headModelExport(modelDir);
+  const model = fineTuned ? await fineTunedExport(modelDir, fineTuned) : (await isTaggerFolder(modelDir)) ? await tokenClassifierExport(modelDir) : await headModelExport(modelDir);
   await mkdir(path.join(outDir, 'onnx'), { recursive: true });
   await writeFile(path.join(outDir, MODEL_FILE), model.bytes);
   const written = [MODEL_FILE];

@@ -34,14 +34,6 @@ export function foldedHead(model: TaggerModel): { weights: Float32Array; bias: F
   return { weights, bias: Float32Array.from(bias) };
 }
 
-export async function isTaggerModel(modelDir: string): Promise<boolean> {
-  try {
-    return (JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as { kind?: string }).kind === 'tagger';
-  } catch {
-    return false;
-  }
-}
-
 export async function tokenClassifierExport(modelDir: string): Promise<ModelExport> {
   const model = await readTagger(modelDir);
   if (!model.encoder || model.lexical !== false || !model.dense) {

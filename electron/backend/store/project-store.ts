@@ -190,8 +190,7 @@ export class ProjectStore {
 
   finishTokenRun(runId: number, result: { metrics: TokenRunResults['metrics']; modelDir: string; documents: TokenRunResults['documents'] }): void {
     this.db.transaction(() => {
-      runs.finishRun(this.db, runId, { status: 'completed', modelDir: result.modelDir });
-      runs.setRunMetrics(this.db, runId, result.metrics);
+      runs.finishRun(this.db, runId, { status: 'completed', modelDir: result.modelDir, metrics: result.metrics });
       const insert = this.db.prepare(`INSERT INTO run_predictions (run_id, document_id, text, true_labels, predicted_labels, probabilities) VALUES (?, ?, ?, ?, ?, '{}')`);
       for (const d of result.documents) insert.run(runId, d.documentId, d.text, JSON.stringify(d.gold), JSON.stringify(d.predicted));
     })();

@@ -15,7 +15,8 @@ export interface RunSplit {
 export interface RunResult {
   status: Exclude<RunStatus, 'running'>;
   error?: string;
-  metrics?: RunMetrics;
+  /** A classifier's metrics, or a token run's (same column; tokenRunResults reads the latter). */
+  metrics?: RunMetrics | TokenMetrics;
   split?: RunSplit;
   predictions?: PredictionRow[];
   modelDir?: string;
@@ -123,11 +124,6 @@ export function runMetrics(db: Database.Database, runId: number): RunMetrics {
   const row = runRow(db, runId, ['metrics']);
   if (row.metrics === null) throw new RunError(`Run ${runId} has no metrics (status: ${row.status}).`);
   return JSON.parse(row.metrics) as RunMetrics;
-}
-
-/** A token run's metrics (TokenMetrics), kept in the same column as a classifier's. */
-export function setRunMetrics(db: Database.Database, runId: number, metrics: TokenMetrics): void {
-  db.prepare('UPDATE runs SET metrics = ? WHERE id = ?').run(JSON.stringify(metrics), runId);
 }
 
 export function tokenRunResults(db: Database.Database, runId: number): TokenRunResults {

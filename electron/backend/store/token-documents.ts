@@ -165,17 +165,6 @@ export function setDocumentSpans(db: Database.Database, documentId: number, span
   return tokenDocument(db, documentId);
 }
 
-/** Plain text typed or pasted in the app, as documents to mark (cut into words by the importer's tokenizer). */
-export function addTokenTexts(db: Database.Database, writer: RecordWriter, texts: string[], sourceFile: string): void {
-  const insertWords = db.prepare('INSERT INTO token_documents (document_id, words, annotated, updated_at) VALUES (?, ?, 0, ?)');
-  const now = new Date().toISOString();
-  texts.forEach((raw, i) => {
-    const text = raw.normalize('NFC').trim();
-    const documentId = writer.addRecord({ text, labels: null, sourceFile, sourceRef: String(i + 1), metadata: {} });
-    if (documentId !== null) insertWords.run(documentId, JSON.stringify(tokenize(text).offsets), now);
-  });
-}
-
 export function tokenReview(db: Database.Database): TokenReview {
   const counts = db.prepare('SELECT COUNT(*) AS documents, COALESCE(SUM(annotated), 0) AS annotated, COALESCE(SUM(CASE WHEN annotated = 1 THEN json_array_length(words) END), 0) AS words FROM token_documents').get() as {
     documents: number;

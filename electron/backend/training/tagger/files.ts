@@ -14,6 +14,15 @@ export async function saveTagger(modelDir: string, model: TaggerModel): Promise<
   await writeFile(join(modelDir, 'manifest.json'), JSON.stringify({ kind: 'tagger', file: TAGGER_FILE, tags: model.tags, bio: model.bio }, null, 2) + '\n');
 }
 
+/** Whether a model folder holds a tagger (its manifest says so); the CLI's predict and the export dispatch on it. */
+export async function isTaggerFolder(folder: string): Promise<boolean> {
+  try {
+    return (JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8')) as { kind?: string }).kind === 'tagger';
+  } catch {
+    return false;
+  }
+}
+
 export async function readTagger(modelDir: string): Promise<TaggerModel> {
   const file = join(modelDir, TAGGER_FILE);
   if (!existsSync(file)) throw new Error(`${modelDir}: this model is not a tagger (no ${TAGGER_FILE}).`);
