@@ -1,7 +1,8 @@
 // The whole wizard on the bundled sample project: what the user sees equals what the backend computed and stored.
 import { expect, test } from '@playwright/test';
+import { basename, join } from 'node:path';
+import JSZip from 'jszip';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { callApi, heading, reviewTrainAndInspect, screenshot, useTestHost } from './support/wizard.js';
 
 const testHost = useTestHost();
@@ -50,6 +51,14 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   await screenshot(page, '09b-use-exported');
   const onnxDir = await page.getByTestId('onnx-dir').innerText();
   expect(existsSync(join(onnxDir, 'onnx', 'model.onnx')), `${onnxDir}/onnx/model.onnx`).toBe(true);
+  // The same folder reaches the browser's side as one zip (the browser host cannot hand out server paths).
+  const zipDownload = page.waitForEvent('download');
+  await page.getByTestId('onnx-zip').click();
+  const zipSaved = await zipDownload;
+  expect(zipSaved.suggestedFilename()).toBe(`${basename(onnxDir)}.zip`);
+  const zipped = await JSZip.loadAsync(readFileSync(await zipSaved.path()));
+  const zippedModel = await zipped.file(`${basename(onnxDir)}/onnx/model.onnx`)?.async('nodebuffer');
+  expect(zippedModel?.equals(readFileSync(join(onnxDir, 'onnx', 'model.onnx'))), 'the zipped model is the exported one').toBe(true);
 
   // The narrowest supported window: no step spills sideways.
   await page.setViewportSize({ width: 1024, height: 800 });
@@ -75,9 +84,12 @@ test('sample project: taxonomy, review, strategy, train, results, predict', asyn
   expect(unescaped).toContain(await page.getByTestId('verdict-sentence').innerText());
 
   // The audit pack: written by the backend, its path shown.
+  const auditDownload = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Save audit pack' }).click();
   const auditPath = await page.getByTestId('audit-path').innerText();
   expect(existsSync(auditPath), auditPath).toBe(true);
+  // ...and saved on the browser's side, byte for byte.
+  expect(readFileSync(await (await auditDownload).path()).equals(readFileSync(auditPath))).toBe(true);
   await screenshot(page, '10b-results-audit');
 
   // A mistake is fixed where it is seen: relabeled from the list, the run marked as describing old data, then undone.

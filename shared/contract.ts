@@ -53,6 +53,15 @@ const WRITES = true;
 
 /** Raw bytes per upload chunk at most (its base64 is 4/3 of it, well inside the host's message limit). */
 export const MAX_UPLOAD_CHUNK_BYTES = 2 * 1024 * 1024;
+/** Raw bytes per download chunk at most (the same size the other way). */
+export const MAX_DOWNLOAD_CHUNK_BYTES = MAX_UPLOAD_CHUNK_BYTES;
+
+/** A file the app wrote, offered to the page to save: read it with 'download:chunk' from offset 0 until done. */
+export interface DownloadOffer {
+  downloadId: string;
+  fileName: string;
+  bytes: number;
+}
 
 const task = oneOf('single_label', 'multi_label');
 /** A new project may also mark words (token tasks); an existing one cannot switch to or from that. */
@@ -177,7 +186,7 @@ export const CHANNELS = {
   /** The training job for a GPU machine (job-export.ts) with these settings, written into the data folder's exports. */
   'job:export': channel(object({ settings: trainSettings, baseModel: optional(nonEmpty) }), returns<{ path: string; train: number; val: number; test: number }>(), READS),
   /** The run's audit pack (audit-pack.ts) written into the data folder's exports; returns where. */
-  'audit:save': channel(object({ runId: id, withText: optional(boolean) }), returns<{ path: string; files: number; documents: number }>(), READS),
+  'audit:save': channel(object({ runId: id, withText: optional(boolean) }), returns<{ path: string; files: number; documents: number; download: DownloadOffer }>(), READS),
   /** A fine-tuning run that was cancelled or failed, started again as a new run from its last finished epoch. */
   'train:resume': channel(runOnly, returns<{ runId: number }>(), WRITES),
   /** The last finished epoch a cancelled or failed fine-tuning run kept (null: nothing to resume from). */
@@ -211,6 +220,10 @@ export const CHANNELS = {
     returns<{ outDir: string; check?: { documents: number; sameLabels: number; maxAbsDiff: number } }>(),
     READS,
   ),
+  /** The run's latest ONNX export of this session zipped, to save where the page runs (the browser host's only way). */
+  'export:zip': channel(runOnly, returns<DownloadOffer>(), READS),
+  /** The next bytes (base64, at most MAX_DOWNLOAD_CHUNK_BYTES) of an offered file; the offer ends with the last. */
+  'download:chunk': channel(object({ downloadId: nonEmpty, offset: integer(0) }), returns<{ base64: string; done: boolean }>(), READS),
 
   /** Token projects: documents with their words and entity spans, filtered (to mark, finished, with a type, text). */
   'tokens:query': channel(

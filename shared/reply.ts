@@ -29,6 +29,8 @@ const CODE_OF_NAME: Record<string, ErrorCode> = {
   LlmError: 'unavailable',
   RunImportError: 'bad_input',
   AuditPackError: 'bad_input',
+  UploadError: 'bad_input',
+  DownloadError: 'not_found',
 };
 
 export function errorCodeOf(name: string): ErrorCode {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import JSZip from 'jszip';
 import { after, before, describe, it } from 'node:test';
@@ -295,6 +295,29 @@ describe('app service', () => {
     const annotations = await zip.file('annotations.csv')!.async('string');
     assert.match(annotations, new RegExp(`^${doc.id},spam,manual,Ada Lovelace,`, 'm'));
     assert.match(await zip.file('README.txt')!.async('string'), /check with: npx finetune audit verify ".* run \d+ audit\.zip"/);
+    // Both reach the page as downloads, read in chunks by a random id: the audit pack as written, the export zipped.
+    const readOffer = async (offer: { downloadId: string; bytes: number }) => {
+      const parts: Buffer[] = [];
+      for (let offset = 0, done = false; !done; ) {
+        const chunk = await service.handle('download:chunk', { downloadId: offer.downloadId, offset });
+        parts.push(Buffer.from(chunk.base64, 'base64'));
+        offset += parts.at(-1)!.length;
+        done = chunk.done;
+      }
+      assert.equal(Buffer.concat(parts).length, offer.bytes);
+      return Buffer.concat(parts);
+    };
+    assert.deepEqual(await readOffer(pack.download), readFileSync(pack.path));
+    const offer = await service.handle('export:zip', { runId });
+    assert.equal(offer.fileName, `${basename(exported.outDir)}.zip`);
+    const exportZip = await JSZip.loadAsync(await readOffer(offer));
+    const model = exportZip.file(`${basename(exported.outDir)}/onnx/model.onnx`);
+    assert.ok(model, Object.keys(exportZip.files).join(', '));
+    assert.deepEqual(await model.async('nodebuffer'), readFileSync(join(exported.outDir, 'onnx', 'model.onnx')));
+    // An offer ends with its last chunk; a made-up id reads nothing.
+    await assert.rejects(service.handle('download:chunk', { downloadId: offer.downloadId, offset: 0 }), /unknown or expired/);
+    await assert.rejects(service.handle('download:chunk', { downloadId: '0'.repeat(32), offset: 0 }), /unknown or expired/);
+    await assert.rejects(service.handle('export:zip', { runId: runId + 1000 }), /no ONNX export to download yet/);
     // The name is the installation's: a new service over the same data folder still has it.
     const again = createAppService({ dataDir: join(dir, 'data'), samplePath: defaultSamplePath(), spawner: countingSpawner() });
     assert.deepEqual(await again.handle('settings:get', undefined), { author: 'Ada Lovelace' });

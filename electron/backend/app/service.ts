@@ -22,6 +22,7 @@ import { Installation } from './installation.js';
 import { buildAuditPack } from './audit-pack.js';
 import { DEFAULT_JOB_MODEL, exportJob } from './job-export.js';
 import { Uploads } from './uploads.js';
+import { DownloadError, Downloads } from './downloads.js';
 import { syntheticHandlers } from './synthetic-handlers.js';
 import { tokenHandlers } from './token-handlers.js';
 import { planTokenRun, TaggerCache, tokenRunOutcome } from './token-runs.js';
@@ -86,6 +87,9 @@ export function createAppService(opts: {
   const dataDir = resolve(opts.dataDir);
   const projectsDir = join(dataDir, 'projects');
   const uploads = new Uploads(join(dataDir, 'uploads'));
+  const downloads = new Downloads(join(dataDir, 'downloads'));
+  /** Each run's latest ONNX export of this session, to zip for 'export:zip'. */
+  const exportedTo = new Map<number, string>();
   const cacheFile = join(dataDir, 'cache', 'embeddings.sqlite');
   for (const dir of [projectsDir, dirname(cacheFile)]) mkdirSync(dir, { recursive: true });
   const recent = new RecentProjects(dataDir);
@@ -427,8 +431,16 @@ export function createAppService(opts: {
       // A token run's export is a token classifier: its parity with the app is checked by the test suite, not here.
       const checkTexts = open.store.info().task === 'token' ? [] : open.store.runPredictions(runId).map((row) => row.text).filter((text) => text !== '').slice(0, EXPORT_CHECK_DOCUMENTS);
       // The app keeps a run's metrics in the project, not in a metrics.json beside the model: hand them to the card.
-      return predictions.exportOnnx({ modelDir, outDir: target, quantize, metrics: open.store.runMetrics(runId), checkTexts }, onProgress);
+      const exported = await predictions.exportOnnx({ modelDir, outDir: target, quantize, metrics: open.store.runMetrics(runId), checkTexts }, onProgress);
+      exportedTo.set(runId, exported.outDir);
+      return exported;
     },
+    'export:zip': ({ runId }) => {
+      const folder = exportedTo.get(runId);
+      if (!folder || !existsSync(folder)) throw new DownloadError(`Run ${runId} has no ONNX export to download yet; export it first.`);
+      return downloads.offerFolder(folder, basename(folder));
+    },
+    'download:chunk': (request) => downloads.chunk(request),
     ...syntheticHandlers(() => project().store, author),
     ...tokenHandlers(() => project().store, author, tagger, (runId) => modelDirOf(runId)),
     'settings:get': () => installation.read(),
@@ -453,7 +465,7 @@ export function createAppService(opts: {
       const exportDirs = readdirSync(exportsDir).filter((name) => name === exportPrefix || name.startsWith(`${exportPrefix} (`)).map((name) => join(exportsDir, name));
       const pack = await buildAuditPack(open.store, runId, { withText: withText ?? false, verifyHint: `npx finetune audit verify "${basename(target)}"`, exportDirs });
       await writeFile(target, pack.bytes);
-      return { path: target, files: pack.files, documents: pack.documents };
+      return { path: target, files: pack.files, documents: pack.documents, download: downloads.offer(target, basename(target)) };
     },
   };
 
@@ -507,6 +519,7 @@ export function createAppService(opts: {
     async close() {
       searching?.cancel();
       uploads.abortAll();
+      downloads.dropAll();
       if (live) {
         live.job.cancel();
         await live.recorded;

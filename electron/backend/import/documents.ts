@@ -145,3 +145,22 @@ export async function extractDocument(path: string, options: ImportOptions): Pro
   const document = await extractor(readFileSync(path), options);
   return { text: cleanText(document.text), metadata: document.metadata };
 }
+
+/** From here a document is far longer than any language model here reads (128 to 512 word pieces). */
+const LONG_DOCUMENT_CHARS = 20_000;
+/** A text file of this size without one line break is most likely many documents run together. */
+const ONE_LINE_CHARS = 1_000_000;
+
+/**
+ * What a user should know about one long document, in words, or null: it is imported whole, but the language model
+ * reads only its beginning, while the word counts use all of it. A huge single line gets its own warning.
+ */
+export function longDocumentNote(text: string): string | null {
+  if (text.length < LONG_DOCUMENT_CHARS) return null;
+  const size = text.length >= ONE_LINE_CHARS ? `${(text.length / 1e6).toFixed(1)} million characters` : `${Math.round(text.length / 1000)} thousand characters`;
+  const reads = 'the language model reads only its beginning (about the first 100 to 400 words, depending on the model), though the word counts use all of it';
+  if (text.length >= ONE_LINE_CHARS && !text.includes('\n')) {
+    return `this file is one line of ${size} with no line breaks: it becomes one document, and ${reads}. If it holds many documents, save them one per row as CSV or JSONL`;
+  }
+  return `this is a long document (${size}): ${reads}`;
+}

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { ImportOptions } from '../../../shared/domain.js';
 import { readDelimited } from './delimited.js';
-import { extractDocument } from './documents.js';
+import { extractDocument, longDocumentNote } from './documents.js';
 import { listFolder, type FolderFile } from './folder.js';
 import { readJsonl } from './jsonl.js';
 import { describeFsError, formatOf } from './sources.js';
@@ -45,7 +45,12 @@ async function* readFileSource(path: string, options: ImportOptions, signal: Abo
         return;
       }
       const sourceRef = context.relative ?? basename(path);
-      yield [{ kind: 'record', record: { text: document.text, labels: folderLabels, sourceFile: path, sourceRef, metadata: document.metadata } }];
+      // Said for a file given on its own; in a folder of long reports it would repeat for every file.
+      const note = context.relative === undefined ? longDocumentNote(document.text) : null;
+      yield [
+        { kind: 'record', record: { text: document.text, labels: folderLabels, sourceFile: path, sourceRef, metadata: document.metadata } },
+        ...(note ? [{ kind: 'notice' as const, file: path, message: note }] : []),
+      ];
       return;
     }
     const pages = format === 'delimited' ? readDelimited(path, options, signal) : readJsonl(path, options, signal);

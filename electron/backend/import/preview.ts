@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { ImportOptions } from '../../../shared/domain.js';
 import type { ImportPreview } from '../../../shared/api.js';
 import { delimitedLayout, delimitedRows, headerNames } from './delimited.js';
-import { extractDocument } from './documents.js';
+import { extractDocument, longDocumentNote } from './documents.js';
 import { readSample, textEncodingOf } from './encoding.js';
 import { findField, suggestLabelField, suggestTextField } from './fields.js';
 import { listFolder, type FolderFile } from './folder.js';
@@ -92,7 +92,8 @@ async function previewFolder(root: string, options: ImportOptions, maxRows: numb
 
 async function previewDocument(path: string, options: ImportOptions): Promise<ImportPreview> {
   const document = await extractDocument(path, options);
-  return { file: path, format: 'file', columns: ['text'], rows: [{ text: cut(document.text) }], suggestedTextCol: 'text', suggestedLabelCol: null };
+  const note = longDocumentNote(document.text);
+  return { file: path, format: 'file', columns: ['text'], rows: [{ text: cut(document.text) }], suggestedTextCol: 'text', suggestedLabelCol: null, ...(note ? { warnings: [note] } : {}) };
 }
 
 /** Rejects with an Error naming the file and the reason when the source cannot be read at all. */

@@ -1,6 +1,6 @@
 // Files the user drops or picks, streamed to the backend (upload:begin / upload:chunk / upload:finish) so it can
 // import them by path. In the browser the page never sees real paths; the same route works in Electron.
-import { MAX_UPLOAD_CHUNK_BYTES } from '../../../shared/contract.js';
+import { MAX_UPLOAD_CHUNK_BYTES, type DownloadOffer } from '../../../shared/contract.js';
 import { api } from '../api/index.js';
 
 export interface PickedFile {
@@ -87,10 +87,25 @@ export async function filesOfDrop(transfer: DataTransfer): Promise<PickedFile[]>
   return lists.flat();
 }
 
-/** Offers text as a file download (CSV exports). */
-export function download(name: string, text: string, type = 'text/csv'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offers text or bytes as a file download (CSV exports, files the backend offered). */
+export function download(name: string, content: string | BlobPart[], type = 'text/csv'): void {
+  const url = URL.createObjectURL(new Blob(typeof content === 'string' ? [content] : content, { type }));
   const link = Object.assign(document.createElement('a'), { href: url, download: name });
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A file the backend offered (an ONNX export's zip, an audit pack), fetched in chunks and saved by the browser. */
+export async function saveOffered(offer: DownloadOffer, onProgress?: (fraction: number) => void): Promise<void> {
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  let offset = 0;
+  for (;;) {
+    const { base64, done } = await api.invoke('download:chunk', { downloadId: offer.downloadId, offset });
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    parts.push(bytes);
+    offset += bytes.length;
+    onProgress?.(offer.bytes ? offset / offer.bytes : 1);
+    if (done) break;
+  }
+  download(offer.fileName, parts, 'application/zip');
 }
