@@ -39,3 +39,26 @@ test('a fake PDF and an empty CSV are flagged at once, without paths; an open qu
   await expect(page.getByTestId('import-report')).toBeVisible();
   await expect(page.getByTestId('imported-count')).toHaveText('1');
 });
+
+test('a huge single-line file says that it becomes one document of which the model reads only the beginning', async ({ page }) => {
+  const host = testHost();
+  const folder = mkdtempSync(join(tmpdir(), 'finetune-e2e-long-'));
+  // 1.2 million characters and not one line break, as when many documents were pasted together.
+  writeFileSync(join(folder, 'everything.txt'), 'Please find the quarterly figures attached. '.repeat(28_000));
+
+  await page.goto(host.url);
+  await page.getByLabel('Name').fill('One long line');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await heading(page, 'Import documents');
+  await page.getByLabel('Add documents: choose files').setInputFiles(join(folder, 'everything.txt'));
+  const warning = page.getByTestId('preview-warning');
+  await expect(warning).toContainText('this file is one line of 1.2 million characters with no line breaks: it becomes one document');
+  await expect(warning).toContainText('the language model reads only its beginning');
+  await screenshot(page, '73-one-long-line');
+  await expectNoAxeViolations(page, 'import, one long line');
+  // The import report says it again, beside the file's name.
+  await page.getByRole('button', { name: 'Import 1 file' }).click();
+  await expect(page.getByTestId('imported-count')).toHaveText('1');
+  await expect(page.getByTestId('import-report')).toContainText('everything.txt: this file is one line of 1.2 million characters');
+  expect(await page.getByTestId('import-report').innerText()).not.toContain(host.dataDir);
+});

@@ -453,3 +453,19 @@ test('a header of thousands of repeated names is handled in linear time, and an 
   const missing = onlyIssue(await collect([many], { textCol: 'body' }), many, '', /text column "body" not found; the columns are: "c0", "c1", .* and 280 more$/);
   assert.ok(missing.reason.length < 400, `a short message (${missing.reason.length} characters)`);
 });
+
+test('a long document is imported whole, and the preview and the import say the model reads only its beginning', async () => {
+  const oneLine = write('one-line.txt', 'Quarterly figures attached, see the summary. '.repeat(25_000));
+  const preview = await previewSource(oneLine);
+  assert.equal(preview.warnings?.length, 1);
+  assert.match(preview.warnings![0], /^this file is one line of 1\.1 million characters with no line breaks: it becomes one document, and the language model reads only its beginning/);
+  const { records, notices } = await collect([oneLine]);
+  assert.equal(records.length, 1);
+  assert.equal(records[0].text.length, 'Quarterly figures attached, see the summary. '.length * 25_000 - 1, 'the text is kept whole');
+  assert.ok(notices.some((n) => n.startsWith('this file is one line of 1.1 million characters')), JSON.stringify(notices));
+  // Long with line breaks: only that the model reads the beginning.
+  const report = write('report.txt', 'A paragraph of the annual report.\n'.repeat(1000));
+  assert.match((await previewSource(report)).warnings![0], /^this is a long document \(34 thousand characters\): the language model reads only its beginning/);
+  // An ordinary document: no warning.
+  assert.equal((await previewSource(write('note.txt', 'Lunch at noon?'))).warnings, undefined);
+});
