@@ -305,7 +305,8 @@ export interface DecisionCosts {
   falseAlarm: Record<string, number>;
 }
 
-export type TrainPhase = 'prepare' | 'embed' | 'words' | 'search' | 'train' | 'calibrate' | 'evaluate' | 'done';
+/** 'load': the language model is being loaded (nothing to count, so no bar and no time left). */
+export type TrainPhase = 'prepare' | 'load' | 'embed' | 'words' | 'search' | 'train' | 'calibrate' | 'evaluate' | 'done';
 
 export interface TrainProgress {
   runId: number | null;

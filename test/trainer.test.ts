@@ -89,7 +89,12 @@ test('single-label run on real e-mails: the search, complete metrics, synthetic 
 
   // Progress: every phase, in plain words.
   const phases = new Set(events.map((e) => e.phase));
-  for (const phase of ['prepare', 'embed', 'words', 'search', 'train', 'calibrate', 'evaluate', 'done']) assert.ok(phases.has(phase as TrainProgress['phase']), phase);
+  for (const phase of ['prepare', 'load', 'embed', 'words', 'search', 'train', 'calibrate', 'evaluate', 'done']) assert.ok(phases.has(phase as TrainProgress['phase']), phase);
+  // Within a stretch of one phase the share done never goes back (a bar jumping from 96% to 16% is a defect).
+  const share = (e: TrainProgress) => (e.total > 0 ? e.done / e.total : 0);
+  for (let i = 1; i < events.length; i++) {
+    if (events[i].phase === events[i - 1].phase) assert.ok(share(events[i]) >= share(events[i - 1]), `${events[i].phase}: ${share(events[i - 1])} then ${share(events[i])}`);
+  }
   assert.ok(events.every((e) => !/tokeniz|lexical|use-lite/i.test(e.message ?? '')), 'no engineer words in progress messages');
   assert.deepEqual(result.history, [], 'the linear head has no epochs');
 

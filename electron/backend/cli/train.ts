@@ -92,7 +92,7 @@ async function trainInWorker(job: TrainJob, out: string): Promise<TrainOutcome> 
 }
 
 export function describeProgress(p: TrainProgress): string {
-  const parts = [`${p.phase}: ${p.done}/${p.total}`];
+  const parts = [p.total > 0 ? `${p.phase}: ${p.done}/${p.total}` : p.phase];
   if (p.epoch !== undefined) parts.push(`epoch ${p.epoch}`);
   if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
   if (p.valMacroF1 !== undefined) parts.push(`val macro-F1 ${p.valMacroF1.toFixed(3)}`);

@@ -79,7 +79,8 @@ export async function featurize(job: TrainJob, data: PreparedData, lexicalOption
   let cache: EmbeddingCache | null = null;
   let tokenCache: TokenCache | null = null;
   try {
-    progress.update('prepare', 0, 1, { message: 'loading the language model' });
+    // A phase of its own: the documents were prepared (100%), and loading has nothing to count.
+    progress.update('load', 0, 0);
     await yieldToEventLoop();
     encoder = await loadEncoder(job.encoder, job.encoderOptions);
     cache = EmbeddingCache.open(job.cacheFile);

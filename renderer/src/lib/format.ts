@@ -43,6 +43,7 @@ export const WEIGHT_TEXT: Record<WeightScheme, string> = {
 
 export const PHASE_TEXT: Record<TrainPhase, string> = {
   prepare: 'Preparing the documents',
+  load: 'Loading the language model',
   embed: 'Reading the documents (turning text into numbers)',
   words: 'Counting the words that tell the classes apart',
   search: 'Trying every strategy on parts of your data',

@@ -155,7 +155,7 @@ export async function fineTuneClassifier(job: TrainJob, progress: ProgressReport
   const loss = lossFor(job.task, spec, trainCounts);
   const repeats = Array.from(samplingCounts(spec.sampling, samplingGroups(split.train.map((i) => data.classesOf[i]), trainCounts), settings.seed));
 
-  progress.update('embed', 0, 1, { message: 'loading the language model and reading the documents' });
+  progress.update('load', 0, 0, { message: 'and reading the documents with it' });
   const started = Date.now();
   const maxLength = settings.fineTune?.maxLength ?? 128;
   const body = await loadBody(tf, job, all.map((e) => e.text), split.train, data.classesOf, loss, maxLength, tune.depth);
